@@ -1,0 +1,86 @@
+package io.kop;
+
+import io.kop.api.ApiDispatcher;
+import io.kop.api.Handlers;
+import io.kop.config.KafkaListener;
+import io.kop.config.KopConfig;
+import io.kop.network.KafkaChannelInitializer;
+import io.kop.storage.PartitionLogManager;
+import io.kop.storage.ProducerIdAllocator;
+import io.kop.topic.BrokerLookup;
+import io.kop.topic.KafkaTopicNames;
+import io.kop.topic.TopicIdRegistry;
+import io.kop.topic.TopicResolver;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.common.utils.internals.AppInfoParser;
+import org.apache.pulsar.broker.ServiceConfiguration;
+import org.apache.pulsar.broker.protocol.ProtocolHandler;
+import org.apache.pulsar.broker.service.BrokerService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The Pulsar protocol handler named {@code kafka}: Kafka listeners on a Pulsar broker. */
+public final class KafkaProtocolHandler implements ProtocolHandler {
+    private static final Logger log = LoggerFactory.getLogger(KafkaProtocolHandler.class);
+    public static final String PROTOCOL = BrokerLookup.PROTOCOL;
+
+    private KopConfig config;
+    private KopServices services;
+    private ApiDispatcher dispatcher;
+
+    @Override
+    public String protocolName() {
+        return PROTOCOL;
+    }
+
+    @Override
+    public boolean accept(String protocol) {
+        return PROTOCOL.equalsIgnoreCase(protocol);
+    }
+
+    @Override
+    public void initialize(ServiceConfiguration conf) {
+        this.config = KopConfig.from(conf);
+        log.info("KoP initialised: listeners {}, advertised {}, default namespace {}/{}, kafka-clients {}",
+                config.listeners(), config.advertisedListeners(), config.kafkaTenant(), config.kafkaNamespace(),
+                AppInfoParser.getVersion());
+    }
+
+    @Override
+    public String getProtocolDataToAdvertise() {
+        return BrokerLookup.advertise(config);
+    }
+
+    @Override
+    public void start(BrokerService brokerService) {
+        var pulsar = brokerService.getPulsar();
+        KafkaTopicNames names = new KafkaTopicNames(config.kafkaTenant(), config.kafkaNamespace());
+        services = new KopServices(config, pulsar, new TopicResolver(pulsar, names), new TopicIdRegistry(),
+                new BrokerLookup(pulsar, config),
+                new PartitionLogManager(brokerService, config.maxReadEntriesPerFetch(),
+                        config.producerStateRecoveryRecords()),
+                new ProducerIdAllocator(pulsar.getLocalMetadataStore()), pulsar.getExecutor());
+        dispatcher = Handlers.all(services);
+        log.info("KoP started on broker {}", pulsar.getBrokerId());
+    }
+
+    @Override
+    public Map<InetSocketAddress, ChannelInitializer<SocketChannel>> newChannelInitializers() {
+        Map<InetSocketAddress, ChannelInitializer<SocketChannel>> out = new LinkedHashMap<>();
+        for (KafkaListener l : config.listeners()) {
+            out.put(new InetSocketAddress(l.host(), l.port()), new KafkaChannelInitializer(config, l, dispatcher));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        if (services != null) {
+            services.logs().close();
+        }
+    }
+}

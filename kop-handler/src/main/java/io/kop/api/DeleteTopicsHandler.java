@@ -1,0 +1,59 @@
+package io.kop.api;
+
+import io.kop.KopServices;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.UnknownTopicIdException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.message.DeleteTopicsRequestData.DeleteTopicState;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicResult;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.DeleteTopicsRequest;
+import org.apache.pulsar.common.util.FutureUtil;
+
+/** DeleteTopics (API 20): deletes the Pulsar topic and all its partitions, by name or by topic id. */
+final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest> {
+    private final KopServices services;
+
+    DeleteTopicsHandler(KopServices services) {
+        this.services = services;
+    }
+
+    @Override
+    public CompletableFuture<DeleteTopicsResponseData> handle(RequestContext ctx, DeleteTopicsRequest request) {
+        DeleteTopicsResponseData response = new DeleteTopicsResponseData();
+        List<CompletableFuture<?>> pending = new ArrayList<>();
+        for (DeleteTopicState state : request.topics()) {
+            DeletableTopicResult result = new DeletableTopicResult().setName(state.name()).setTopicId(state.topicId());
+            response.responses().add(result);
+            String name = state.name() != null ? state.name() : services.topicIds().name(state.topicId());
+            CompletableFuture<Void> delete = name == null
+                    ? CompletableFuture.failedFuture(new UnknownTopicIdException("unknown topic id " + state.topicId()))
+                    : delete(name, result);
+            pending.add(delete.exceptionally(t -> {
+                Throwable cause = FutureUtil.unwrapCompletionException(t);
+                result.setErrorCode(Errors.forException(cause).code()).setErrorMessage(cause.getMessage());
+                return null;
+            }));
+        }
+        return FutureUtil.waitForAll(pending).thenApply(v -> response);
+    }
+
+    private CompletableFuture<Void> delete(String name, DeletableTopicResult result) {
+        return services.topics().find(name, false).thenCompose(found -> {
+            if (found.isEmpty()) {
+                throw new UnknownTopicOrPartitionException("topic " + name + " does not exist");
+            }
+            if (result.name() == null) {
+                result.setName(name);
+            }
+            if (Uuid.ZERO_UUID.equals(result.topicId())) {
+                result.setTopicId(services.topicIds().register(name, found.get().pulsarName()));
+            }
+            return services.topics().delete(found.get());
+        });
+    }
+}

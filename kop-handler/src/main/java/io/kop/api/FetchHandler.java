@@ -1,0 +1,202 @@
+package io.kop.api;
+
+import io.kop.KopServices;
+import io.kop.format.FetchRecordsBuilder;
+import io.kop.storage.PartitionLog;
+import io.kop.storage.StorageErrors;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.common.errors.UnknownTopicIdException;
+import org.apache.kafka.common.message.FetchRequestData.FetchPartition;
+import org.apache.kafka.common.message.FetchRequestData.FetchTopic;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
+import org.apache.kafka.common.message.FetchResponseData.PartitionData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.pulsar.common.util.FutureUtil;
+
+/**
+ * Fetch (API 1). Reads every requested partition; when fewer than {@code min.bytes} are available it
+ * waits until any of the partitions gets a new entry (from a Kafka or a Pulsar producer) or
+ * {@code max.wait.ms} passes, then reads again. Fetch sessions are declined (session id 0), so clients
+ * send full requests.
+ */
+final class FetchHandler implements ApiHandler<FetchRequest> {
+    private final KopServices services;
+
+    FetchHandler(KopServices services) {
+        this.services = services;
+    }
+
+    @Override
+    public CompletableFuture<FetchResponseData> handle(RequestContext ctx, FetchRequest request) {
+        FetchResponseData response = new FetchResponseData().setSessionId(0);
+        List<PartitionFetch> partitions = new ArrayList<>();
+        for (FetchTopic topic : request.data().topics()) {
+            FetchableTopicResponse topicResponse = new FetchableTopicResponse().setTopic(topic.topic())
+                    .setTopicId(topic.topicId());
+            response.responses().add(topicResponse);
+            String name = topic.topic() == null || topic.topic().isEmpty()
+                    ? services.topicIds().name(topic.topicId()) : topic.topic();
+            for (FetchPartition p : topic.partitions()) {
+                PartitionData data = new PartitionData().setPartitionIndex(p.partition()).setHighWatermark(-1)
+                        .setLastStableOffset(-1).setLogStartOffset(-1).setRecords(MemoryRecords.EMPTY);
+                topicResponse.partitions().add(data);
+                CompletableFuture<PartitionLog> log = name == null
+                        ? CompletableFuture.failedFuture(new UnknownTopicIdException("unknown topic id " + topic.topicId()))
+                        : services.topics().partition(name, p.partition()).thenCompose(services.logs()::get);
+                partitions.add(new PartitionFetch(p.fetchOffset(), p.partitionMaxBytes(), data, log));
+            }
+        }
+        var d = request.data();
+        return new FetchOperation(partitions, d.minBytes(), d.maxBytes(), d.maxWaitMs()).run()
+                .thenApply(v -> response);
+    }
+
+    private static final class PartitionFetch {
+        final long offset;
+        final int maxBytes;
+        final PartitionData data;
+        final CompletableFuture<PartitionLog> log;
+        FetchRecordsBuilder records;
+        boolean failed;
+
+        PartitionFetch(long offset, int maxBytes, PartitionData data, CompletableFuture<PartitionLog> log) {
+            this.offset = offset;
+            this.maxBytes = maxBytes;
+            this.data = data;
+            this.log = log;
+        }
+
+        int bytes() {
+            return records == null ? 0 : records.sizeInBytes();
+        }
+    }
+
+    private final class FetchOperation {
+        private final List<PartitionFetch> partitions;
+        private final int minBytes;
+        private final int maxBytes;
+        private final long deadline;
+        private final CompletableFuture<Void> done = new CompletableFuture<>();
+
+        FetchOperation(List<PartitionFetch> partitions, int minBytes, int maxBytes, int maxWaitMs) {
+            this.partitions = partitions;
+            this.minBytes = minBytes;
+            this.maxBytes = maxBytes <= 0 ? Integer.MAX_VALUE : maxBytes;
+            this.deadline = System.currentTimeMillis() + Math.max(0, maxWaitMs);
+        }
+
+        CompletableFuture<Void> run() {
+            attempt();
+            return done;
+        }
+
+        private void attempt() {
+            List<CompletableFuture<Void>> reads = new ArrayList<>();
+            for (PartitionFetch p : partitions) {
+                reads.add(read(p));
+            }
+            FutureUtil.waitForAll(reads).whenComplete((v, t) -> {
+                int total = 0;
+                boolean anyError = false;
+                for (PartitionFetch p : partitions) {
+                    total += p.bytes();
+                    anyError |= p.failed;
+                }
+                if (total >= minBytes || anyError || System.currentTimeMillis() >= deadline) {
+                    finish();
+                } else {
+                    waitForData();
+                }
+            });
+        }
+
+        private CompletableFuture<Void> read(PartitionFetch p) {
+            p.records = new FetchRecordsBuilder(Math.min(Math.max(p.maxBytes, 1024), 1024 * 1024));
+            return p.log.thenCompose(log -> log.read(p.offset, Math.min(p.maxBytes, maxBytes), p.records)
+                            .handle((v, t) -> t)
+                            .thenCompose(readError -> log.offsets().thenAccept(o -> {
+                                p.data.setHighWatermark(o.highWatermark()).setLastStableOffset(o.highWatermark())
+                                        .setLogStartOffset(o.logStartOffset());
+                                if (readError != null) {
+                                    fail(p, readError);
+                                }
+                            })))
+                    .exceptionally(t -> {
+                        fail(p, t);
+                        return null;
+                    });
+        }
+
+        private void fail(PartitionFetch p, Throwable t) {
+            p.failed = true;
+            p.records = null;
+            p.data.setErrorCode(Errors.forException(StorageErrors.toKafka(t)).code());
+        }
+
+        /** Long poll: the first append to any partition, or the deadline, triggers one more read. */
+        private void waitForData() {
+            AtomicBoolean fired = new AtomicBoolean();
+            List<Runnable> cancels = new ArrayList<>();
+            ScheduledFuture<?>[] timer = new ScheduledFuture<?>[1];
+            Runnable cancelAll = () -> {
+                synchronized (cancels) {
+                    cancels.forEach(Runnable::run);
+                    if (timer[0] != null) {
+                        timer[0].cancel(false);
+                    }
+                }
+            };
+            Runnable wake = () -> {
+                if (fired.compareAndSet(false, true)) {
+                    cancelAll.run();
+                    attempt();
+                }
+            };
+            synchronized (cancels) {
+                for (PartitionFetch p : partitions) {
+                    cancels.add(p.log.join().onNextAppend(wake));
+                }
+                timer[0] = services.scheduler().schedule(wake, Math.max(0, deadline - System.currentTimeMillis()),
+                        TimeUnit.MILLISECONDS);
+            }
+            if (fired.get()) {
+                cancelAll.run(); // woken while registering: withdraw what was registered after
+                return;
+            }
+            // An append between the read and the registration would otherwise wait for the timer.
+            for (PartitionFetch p : partitions) {
+                long seen = p.data.highWatermark();
+                p.log.join().offsets().thenAccept(o -> {
+                    if (o.highWatermark() > seen) {
+                        wake.run();
+                    }
+                });
+            }
+        }
+
+        private void finish() {
+            int budget = maxBytes;
+            boolean first = true;
+            for (PartitionFetch p : partitions) {
+                if (p.records == null || p.records.records() == 0) {
+                    continue;
+                }
+                // max.bytes is soft for the first non-empty partition, as in Kafka, so progress is always possible
+                if (first || p.bytes() <= budget) {
+                    p.data.setRecords(p.records.build());
+                    budget -= p.bytes();
+                    first = false;
+                }
+            }
+            done.complete(null);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.kop.api;
+
+import io.kop.KopServices;
+import org.apache.kafka.common.protocol.ApiKeys;
+
+/** Every API this broker serves, one handler each; ApiVersions advertises exactly these. */
+public final class Handlers {
+    private Handlers() {
+    }
+
+    public static ApiDispatcher all(KopServices services) {
+        ApiDispatcher dispatcher = new ApiDispatcher();
+        return dispatcher
+                .register(ApiKeys.PRODUCE, new ProduceHandler(services))
+                .register(ApiKeys.FETCH, new FetchHandler(services))
+                .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(services))
+                .register(ApiKeys.METADATA, new MetadataHandler(services))
+                .register(ApiKeys.API_VERSIONS, new ApiVersionsHandler(() -> dispatcher.apiVersions(
+                        org.apache.kafka.common.protocol.Errors.NONE)))
+                .register(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(services))
+                .register(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(services))
+                .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(services))
+                .register(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(services))
+                .register(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(services))
+                .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(services));
+    }
+}

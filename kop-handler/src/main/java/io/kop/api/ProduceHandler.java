@@ -1,0 +1,105 @@
+package io.kop.api;
+
+import io.kop.KopServices;
+import io.kop.storage.PartitionLog.AppendResult;
+import io.kop.storage.StorageErrors;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.UnknownTopicIdException;
+import org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData;
+import org.apache.kafka.common.message.ProduceRequestData.TopicProduceData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
+import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.requests.ProduceRequest;
+import org.apache.pulsar.common.util.FutureUtil;
+
+/** Produce (API 0): validates each partition's batch and appends it to the partition log. */
+final class ProduceHandler implements ApiHandler<ProduceRequest> {
+    private final KopServices services;
+
+    ProduceHandler(KopServices services) {
+        this.services = services;
+    }
+
+    @Override
+    public CompletableFuture<ProduceResponseData> handle(RequestContext ctx, ProduceRequest request) {
+        if (request.transactionalId() != null) {
+            throw new InvalidRecordException("transactional produce is not supported by this broker yet");
+        }
+        ProduceResponseData response = new ProduceResponseData();
+        List<CompletableFuture<?>> pending = new ArrayList<>();
+        for (TopicProduceData topic : request.data().topicData()) {
+            TopicProduceResponse topicResponse = new TopicProduceResponse().setName(topic.name())
+                    .setTopicId(topic.topicId());
+            response.responses().add(topicResponse);
+            String name = topic.name() == null || topic.name().isEmpty()
+                    ? services.topicIds().name(topic.topicId()) : topic.name();
+            for (PartitionProduceData partition : topic.partitionData()) {
+                PartitionProduceResponse p = new PartitionProduceResponse().setIndex(partition.index())
+                        .setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
+                topicResponse.partitionResponses().add(p);
+                CompletableFuture<AppendResult> append = name == null
+                        ? CompletableFuture.failedFuture(new UnknownTopicIdException("unknown topic id " + topic.topicId()))
+                        : append(ctx, name, partition);
+                pending.add(append.orTimeout(Math.max(1, request.timeout()), TimeUnit.MILLISECONDS)
+                        .handle((r, t) -> {
+                            if (t != null) {
+                                Throwable cause = FutureUtil.unwrapCompletionException(t);
+                                if (cause instanceof java.util.concurrent.TimeoutException) {
+                                    cause = new TimeoutException("append not confirmed within " + request.timeout() + " ms");
+                                }
+                                Throwable kafka = StorageErrors.toKafka(cause);
+                                p.setErrorCode(Errors.forException(kafka).code()).setErrorMessage(kafka.getMessage());
+                            } else {
+                                p.setBaseOffset(r.baseOffset()).setLogAppendTimeMs(r.logAppendTime());
+                            }
+                            return null;
+                        }));
+            }
+        }
+        return FutureUtil.waitForAll(pending).thenApply(v -> response);
+    }
+
+    private CompletableFuture<AppendResult> append(RequestContext ctx, String topic, PartitionProduceData data) {
+        MutableRecordBatch batch;
+        int count;
+        try {
+            MemoryRecords records = (MemoryRecords) data.records();
+            ProduceRequest.validateRecords(ctx.apiVersion(), records);
+            Iterator<MutableRecordBatch> batches = records.batches().iterator();
+            if (!batches.hasNext()) {
+                throw new InvalidRecordException("produce request without a record batch");
+            }
+            batch = batches.next();
+            batch.ensureValid();
+            if (batch.sizeInBytes() > services.config().maxMessageSize()) {
+                throw new RecordTooLargeException("batch of " + batch.sizeInBytes() + " bytes exceeds maxMessageSize "
+                        + services.config().maxMessageSize());
+            }
+            if (batch.isTransactional() || batch.isControlBatch()) {
+                throw new InvalidRecordException("transactional batches are not supported by this broker yet");
+            }
+            Integer n = batch.countOrNull();
+            count = n == null ? 0 : n;
+            if (count <= 0) {
+                throw new InvalidRecordException("empty record batch");
+            }
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        boolean logAppendTime = services.config().logAppendTime();
+        return services.topics().partition(topic, data.index())
+                .thenCompose(services.logs()::get)
+                .thenCompose(log -> log.append(batch, count, logAppendTime));
+    }
+}

@@ -1,0 +1,188 @@
+package io.kop.config;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Function;
+import org.apache.pulsar.broker.ServiceConfiguration;
+
+/**
+ * KoP settings, read from the broker's own configuration file (Pulsar keeps unknown keys in
+ * {@link ServiceConfiguration#getProperties()}). Every key is listed in the README.
+ */
+public final class KopConfig {
+    public static final String INDEX_INTERCEPTOR =
+            "org.apache.pulsar.common.intercept.AppendIndexMetadataInterceptor";
+
+    private final List<KafkaListener> listeners;
+    private final List<KafkaListener> advertisedListeners;
+    private final String kafkaTenant;
+    private final String kafkaNamespace;
+    private final EntryFormat entryFormat;
+    private final int maxMessageSize;
+    private final int maxFrameSize;
+    private final long connectionMaxIdleMs;
+    private final int maxPendingRequestsPerConnection;
+    private final int maxReadEntriesPerFetch;
+    private final String clusterId;
+    private final long producerStateRecoveryRecords;
+    private final boolean logAppendTime;
+
+    private KopConfig(ServiceConfiguration conf) {
+        Properties p = conf.getProperties();
+        Map<String, String> protocolMap = parseProtocolMap(p.getProperty("kafkaProtocolMap", ""));
+        this.listeners = KafkaListener.parseList(
+                p.getProperty("kafkaListeners", "PLAINTEXT://127.0.0.1:9092"), protocolMap, "kafkaListeners");
+        String advertised = p.getProperty("kafkaAdvertisedListeners", "").trim();
+        this.advertisedListeners = advertised.isEmpty()
+                ? defaultAdvertised(listeners, conf.getAdvertisedAddress())
+                : KafkaListener.parseList(advertised, protocolMap, "kafkaAdvertisedListeners");
+        for (KafkaListener l : listeners) {
+            if (advertisedListeners.stream().noneMatch(a -> a.name().equals(l.name()))) {
+                throw new IllegalArgumentException("kafkaAdvertisedListeners has no entry for listener '"
+                        + l.name() + "' of kafkaListeners");
+            }
+        }
+        this.kafkaTenant = p.getProperty("kafkaTenant", "public").trim();
+        this.kafkaNamespace = p.getProperty("kafkaNamespace", "default").trim();
+        this.entryFormat = EntryFormat.parse(p.getProperty("entryFormat", "pulsar"));
+        this.maxMessageSize = intKey(p, "maxMessageSize", conf.getMaxMessageSize());
+        this.maxFrameSize = intKey(p, "kafkaMaxFrameSize", 100 * 1024 * 1024);
+        this.connectionMaxIdleMs = longKey(p, "connectionMaxIdleMs", 600_000L);
+        this.maxPendingRequestsPerConnection = intKey(p, "kafkaMaxPendingRequestsPerConnection", 100);
+        this.maxReadEntriesPerFetch = intKey(p, "kafkaMaxReadEntriesPerFetch", 500);
+        this.clusterId = p.getProperty("kafkaClusterId", conf.getClusterName()).trim();
+        this.producerStateRecoveryRecords = longKey(p, "kafkaProducerStateRecoveryRecords", 100_000L);
+        String timestampType = p.getProperty("kafkaMessageTimestampType", "CreateTime").trim();
+        if (!timestampType.equals("CreateTime") && !timestampType.equals("LogAppendTime")) {
+            throw new IllegalArgumentException("kafkaMessageTimestampType must be CreateTime or LogAppendTime, got '"
+                    + timestampType + "'");
+        }
+        this.logAppendTime = timestampType.equals("LogAppendTime");
+        if (maxFrameSize < 1024) {
+            throw new IllegalArgumentException("kafkaMaxFrameSize must be at least 1024, got " + maxFrameSize);
+        }
+    }
+
+    /** Reads the KoP keys and checks the broker settings KoP cannot work without. */
+    public static KopConfig from(ServiceConfiguration conf) {
+        if (conf.getBrokerEntryMetadataInterceptors() == null
+                || !conf.getBrokerEntryMetadataInterceptors().contains(INDEX_INTERCEPTOR)) {
+            throw new IllegalStateException("KoP needs Kafka offsets from Pulsar's broker entry index: add "
+                    + "'brokerEntryMetadataInterceptors=" + INDEX_INTERCEPTOR + "' to broker.conf");
+        }
+        if (conf.isBrokerDeleteInactiveTopicsEnabled()) {
+            // Kafka producers and consumers register no Pulsar producers or subscriptions, so Pulsar
+            // would see Kafka topics as inactive and delete them with their data.
+            throw new IllegalStateException("KoP needs 'brokerDeleteInactiveTopicsEnabled=false' in broker.conf: "
+                    + "Pulsar would otherwise delete Kafka topics (and their data) as inactive");
+        }
+        return new KopConfig(conf);
+    }
+
+    private static List<KafkaListener> defaultAdvertised(List<KafkaListener> listeners, String advertisedAddress) {
+        List<KafkaListener> out = new ArrayList<>();
+        for (KafkaListener l : listeners) {
+            String host = l.host();
+            if (host.isEmpty() || host.equals("0.0.0.0") || host.equals("::")) {
+                host = advertisedAddress != null ? advertisedAddress : "127.0.0.1";
+            }
+            out.add(new KafkaListener(l.name(), l.securityProtocol(), host, l.port()));
+        }
+        return List.copyOf(out);
+    }
+
+    private static Map<String, String> parseProtocolMap(String value) {
+        Map<String, String> map = new java.util.HashMap<>();
+        for (String pair : value.split(",")) {
+            if (pair.isBlank()) {
+                continue;
+            }
+            String[] kv = pair.split(":");
+            if (kv.length != 2) {
+                throw new IllegalArgumentException("kafkaProtocolMap: expected NAME:PROTOCOL, got '" + pair + "'");
+            }
+            map.put(kv[0].trim().toUpperCase(Locale.ROOT), kv[1].trim().toUpperCase(Locale.ROOT));
+        }
+        return map;
+    }
+
+    private static int intKey(Properties p, String key, int dflt) {
+        return parse(p, key, dflt, Integer::parseInt);
+    }
+
+    private static long longKey(Properties p, String key, long dflt) {
+        return parse(p, key, dflt, Long::parseLong);
+    }
+
+    private static <T> T parse(Properties p, String key, T dflt, Function<String, T> parser) {
+        String v = p.getProperty(key);
+        if (v == null || v.isBlank()) {
+            return dflt;
+        }
+        try {
+            return parser.apply(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + ": not a number: '" + v + "'");
+        }
+    }
+
+    public List<KafkaListener> listeners() {
+        return listeners;
+    }
+
+    public List<KafkaListener> advertisedListeners() {
+        return advertisedListeners;
+    }
+
+    public KafkaListener advertisedListener(String name) {
+        return advertisedListeners.stream().filter(l -> l.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    public String kafkaTenant() {
+        return kafkaTenant;
+    }
+
+    public String kafkaNamespace() {
+        return kafkaNamespace;
+    }
+
+    public EntryFormat entryFormat() {
+        return entryFormat;
+    }
+
+    public int maxMessageSize() {
+        return maxMessageSize;
+    }
+
+    public int maxFrameSize() {
+        return maxFrameSize;
+    }
+
+    public long connectionMaxIdleMs() {
+        return connectionMaxIdleMs;
+    }
+
+    public int maxPendingRequestsPerConnection() {
+        return maxPendingRequestsPerConnection;
+    }
+
+    public int maxReadEntriesPerFetch() {
+        return maxReadEntriesPerFetch;
+    }
+
+    /** True when records get the broker's append time instead of the producer's timestamp. */
+    public boolean logAppendTime() {
+        return logAppendTime;
+    }
+
+    public long producerStateRecoveryRecords() {
+        return producerStateRecoveryRecords;
+    }
+
+    public String clusterId() {
+        return clusterId;
+    }
+}

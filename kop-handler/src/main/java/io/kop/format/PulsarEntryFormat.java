@@ -1,0 +1,278 @@
+package io.kop.format;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.CompressionType;
+import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.utils.internals.BufferSupplier;
+import org.apache.kafka.common.utils.internals.CloseableIterator;
+import org.apache.pulsar.common.api.proto.BrokerEntryMetadata;
+import org.apache.pulsar.common.api.proto.KeyValue;
+import org.apache.pulsar.common.api.proto.MessageMetadata;
+import org.apache.pulsar.common.api.proto.SingleMessageMetadata;
+import org.apache.pulsar.common.compression.CompressionCodec;
+import org.apache.pulsar.common.compression.CompressionCodecProvider;
+import org.apache.pulsar.common.protocol.Commands;
+
+/**
+ * The {@code pulsar} entry format: one Kafka record batch becomes one Pulsar batch message (one
+ * ManagedLedger entry) with one Pulsar message per Kafka record, so Pulsar consumers read Kafka-written
+ * data natively and Kafka consumers read Pulsar-written data.
+ *
+ * <p>Mapping: key -> partition key (base64 when not UTF-8), value -> payload (null -> null_value),
+ * timestamp -> event time, headers -> properties ({@link HeaderMapping}). The Kafka producer id, epoch
+ * and base sequence travel in the batch metadata so producer state can be rebuilt from the log.
+ */
+public final class PulsarEntryFormat {
+    public static final String PRODUCER_NAME = "kafka";
+    static final String PROP_PRODUCER_ID = "kafka.producer.id";
+    static final String PROP_PRODUCER_EPOCH = "kafka.producer.epoch";
+    static final String PROP_BASE_SEQUENCE = "kafka.base.sequence";
+    static final String PROP_LOG_APPEND_TIME = "kafka.log.append.time";
+
+    private PulsarEntryFormat() {
+    }
+
+    /**
+     * Encodes a validated Kafka batch (magic 2) into the Pulsar message bytes to publish.
+     *
+     * @param logAppendTime the broker time to use as record timestamps, or -1 to keep the producer's
+     */
+    public static ByteBuf encode(RecordBatch batch, int numRecords, long publishTime, long logAppendTime) {
+        ByteBuf payload = ByteBufAllocator.DEFAULT.buffer(Math.max(64, batch.sizeInBytes() * 2));
+        ByteBuf compressed = null;
+        try {
+            SingleMessageMetadata smm = new SingleMessageMetadata();
+            try (CloseableIterator<Record> records = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
+                long expectedOffset = batch.baseOffset();
+                while (records.hasNext()) {
+                    Record r = records.next();
+                    if (r.offset() != expectedOffset++) {
+                        throw new InvalidRecordException("record offsets in a batch must be consecutive from "
+                                + batch.baseOffset() + ", found " + r.offset());
+                    }
+                    smm.clear();
+                    if (r.hasKey()) {
+                        byte[] key = bytes(r.key());
+                        String text = HeaderMapping.strictUtf8(key);
+                        if (text != null) {
+                            smm.setPartitionKey(text);
+                        } else {
+                            smm.setPartitionKey(Base64.getEncoder().encodeToString(key));
+                            smm.setPartitionKeyB64Encoded(true);
+                        }
+                    }
+                    long ts = logAppendTime >= 0 ? logAppendTime : r.timestamp();
+                    if (ts > 0) {
+                        smm.setEventTime(ts);
+                    }
+                    HeaderMapping.toProperties(r.headers(), (k, v) -> smm.addProperty().setKey(k).setValue(v));
+                    ByteBuf value;
+                    if (r.hasValue()) {
+                        value = Unpooled.wrappedBuffer(r.value());
+                    } else {
+                        smm.setNullValue(true);
+                        value = Unpooled.EMPTY_BUFFER;
+                    }
+                    Commands.serializeSingleMessageInBatchWithPayload(smm, value, payload);
+                }
+                if (expectedOffset - batch.baseOffset() != numRecords) {
+                    throw new InvalidRecordException("batch header counts " + numRecords + " records, found "
+                            + (expectedOffset - batch.baseOffset()));
+                }
+            }
+            MessageMetadata metadata = new MessageMetadata()
+                    .setProducerName(PRODUCER_NAME)
+                    .setSequenceId(0)
+                    .setPublishTime(publishTime)
+                    .setNumMessagesInBatch(numRecords)
+                    .setUncompressedSize(payload.readableBytes());
+            if (batch.hasProducerId()) {
+                metadata.addProperty().setKey(PROP_PRODUCER_ID).setValue(Long.toString(batch.producerId()));
+                metadata.addProperty().setKey(PROP_PRODUCER_EPOCH).setValue(Short.toString(batch.producerEpoch()));
+                metadata.addProperty().setKey(PROP_BASE_SEQUENCE).setValue(Integer.toString(batch.baseSequence()));
+            }
+            if (logAppendTime >= 0) {
+                metadata.addProperty().setKey(PROP_LOG_APPEND_TIME).setValue("true");
+            }
+            org.apache.pulsar.common.api.proto.CompressionType codec = pulsarCodec(batch.compressionType());
+            ByteBuf body = payload;
+            if (codec != org.apache.pulsar.common.api.proto.CompressionType.NONE) {
+                compressed = CompressionCodecProvider.getCompressionCodec(codec).encode(payload);
+                metadata.setCompression(codec);
+                body = compressed;
+            }
+            return Commands.serializeMetadataAndPayload(Commands.ChecksumType.Crc32c, metadata, body);
+        } finally {
+            payload.release();
+            if (compressed != null) {
+                compressed.release();
+            }
+        }
+    }
+
+    /** Kafka codecs map to the Pulsar codec of the same family (gzip -> zlib), so storage stays compact. */
+    private static org.apache.pulsar.common.api.proto.CompressionType pulsarCodec(CompressionType kafka) {
+        return switch (kafka) {
+            case NONE -> org.apache.pulsar.common.api.proto.CompressionType.NONE;
+            case GZIP -> org.apache.pulsar.common.api.proto.CompressionType.ZLIB;
+            case SNAPPY -> org.apache.pulsar.common.api.proto.CompressionType.SNAPPY;
+            case LZ4 -> org.apache.pulsar.common.api.proto.CompressionType.LZ4;
+            case ZSTD -> org.apache.pulsar.common.api.proto.CompressionType.ZSTD;
+        };
+    }
+
+    /** What the head of an entry says about its offsets and time, without decoding the messages. */
+    public record EntryInfo(long baseOffset, long lastOffset, long publishTime, boolean readable) {
+    }
+
+    /** The idempotent-producer fields of a Kafka-written entry. */
+    public record ProducerBatch(long producerId, short epoch, int baseSequence, int lastSequence, long baseOffset) {
+    }
+
+    /** The producer fields stored with a Kafka batch, or null for entries of non-idempotent or Pulsar producers. */
+    public static ProducerBatch producerBatch(ByteBuf entry) {
+        int start = entry.readerIndex();
+        try {
+            BrokerEntryMetadata bem = Commands.parseBrokerEntryMetadataIfExist(entry);
+            MessageMetadata md = Commands.parseMessageMetadata(entry);
+            long pid = -1;
+            short epoch = -1;
+            int seq = -1;
+            for (KeyValue kv : md.getPropertiesList()) {
+                switch (kv.getKey()) {
+                    case PROP_PRODUCER_ID -> pid = Long.parseLong(kv.getValue());
+                    case PROP_PRODUCER_EPOCH -> epoch = Short.parseShort(kv.getValue());
+                    case PROP_BASE_SEQUENCE -> seq = Integer.parseInt(kv.getValue());
+                    default -> { }
+                }
+            }
+            if (pid < 0 || bem == null) {
+                return null;
+            }
+            int n = md.hasNumMessagesInBatch() ? md.getNumMessagesInBatch() : 1;
+            return new ProducerBatch(pid, epoch, seq, seq + n - 1, bem.getIndex() - n + 1);
+        } finally {
+            entry.readerIndex(start);
+        }
+    }
+
+    /** Reads offsets from the broker entry index; {@code readable} is false for markers and chunks. */
+    public static EntryInfo info(ByteBuf entry) {
+        int start = entry.readerIndex();
+        try {
+            BrokerEntryMetadata bem = Commands.parseBrokerEntryMetadataIfExist(entry);
+            if (bem == null || !bem.hasIndex()) {
+                throw new IllegalStateException("entry has no broker entry index; is "
+                        + "AppendIndexMetadataInterceptor configured?");
+            }
+            MessageMetadata md = Commands.parseMessageMetadata(entry);
+            int n = md.hasNumMessagesInBatch() ? md.getNumMessagesInBatch() : 1;
+            boolean readable = !md.hasMarkerType() && !(md.hasNumChunksFromMsg() && md.getNumChunksFromMsg() > 1);
+            return new EntryInfo(bem.getIndex() - n + 1, bem.getIndex(), md.getPublishTime(), readable);
+        } finally {
+            entry.readerIndex(start);
+        }
+    }
+
+    /**
+     * Appends the records of one entry with offset >= {@code fromOffset} to the fetch output as one Kafka
+     * batch. Returns the number of records written.
+     */
+    public static int decode(ByteBuf entry, long fromOffset, FetchRecordsBuilder out) throws IOException {
+        int start = entry.readerIndex();
+        ByteBuf uncompressed = null;
+        try {
+            BrokerEntryMetadata bem = Commands.parseBrokerEntryMetadataIfExist(entry);
+            MessageMetadata md = Commands.parseMessageMetadata(entry);
+            if (md.hasMarkerType() || (md.hasNumChunksFromMsg() && md.getNumChunksFromMsg() > 1)) {
+                return 0; // transaction/replication markers and chunks of large messages are not records
+            }
+            boolean batched = md.hasNumMessagesInBatch();
+            int n = batched ? md.getNumMessagesInBatch() : 1;
+            long baseOffset = bem.getIndex() - n + 1;
+            if (baseOffset + n <= fromOffset) {
+                return 0;
+            }
+            boolean logAppendTime = false;
+            for (KeyValue kv : md.getPropertiesList()) {
+                if (kv.getKey().equals(PROP_LOG_APPEND_TIME)) {
+                    logAppendTime = true;
+                }
+            }
+            ByteBuf payload = entry;
+            if (md.hasCompression() && md.getCompression() != org.apache.pulsar.common.api.proto.CompressionType.NONE) {
+                CompressionCodec codec = CompressionCodecProvider.getCompressionCodec(md.getCompression());
+                uncompressed = codec.decode(entry, md.getUncompressedSize());
+                payload = uncompressed;
+            }
+            MemoryRecordsBuilder builder = out.startBatch(baseOffset,
+                    logAppendTime ? TimestampType.LOG_APPEND_TIME : TimestampType.CREATE_TIME, md.getPublishTime());
+            int written = 0;
+            if (!batched) {
+                long offset = baseOffset;
+                if (offset >= fromOffset) {
+                    long ts = md.hasEventTime() && md.getEventTime() > 0 ? md.getEventTime() : md.getPublishTime();
+                    byte[] key = md.hasPartitionKey()
+                            ? keyBytes(md.getPartitionKey(), md.isPartitionKeyB64Encoded()) : null;
+                    byte[] value = md.hasNullValue() && md.isNullValue() ? null : bytes(payload);
+                    builder.appendWithOffset(offset, ts, key, value, HeaderMapping.fromProperties(md.getPropertiesList()));
+                    written++;
+                }
+            } else {
+                SingleMessageMetadata smm = new SingleMessageMetadata();
+                for (int i = 0; i < n; i++) {
+                    ByteBuf single = Commands.deSerializeSingleMessageInBatch(payload, smm, i, n);
+                    try {
+                        long offset = baseOffset + i;
+                        if (offset < fromOffset || smm.isCompactedOut()) {
+                            continue;
+                        }
+                        long ts = smm.hasEventTime() && smm.getEventTime() > 0 ? smm.getEventTime() : md.getPublishTime();
+                        byte[] key = smm.hasPartitionKey()
+                                ? keyBytes(smm.getPartitionKey(), smm.isPartitionKeyB64Encoded()) : null;
+                        byte[] value = smm.hasNullValue() && smm.isNullValue() ? null : bytes(single);
+                        Header[] headers = HeaderMapping.fromProperties(smm.getPropertiesList());
+                        builder.appendWithOffset(offset, ts, key, value, headers);
+                        written++;
+                    } finally {
+                        single.release();
+                    }
+                }
+            }
+            out.endBatch(builder);
+            return written;
+        } finally {
+            entry.readerIndex(start);
+            if (uncompressed != null) {
+                uncompressed.release();
+            }
+        }
+    }
+
+    private static byte[] keyBytes(String key, boolean base64) {
+        return base64 ? Base64.getDecoder().decode(key) : key.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] bytes(ByteBuf buf) {
+        byte[] out = new byte[buf.readableBytes()];
+        buf.getBytes(buf.readerIndex(), out);
+        return out;
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        byte[] out = new byte[buffer.remaining()];
+        buffer.duplicate().get(out);
+        return out;
+    }
+}

@@ -1,0 +1,33 @@
+package io.kop.network;
+
+import io.kop.api.ApiDispatcher;
+import io.kop.config.KafkaListener;
+import io.kop.config.KopConfig;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
+
+/** Pipeline of one Kafka connection: idle timeout, 4-byte length framing, request processing. */
+public final class KafkaChannelInitializer extends ChannelInitializer<SocketChannel> {
+    private final KopConfig config;
+    private final KafkaListener listener;
+    private final ApiDispatcher dispatcher;
+
+    public KafkaChannelInitializer(KopConfig config, KafkaListener listener, ApiDispatcher dispatcher) {
+        this.config = config;
+        this.listener = listener;
+        this.dispatcher = dispatcher;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        ch.pipeline()
+                .addLast("idle", new IdleStateHandler(0, 0, config.connectionMaxIdleMs(), TimeUnit.MILLISECONDS))
+                // failFast: an oversized length closes the connection at once instead of buffering it.
+                .addLast("frame", new LengthFieldBasedFrameDecoder(config.maxFrameSize(), 0, 4, 0, 4, true))
+                .addLast("kafka", new KafkaConnection(dispatcher, listener.name(),
+                        config.maxPendingRequestsPerConnection()));
+    }
+}

@@ -1,0 +1,196 @@
+package io.kop.network;
+
+import io.kop.api.ApiDispatcher;
+import io.kop.api.RequestContext;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.requests.RequestUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Kafka client connection: decodes each frame into a request, hands it to the dispatcher and writes
+ * the responses strictly in request order, however the futures complete. Runs on the channel's event
+ * loop; handlers complete their futures on any thread.
+ */
+final class KafkaConnection extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(KafkaConnection.class);
+
+    private final ApiDispatcher dispatcher;
+    private final String listenerName;
+    private final int maxPending;
+    private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private boolean closed;
+
+    /** A request whose response has not been written yet; {@code response} null = no response due. */
+    private record InFlight(RequestHeader header, CompletableFuture<ApiMessage> response) {
+    }
+
+    KafkaConnection(ApiDispatcher dispatcher, String listenerName, int maxPending) {
+        this.dispatcher = dispatcher;
+        this.listenerName = listenerName;
+        this.maxPending = maxPending;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        this.ctx = ctx;
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        ByteBuffer buffer;
+        try {
+            // A private copy: parsed requests (produce records) outlive the frame.
+            buffer = ByteBuffer.allocate(frame.readableBytes());
+            frame.readBytes(buffer);
+            buffer.flip();
+        } finally {
+            frame.release();
+        }
+        if (closed) {
+            return;
+        }
+        RequestHeader header;
+        try {
+            header = RequestHeader.parse(buffer);
+        } catch (RuntimeException e) {
+            closeOnError("cannot parse request header", e);
+            return;
+        }
+        ApiKeys apiKey = header.apiKey();
+        if (!dispatcher.supports(apiKey)) {
+            closeOnError("unsupported API " + apiKey + " v" + header.apiVersion(), null);
+            return;
+        }
+        if (!ApiDispatcher.supportsVersion(apiKey, header.apiVersion())) {
+            if (apiKey == ApiKeys.API_VERSIONS) {
+                // KIP-511: tell a newer client which versions we have, in v0 so it can read the answer.
+                enqueue(header, CompletableFuture.completedFuture(dispatcher.apiVersions(Errors.UNSUPPORTED_VERSION)));
+                return;
+            }
+            closeOnError("unsupported version " + header.apiVersion() + " of " + apiKey, null);
+            return;
+        }
+        AbstractRequest request;
+        try {
+            request = AbstractRequest.parseRequest(apiKey, header.apiVersion(), new ByteBufferAccessor(buffer)).request;
+        } catch (RuntimeException e) {
+            closeOnError("cannot parse " + apiKey + " v" + header.apiVersion() + " request", e);
+            return;
+        }
+        RequestContext context = new RequestContext(header, listenerName, ctx.channel().remoteAddress());
+        CompletableFuture<ApiMessage> response;
+        try {
+            response = dispatcher.handle(context, request);
+        } catch (RuntimeException e) {
+            response = CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<ApiMessage> withErrors = response.exceptionally(t -> {
+            Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null
+                    ? t.getCause() : t;
+            log.warn("[{}] {} failed: {}", ctx.channel().remoteAddress(), apiKey, cause.toString());
+            return request.getErrorResponse(0, cause).data();
+        });
+        enqueue(header, dispatcher.expectsResponse(request) ? withErrors : null);
+    }
+
+    private void enqueue(RequestHeader header, CompletableFuture<ApiMessage> response) {
+        if (response == null) {
+            return; // acks=0 produce: processed, never answered, not ordered against others
+        }
+        inFlight.add(new InFlight(header, response));
+        if (inFlight.size() >= maxPending) {
+            ctx.channel().config().setAutoRead(false);
+        }
+        response.whenComplete((r, t) -> {
+            if (ctx.executor().inEventLoop()) {
+                writeCompleted();
+            } else {
+                ctx.executor().execute(this::writeCompleted);
+            }
+        });
+    }
+
+    private void writeCompleted() {
+        boolean wrote = false;
+        while (!inFlight.isEmpty() && inFlight.peek().response().isDone()) {
+            InFlight head = inFlight.poll();
+            if (closed) {
+                continue;
+            }
+            ApiMessage body = head.response().join();
+            RequestHeader header = head.header();
+            short version = header.apiVersion();
+            short headerVersion;
+            if (header.apiKey() == ApiKeys.API_VERSIONS && !ApiDispatcher.supportsVersion(header.apiKey(), version)) {
+                version = 0;
+            }
+            headerVersion = header.apiKey().responseHeaderVersion(version);
+            ByteBuffer out;
+            try {
+                out = RequestUtils.serialize(header.toResponseHeader().data(), headerVersion, body, version);
+            } catch (RuntimeException e) {
+                closeOnError("cannot serialize " + header.apiKey() + " response", e);
+                return;
+            }
+            ByteBuf buf = Unpooled.wrappedBuffer(Unpooled.buffer(4).writeInt(out.remaining()),
+                    Unpooled.wrappedBuffer(out));
+            ctx.write(buf);
+            wrote = true;
+        }
+        if (wrote) {
+            ctx.flush();
+        }
+        if (!closed && inFlight.size() < maxPending && !ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    private void closeOnError(String what, Throwable cause) {
+        log.warn("[{}] closing Kafka connection: {}{}", ctx.channel().remoteAddress(), what,
+                cause == null ? "" : ": " + cause);
+        closed = true;
+        ctx.close();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!closed) {
+            closeOnError("network error", cause);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            log.info("[{}] closing idle Kafka connection", ctx.channel().remoteAddress());
+            closed = true;
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        closed = true;
+        inFlight.clear();
+        super.channelInactive(ctx);
+    }
+}

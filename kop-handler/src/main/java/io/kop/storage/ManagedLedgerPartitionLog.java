@@ -1,0 +1,449 @@
+package io.kop.storage;
+
+import io.kop.format.FetchRecordsBuilder;
+import io.kop.format.PulsarEntryFormat;
+import io.kop.format.PulsarEntryFormat.EntryInfo;
+import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.apache.bookkeeper.mledger.AsyncCallbacks;
+import org.apache.bookkeeper.mledger.Entry;
+import org.apache.bookkeeper.mledger.ManagedCursor;
+import org.apache.bookkeeper.mledger.ManagedLedgerException;
+import org.apache.bookkeeper.mledger.Position;
+import org.apache.bookkeeper.mledger.PositionFactory;
+import org.apache.bookkeeper.mledger.impl.ManagedLedgerImpl;
+import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.pulsar.broker.intercept.ManagedLedgerInterceptorImpl;
+import org.apache.pulsar.broker.service.Topic;
+import org.apache.pulsar.broker.service.persistent.PersistentTopic;
+import org.apache.pulsar.common.api.proto.BrokerEntryMetadata;
+import org.apache.pulsar.common.protocol.Commands;
+
+/**
+ * A Kafka partition stored in a Pulsar topic partition. Appends go through
+ * {@link PersistentTopic#publishMessage} (fencing, size limits and Pulsar bookkeeping apply); offsets are
+ * the broker entry index; reads use non-durable cursors and decode on {@code decodeExecutor}, never on
+ * a BookKeeper thread.
+ */
+final class ManagedLedgerPartitionLog implements PartitionLog {
+    private final PersistentTopic topic;
+    private final ManagedLedgerImpl ledger;
+    private final Executor decodeExecutor;
+    private final int maxReadEntries;
+    private final ProducerStateTable producers = new ProducerStateTable();
+    private final ReadCursors cursors;
+    private final String producerName = "kafka-" + UUID.randomUUID();
+    private final AtomicLong publishSequence = new AtomicLong();
+    private volatile CachedOffset lastEntry;
+    private volatile CachedOffset firstEntry;
+    private final Set<Runnable> appendListeners = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean waitingOnLedger = new AtomicBoolean();
+
+    private record CachedOffset(Position position, long offset) {
+    }
+
+    ManagedLedgerPartitionLog(PersistentTopic topic, Executor decodeExecutor, int maxReadEntries) {
+        this.topic = topic;
+        this.ledger = (ManagedLedgerImpl) topic.getManagedLedger();
+        this.decodeExecutor = decodeExecutor;
+        this.maxReadEntries = maxReadEntries;
+        this.cursors = new ReadCursors(ledger);
+    }
+
+    PersistentTopic topic() {
+        return topic;
+    }
+
+    // ---------------------------------------------------------------- append
+
+    @Override
+    public CompletableFuture<AppendResult> append(RecordBatch batch, int numRecords, boolean logAppendTime) {
+        long now = System.currentTimeMillis();
+        ByteBuf entry = PulsarEntryFormat.encode(batch, numRecords, now, logAppendTime ? now : -1);
+        CompletableFuture<Long> baseOffset = new CompletableFuture<>();
+        try {
+            // Sequence check, state update and publish in one step: the ledger appends in call order.
+            synchronized (producers) {
+                if (batch.hasProducerId()) {
+                    ProducerStateTable.Decision d = producers.check(batch.producerId(), batch.producerEpoch(),
+                            batch.baseSequence(), batch.lastSequence());
+                    if (d instanceof ProducerStateTable.Duplicate dup) {
+                        return dup.baseOffset().thenApply(o -> new AppendResult(o, -1));
+                    }
+                    if (d instanceof ProducerStateTable.Reject r) {
+                        return CompletableFuture.failedFuture(r.error().exception(r.message()));
+                    }
+                    producers.record(batch.producerId(), batch.producerEpoch(), batch.baseSequence(),
+                            batch.lastSequence(), baseOffset);
+                }
+                topic.publishMessage(entry, new Publish(baseOffset, numRecords, publishSequence.incrementAndGet()));
+            }
+        } finally {
+            entry.release();
+        }
+        if (batch.hasProducerId()) {
+            long producerId = batch.producerId();
+            baseOffset.whenComplete((o, t) -> {
+                if (t != null) {
+                    synchronized (producers) {
+                        producers.forget(producerId);
+                    }
+                }
+            });
+        }
+        return baseOffset.thenApply(o -> new AppendResult(o, logAppendTime ? now : -1));
+    }
+
+    /** Learns the entry's index from the stored bytes, before Pulsar reports the write complete. */
+    private final class Publish implements Topic.PublishContext {
+        private final CompletableFuture<Long> baseOffset;
+        private final int numRecords;
+        private final long sequenceId;
+        private volatile long lastIndex = -1;
+
+        Publish(CompletableFuture<Long> baseOffset, int numRecords, long sequenceId) {
+            this.baseOffset = baseOffset;
+            this.numRecords = numRecords;
+            this.sequenceId = sequenceId;
+        }
+
+        @Override
+        public void setMetadataFromEntryData(ByteBuf entryData) {
+            BrokerEntryMetadata m = Commands.peekBrokerEntryMetadataIfExist(entryData);
+            if (m != null && m.hasIndex()) {
+                lastIndex = m.getIndex();
+            }
+        }
+
+        @Override
+        public void completed(Exception e, long ledgerId, long entryId) {
+            if (e != null) {
+                baseOffset.completeExceptionally(StorageErrors.toKafka(e));
+            } else if (lastIndex < 0) {
+                baseOffset.completeExceptionally(new IllegalStateException("entry " + ledgerId + ":" + entryId
+                        + " of " + topic.getName() + " has no broker entry index"));
+            } else {
+                baseOffset.complete(lastIndex - numRecords + 1);
+            }
+        }
+
+        // Pulsar's deduplication (when enabled on the namespace) sees one producer with rising sequences.
+        @Override
+        public String getProducerName() {
+            return producerName;
+        }
+
+        @Override
+        public long getSequenceId() {
+            return sequenceId;
+        }
+
+        @Override
+        public long getNumberOfMessages() {
+            return numRecords;
+        }
+    }
+
+    // ---------------------------------------------------------------- offsets
+
+    @Override
+    public CompletableFuture<LogOffsets> offsets() {
+        if (ledger.getNumberOfEntries() == 0) {
+            long next = ((ManagedLedgerInterceptorImpl) ledger.getManagedLedgerInterceptor()).getIndex() + 1;
+            return CompletableFuture.completedFuture(new LogOffsets(next, next));
+        }
+        Position last = ledger.getLastConfirmedEntry();
+        if (last.getEntryId() < 0) {
+            last = ledger.getPreviousPosition(last);
+        }
+        Position first = ledger.getNextValidPosition(ledger.getFirstPosition());
+        CompletableFuture<Long> end = cachedOffset(last, lastEntry, e -> e.lastOffset() + 1,
+                c -> lastEntry = c);
+        CompletableFuture<Long> start = cachedOffset(first, firstEntry, EntryInfo::baseOffset,
+                c -> firstEntry = c);
+        return start.thenCombine(end, LogOffsets::new);
+    }
+
+    private CompletableFuture<Long> cachedOffset(Position position, CachedOffset cached,
+                                                 Function<EntryInfo, Long> offsetOf,
+                                                 java.util.function.Consumer<CachedOffset> store) {
+        if (cached != null && cached.position().equals(position)) {
+            return CompletableFuture.completedFuture(cached.offset());
+        }
+        return readEntryInfo(position).thenApply(info -> {
+            long offset = offsetOf.apply(info);
+            store.accept(new CachedOffset(position, offset));
+            return offset;
+        });
+    }
+
+    private CompletableFuture<EntryInfo> readEntryInfo(Position position) {
+        return readEntry(position, entry -> PulsarEntryFormat.info(entry.getDataBuffer()));
+    }
+
+    private <T> CompletableFuture<T> readEntry(Position position, Function<Entry, T> fn) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        ledger.asyncReadEntry(position, new AsyncCallbacks.ReadEntryCallback() {
+            @Override
+            public void readEntryComplete(Entry entry, Object ctx) {
+                decodeExecutor.execute(() -> {
+                    try {
+                        f.complete(fn.apply(entry));
+                    } catch (Throwable t) {
+                        f.completeExceptionally(t);
+                    } finally {
+                        entry.release();
+                    }
+                });
+            }
+
+            @Override
+            public void readEntryFailed(ManagedLedgerException exception, Object ctx) {
+                f.completeExceptionally(StorageErrors.toKafka(exception));
+            }
+        }, null);
+        return f;
+    }
+
+    private static long lastIndex(Entry entry) {
+        BrokerEntryMetadata m = Commands.peekBrokerEntryMetadataIfExist(entry.getDataBuffer());
+        return m == null || !m.hasIndex() ? -1 : m.getIndex();
+    }
+
+    // ---------------------------------------------------------------- read
+
+    @Override
+    public CompletableFuture<Void> read(long offset, int maxBytes, FetchRecordsBuilder out) {
+        return offsets().thenCompose(bounds -> {
+            if (offset < bounds.logStartOffset() || offset > bounds.highWatermark()) {
+                throw new OffsetOutOfRangeException("offset " + offset + " is outside [" + bounds.logStartOffset()
+                        + ", " + bounds.highWatermark() + "] of " + topic.getName());
+            }
+            if (offset == bounds.highWatermark()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            return cursorAt(offset).thenCompose(cursor -> readWith(cursor, offset, maxBytes, out))
+                    .thenCompose(next -> {
+                        // Entries without records (markers, compacted-out messages) hold offsets too:
+                        // read on, or the client would ask for the same offset forever.
+                        if (out.records() == 0 && next > offset && next < bounds.highWatermark()) {
+                            return read(next, maxBytes, out);
+                        }
+                        return CompletableFuture.completedFuture(null);
+                    });
+        });
+    }
+
+    private CompletableFuture<ManagedCursor> cursorAt(long offset) {
+        ManagedCursor parked = cursors.take(offset);
+        if (parked != null) {
+            return CompletableFuture.completedFuture(parked);
+        }
+        return ledger.asyncFindPosition(entry -> lastIndex(entry) < offset).thenApply(position -> {
+            if (position == null) {
+                throw new IllegalStateException("cannot find the entry of offset " + offset + " in " + topic.getName());
+            }
+            try {
+                // A non-durable cursor starts reading after the given position.
+                return ledger.newNonDurableCursor(ledger.getPreviousPosition(position),
+                        "kop-read-" + UUID.randomUUID());
+            } catch (ManagedLedgerException e) {
+                throw StorageErrors.toKafkaUnchecked(e);
+            }
+        });
+    }
+
+    /** Reads one batch of entries; completes with the offset after the last entry read. */
+    private CompletableFuture<Long> readWith(ManagedCursor cursor, long offset, int maxBytes, FetchRecordsBuilder out) {
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        cursor.asyncReadEntries(maxReadEntries, Math.max(1, maxBytes), new AsyncCallbacks.ReadEntriesCallback() {
+            @Override
+            public void readEntriesComplete(List<Entry> entries, Object ctx) {
+                decodeExecutor.execute(() -> decode(entries, cursor, offset, out, done));
+            }
+
+            @Override
+            public void readEntriesFailed(ManagedLedgerException exception, Object ctx) {
+                cursors.delete(cursor);
+                done.completeExceptionally(StorageErrors.toKafka(exception));
+            }
+        }, null, PositionFactory.LATEST);
+        return done;
+    }
+
+    private void decode(List<Entry> entries, ManagedCursor cursor, long offset, FetchRecordsBuilder out,
+                        CompletableFuture<Long> done) {
+        long next = offset;
+        try {
+            for (Entry entry : entries) {
+                ByteBuf data = entry.getDataBuffer();
+                PulsarEntryFormat.decode(data, offset, out);
+                next = Math.max(next, PulsarEntryFormat.info(data).lastOffset() + 1);
+            }
+            cursors.park(next, cursor);
+            done.complete(next);
+        } catch (Throwable t) {
+            cursors.delete(cursor);
+            done.completeExceptionally(t);
+        } finally {
+            entries.forEach(Entry::release);
+        }
+    }
+
+    @Override
+    public Runnable onNextAppend(Runnable callback) {
+        appendListeners.add(callback);
+        // One ledger callback per log however many fetches wait: the ledger keeps callbacks until the
+        // next append, which on an idle topic may be long after the fetches gave up.
+        if (waitingOnLedger.compareAndSet(false, true)) {
+            ledger.addWaitingEntryCallBack(this::entriesAvailable);
+        }
+        return () -> appendListeners.remove(callback);
+    }
+
+    private void entriesAvailable() {
+        waitingOnLedger.set(false);
+        List<Runnable> due = new ArrayList<>(appendListeners);
+        appendListeners.removeAll(due);
+        due.forEach(Runnable::run);
+    }
+
+    // ---------------------------------------------------------------- timestamps
+
+    @Override
+    public CompletableFuture<OffsetAndTimestamp> offsetForTimestamp(long timestamp) {
+        if (ledger.getNumberOfEntries() == 0) {
+            return CompletableFuture.completedFuture(new OffsetAndTimestamp(-1, -1));
+        }
+        Position last = ledger.getLastConfirmedEntry();
+        // Entries are searched by publish time (monotonic), then records inside the entry by timestamp.
+        return ledger.asyncFindPosition(entry -> PulsarEntryFormat.info(entry.getDataBuffer()).publishTime() < timestamp)
+                .thenCompose(position -> {
+                    if (position == null || position.compareTo(last) > 0 || !ledger.isValidPosition(position)) {
+                        return CompletableFuture.completedFuture(new OffsetAndTimestamp(-1, -1));
+                    }
+                    return readEntry(position, entry -> firstAtOrAfter(entry, timestamp));
+                });
+    }
+
+    private static OffsetAndTimestamp firstAtOrAfter(Entry entry, long timestamp) {
+        FetchRecordsBuilder records = new FetchRecordsBuilder(entry.getLength() * 2);
+        try {
+            PulsarEntryFormat.decode(entry.getDataBuffer(), 0, records);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        OffsetAndTimestamp fallback = null;
+        for (Record r : records.build().records()) {
+            if (r.timestamp() >= timestamp) {
+                return new OffsetAndTimestamp(r.offset(), r.timestamp());
+            }
+            fallback = new OffsetAndTimestamp(r.offset(), r.timestamp());
+        }
+        // Producer timestamps inside the entry are older than asked: the entry itself is the answer.
+        EntryInfo info = PulsarEntryFormat.info(entry.getDataBuffer());
+        return fallback == null ? new OffsetAndTimestamp(-1, -1) : new OffsetAndTimestamp(info.baseOffset(),
+                info.publishTime());
+    }
+
+    @Override
+    public CompletableFuture<OffsetAndTimestamp> maxTimestamp() {
+        return offsets().thenCompose(bounds -> {
+            if (bounds.logStartOffset() == bounds.highWatermark()) {
+                return CompletableFuture.completedFuture(new OffsetAndTimestamp(-1, -1));
+            }
+            return scanMax(bounds.logStartOffset(), bounds.highWatermark(), new OffsetAndTimestamp(-1, -1));
+        });
+    }
+
+    /** Kafka keeps this in its time index; here it costs a scan, which only admin tools ask for. */
+    private CompletableFuture<OffsetAndTimestamp> scanMax(long from, long end, OffsetAndTimestamp best) {
+        if (from >= end) {
+            return CompletableFuture.completedFuture(best);
+        }
+        FetchRecordsBuilder chunk = new FetchRecordsBuilder(64 * 1024);
+        return read(from, 1024 * 1024, chunk).thenCompose(v -> {
+            OffsetAndTimestamp max = best;
+            long next = from;
+            for (Record r : chunk.build().records()) {
+                if (r.timestamp() > max.timestamp()) {
+                    max = new OffsetAndTimestamp(r.offset(), r.timestamp());
+                }
+                next = r.offset() + 1;
+            }
+            return next == from ? CompletableFuture.completedFuture(max) : scanMax(next, end, max);
+        });
+    }
+
+    // ---------------------------------------------------------------- producer state recovery
+
+    /**
+     * Rebuilds idempotent-producer state from the last {@code maxRecords} records of the log, so a
+     * producer retrying across a broker restart or an ownership move still gets exactly-once appends.
+     */
+    CompletableFuture<Void> recoverProducerState(long maxRecords) {
+        return offsets().thenCompose(bounds -> {
+            long from = Math.max(bounds.logStartOffset(), bounds.highWatermark() - maxRecords);
+            if (from >= bounds.highWatermark()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            return cursorAt(from).thenCompose(cursor -> replay(cursor, bounds.highWatermark())
+                    .whenComplete((v, t) -> cursors.delete(cursor)));
+        });
+    }
+
+    private CompletableFuture<Void> replay(ManagedCursor cursor, long end) {
+        CompletableFuture<Long> batch = new CompletableFuture<>();
+        cursor.asyncReadEntries(maxReadEntries, 4 * 1024 * 1024, new AsyncCallbacks.ReadEntriesCallback() {
+            @Override
+            public void readEntriesComplete(List<Entry> entries, Object ctx) {
+                long next = -1;
+                try {
+                    for (Entry entry : entries) {
+                        PulsarEntryFormat.ProducerBatch pb = PulsarEntryFormat.producerBatch(entry.getDataBuffer());
+                        if (pb != null) {
+                            synchronized (producers) {
+                                producers.record(pb.producerId(), pb.epoch(), pb.baseSequence(), pb.lastSequence(),
+                                        CompletableFuture.completedFuture(pb.baseOffset()));
+                            }
+                        }
+                        next = PulsarEntryFormat.info(entry.getDataBuffer()).lastOffset() + 1;
+                    }
+                    batch.complete(next);
+                } catch (Throwable t) {
+                    batch.completeExceptionally(t);
+                } finally {
+                    entries.forEach(Entry::release);
+                }
+            }
+
+            @Override
+            public void readEntriesFailed(ManagedLedgerException exception, Object ctx) {
+                batch.completeExceptionally(exception);
+            }
+        }, null, PositionFactory.LATEST);
+        return batch.thenComposeAsync(next -> next < 0 || next >= end
+                ? CompletableFuture.completedFuture(null) : replay(cursor, end), decodeExecutor);
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    void expireIdleCursors(long maxIdleMs) {
+        cursors.expire(maxIdleMs);
+    }
+
+    void close() {
+        cursors.closeAll();
+    }
+}

@@ -1,0 +1,44 @@
+package io.kop.storage;
+
+import io.kop.format.FetchRecordsBuilder;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.record.internal.RecordBatch;
+
+/** One Kafka partition's log: append, read and offset queries over a Pulsar topic partition. */
+public interface PartitionLog {
+
+    /** Result of an append: the offset of the batch's first record and the broker time used. */
+    record AppendResult(long baseOffset, long logAppendTime) {
+    }
+
+    /** Offsets bounding the log: first offset still stored, and the offset the next record gets. */
+    record LogOffsets(long logStartOffset, long highWatermark) {
+    }
+
+    record OffsetAndTimestamp(long offset, long timestamp) {
+    }
+
+    /**
+     * Appends one validated magic-2 batch.
+     *
+     * @param logAppendTime true to stamp records with the broker's time (LogAppendTime topics)
+     */
+    CompletableFuture<AppendResult> append(RecordBatch batch, int numRecords, boolean logAppendTime);
+
+    /** Reads records from {@code offset} into {@code out}, at least one batch if any exists, about maxBytes. */
+    CompletableFuture<Void> read(long offset, int maxBytes, FetchRecordsBuilder out);
+
+    CompletableFuture<LogOffsets> offsets();
+
+    /** The first record with timestamp >= {@code timestamp}; offset -1 when there is none. */
+    CompletableFuture<OffsetAndTimestamp> offsetForTimestamp(long timestamp);
+
+    /** The record with the largest timestamp (the earliest of equal ones); offset -1 when empty. */
+    CompletableFuture<OffsetAndTimestamp> maxTimestamp();
+
+    /**
+     * Runs {@code callback} once, as soon as anyone (Kafka or Pulsar producer) appends the next entry.
+     * Returns an action that withdraws the callback.
+     */
+    Runnable onNextAppend(Runnable callback);
+}

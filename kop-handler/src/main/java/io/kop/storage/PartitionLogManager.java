@@ -1,0 +1,120 @@
+package io.kop.storage;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.pulsar.broker.service.BrokerService;
+import org.apache.pulsar.broker.service.Topic;
+import org.apache.pulsar.broker.service.persistent.PersistentTopic;
+import org.apache.pulsar.common.naming.TopicName;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The partition logs this broker serves. A log is bound to one loaded {@link PersistentTopic}: when
+ * Pulsar unloads and reloads the topic (ownership moves, restarts) a fresh log is built for the new
+ * instance and its producer state is rebuilt from the ledger.
+ */
+public final class PartitionLogManager implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PartitionLogManager.class);
+    private static final long CURSOR_MAX_IDLE_MS = 60_000;
+
+    private final BrokerService brokerService;
+    private final int maxReadEntries;
+    private final long producerRecoveryRecords;
+    private final ExecutorService decodeExecutor;
+    private final ScheduledExecutorService housekeeping;
+    private final Map<String, CompletableFuture<ManagedLedgerPartitionLog>> logs = new ConcurrentHashMap<>();
+
+    public PartitionLogManager(BrokerService brokerService, int maxReadEntries, long producerRecoveryRecords) {
+        this.brokerService = brokerService;
+        this.maxReadEntries = maxReadEntries;
+        this.producerRecoveryRecords = producerRecoveryRecords;
+        this.decodeExecutor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                new DefaultThreadFactory("kop-storage", true));
+        this.housekeeping = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("kop-housekeeping", true));
+        housekeeping.scheduleWithFixedDelay(this::expire, 10, 10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * The log of one partition ({@code persistent://t/ns/topic-partition-N}, or a non-partitioned topic).
+     * The caller has checked that the partition exists; the managed ledger is created if it was not yet.
+     * Fails with NOT_LEADER_OR_FOLLOWER when another broker owns it.
+     */
+    public CompletableFuture<PartitionLog> get(TopicName partition) {
+        return brokerService.getTopic(partition, true, null).thenCompose(opt -> {
+            Optional<Topic> t = opt;
+            if (t.isEmpty() || !(t.get() instanceof PersistentTopic topic)) {
+                throw new UnknownTopicOrPartitionException("no such partition: " + partition);
+            }
+            String key = partition.toString();
+            CompletableFuture<ManagedLedgerPartitionLog> current = logs.get(key);
+            if (current != null && (!current.isDone() || current.getNow(null) != null
+                    && current.getNow(null).topic() == topic)) {
+                return current.thenApply(l -> (PartitionLog) l);
+            }
+            CompletableFuture<ManagedLedgerPartitionLog> created = new CompletableFuture<>();
+            CompletableFuture<ManagedLedgerPartitionLog> winner = logs.compute(key, (k, old) -> {
+                if (old != null && old != current) {
+                    return old; // somebody else replaced it meanwhile
+                }
+                if (old != null && old.isDone() && !old.isCompletedExceptionally()) {
+                    old.getNow(null).close();
+                }
+                return created;
+            });
+            if (winner == created) {
+                ManagedLedgerPartitionLog fresh = new ManagedLedgerPartitionLog(topic, decodeExecutor, maxReadEntries);
+                fresh.recoverProducerState(producerRecoveryRecords).whenComplete((v, e) -> {
+                    if (e != null) {
+                        log.warn("[{}] producer state not recovered: {}", partition, e.toString());
+                    }
+                    created.complete(fresh);
+                });
+            }
+            return winner.thenApply(l -> (PartitionLog) l);
+        }).exceptionally(t -> {
+            throw StorageErrors.toKafkaUnchecked(t);
+        });
+    }
+
+    private void expire() {
+        try {
+            logs.forEach((name, f) -> {
+                ManagedLedgerPartitionLog l = f.getNow(null);
+                if (l == null) {
+                    return;
+                }
+                Optional<Topic> loaded = brokerService.getTopicReference(name);
+                if (loaded.isEmpty() || loaded.get() != l.topic()) {
+                    logs.remove(name, f);
+                    l.close();
+                } else {
+                    l.expireIdleCursors(CURSOR_MAX_IDLE_MS);
+                }
+            });
+        } catch (RuntimeException e) {
+            log.warn("housekeeping failed", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        housekeeping.shutdownNow();
+        logs.values().forEach(f -> {
+            ManagedLedgerPartitionLog l = f.getNow(null);
+            if (l != null) {
+                l.close();
+            }
+        });
+        logs.clear();
+        decodeExecutor.shutdown();
+    }
+}

@@ -1,0 +1,160 @@
+package io.kop.topic;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.pulsar.broker.PulsarService;
+import org.apache.pulsar.broker.service.BrokerService;
+import org.apache.pulsar.client.admin.PulsarAdmin;
+import org.apache.pulsar.client.admin.PulsarAdminException;
+import org.apache.pulsar.common.naming.NamespaceName;
+import org.apache.pulsar.common.naming.SystemTopicNames;
+import org.apache.pulsar.common.naming.TopicName;
+import org.apache.pulsar.common.util.FutureUtil;
+
+/**
+ * Finds, lists, creates and deletes the Pulsar topics behind Kafka topics. Metadata comes from the
+ * broker's own caches; changes go through the broker's admin client so they are valid in a cluster.
+ */
+public final class TopicResolver {
+    private final PulsarService pulsar;
+    private final BrokerService brokerService;
+    private final KafkaTopicNames names;
+    private volatile PulsarAdmin admin;
+
+    public TopicResolver(PulsarService pulsar, KafkaTopicNames names) {
+        this.pulsar = pulsar;
+        this.brokerService = pulsar.getBrokerService();
+        this.names = names;
+    }
+
+    public KafkaTopicNames names() {
+        return names;
+    }
+
+    /** The Pulsar name for a Kafka name; InvalidTopicException when it is not a usable name. */
+    public TopicName pulsarName(String kafkaName) {
+        try {
+            return names.toPulsar(kafkaName);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidTopicException(e.getMessage());
+        }
+    }
+
+    /** The topic if it exists; created first when {@code autoCreate} and the broker's policy allows it. */
+    public CompletableFuture<Optional<KafkaTopic>> find(String kafkaName, boolean autoCreate) {
+        TopicName name;
+        try {
+            name = pulsarName(kafkaName);
+        } catch (InvalidTopicException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return find(kafkaName, name).thenCompose(found -> {
+            if (found.isPresent() || !autoCreate || SystemTopicNames.isSystemTopic(name)) {
+                return CompletableFuture.completedFuture(found);
+            }
+            return brokerService.isAllowAutoTopicCreationAsync(name).thenCompose(allowed -> {
+                if (!allowed) {
+                    return CompletableFuture.completedFuture(Optional.<KafkaTopic>empty());
+                }
+                return defaultPartitions(name)
+                        .thenCompose(n -> create(name, n, Map.of()).exceptionally(t -> {
+                            if (FutureUtil.unwrapCompletionException(t) instanceof PulsarAdminException.ConflictException) {
+                                return null; // created concurrently
+                            }
+                            throw FutureUtil.wrapToCompletionException(t);
+                        }))
+                        .thenCompose(v -> find(kafkaName, name));
+            });
+        });
+    }
+
+    /** The Pulsar topic of one existing Kafka partition; UNKNOWN_TOPIC_OR_PARTITION otherwise. */
+    public CompletableFuture<TopicName> partition(String kafkaName, int index) {
+        return find(kafkaName, false).thenApply(found -> {
+            if (found.isEmpty() || index < 0 || index >= found.get().partitions()) {
+                throw new UnknownTopicOrPartitionException("unknown partition " + kafkaName + "-" + index);
+            }
+            return found.get().partition(index);
+        });
+    }
+
+    private CompletableFuture<Optional<KafkaTopic>> find(String kafkaName, TopicName name) {
+        return brokerService.fetchPartitionedTopicMetadataAsync(name).thenCompose(md -> {
+            if (md.partitions > 0) {
+                return CompletableFuture.completedFuture(Optional.of(new KafkaTopic(kafkaName, name, md.partitions, true)));
+            }
+            return pulsar.getNamespaceService().checkTopicExistsAsync(name).thenApply(info -> {
+                boolean exists = info.isExists();
+                info.recycle();
+                return exists ? Optional.of(new KafkaTopic(kafkaName, name, 1, false)) : Optional.<KafkaTopic>empty();
+            });
+        });
+    }
+
+    private CompletableFuture<Integer> defaultPartitions(TopicName name) {
+        return pulsar.getPulsarResources().getNamespaceResources().getPoliciesAsync(name.getNamespaceObject())
+                .thenApply(policies -> brokerService.getDefaultNumPartitions(name, policies));
+    }
+
+    /** Kafka names of all topics of a namespace (partitioned and non-partitioned, no system topics). */
+    public CompletableFuture<List<String>> list(String namespace) {
+        NamespaceName ns = NamespaceName.get(namespace);
+        return pulsar.getNamespaceService().getListOfPersistentTopics(ns).thenCombine(
+                pulsar.getPulsarResources().getNamespaceResources().getPartitionedTopicResources()
+                        .listPartitionedTopicsAsync(ns, org.apache.pulsar.common.naming.TopicDomain.persistent),
+                (persistent, partitioned) -> {
+                    Set<String> out = new LinkedHashSet<>();
+                    for (String t : partitioned) {
+                        TopicName tn = TopicName.get(t);
+                        if (!SystemTopicNames.isSystemTopic(tn)) {
+                            out.add(names.toKafka(tn));
+                        }
+                    }
+                    for (String t : persistent) {
+                        TopicName tn = TopicName.get(t);
+                        if (!tn.isPartitioned() && !SystemTopicNames.isSystemTopic(tn)) {
+                            out.add(names.toKafka(tn));
+                        }
+                    }
+                    return new ArrayList<>(out);
+                });
+    }
+
+    public CompletableFuture<Void> create(TopicName name, int partitions, Map<String, String> properties) {
+        return admin().thenCompose(a -> a.topics().createPartitionedTopicAsync(name.toString(), partitions,
+                properties.isEmpty() ? null : properties));
+    }
+
+    public CompletableFuture<Void> delete(KafkaTopic topic) {
+        return admin().thenCompose(a -> topic.partitioned()
+                ? a.topics().deletePartitionedTopicAsync(topic.pulsarName().toString(), true)
+                : a.topics().deleteAsync(topic.pulsarName().toString(), true));
+    }
+
+    public CompletableFuture<Void> growPartitions(KafkaTopic topic, int newCount) {
+        return admin().thenCompose(a -> a.topics().updatePartitionedTopicAsync(topic.pulsarName().toString(), newCount));
+    }
+
+    public CompletableFuture<PulsarAdmin> admin() {
+        PulsarAdmin a = admin;
+        if (a != null) {
+            return CompletableFuture.completedFuture(a);
+        }
+        // getAdminClient builds the client on first use: keep that off the network threads.
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                admin = pulsar.getAdminClient();
+                return admin;
+            } catch (Exception e) {
+                throw FutureUtil.wrapToCompletionException(e);
+            }
+        }, pulsar.getExecutor());
+    }
+}

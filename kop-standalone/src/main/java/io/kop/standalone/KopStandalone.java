@@ -1,0 +1,145 @@
+package io.kop.standalone;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.pulsar.PulsarStandaloneStarter;
+
+/**
+ * Pulsar standalone (broker, bookie and RocksDB metadata store in this JVM) with the KoP NAR loaded the
+ * way an operator loads it into any broker: from {@code protocolHandlerDirectory}.
+ */
+public final class KopStandalone implements AutoCloseable {
+
+    /** Where the standalone keeps its data and which ports it uses. */
+    public record Options(Path dataDir, Path nar, String host, int kafkaPort, int pulsarPort, int httpPort,
+                          int bookiePort, boolean wipe, boolean journalSync, Map<String, String> extraConfig) {
+        public Options {
+            extraConfig = Map.copyOf(extraConfig);
+        }
+
+        public static Options defaults(Path dataDir, Path nar) {
+            return new Options(dataDir, nar, "127.0.0.1", 9092, 6650, 8080, 3181, false, false, Map.of());
+        }
+    }
+
+    private final Options options;
+    private final PulsarStandaloneStarter starter;
+
+    private KopStandalone(Options options, PulsarStandaloneStarter starter) {
+        this.options = options;
+        this.starter = starter;
+    }
+
+    public static KopStandalone start(Options o) throws Exception {
+        Path data = o.dataDir().toAbsolutePath();
+        if (o.wipe()) {
+            deleteRecursively(data);
+        }
+        Path protocols = data.resolve("protocols");
+        Files.createDirectories(protocols);
+        try (Stream<Path> old = Files.list(protocols)) {
+            for (Path p : old.toList()) {
+                Files.delete(p);
+            }
+        }
+        Files.copy(o.nar(), protocols.resolve("kop.nar"), StandardCopyOption.REPLACE_EXISTING);
+        Path conf = data.resolve("standalone.conf");
+        writeConfig(conf, brokerConfig(o, data));
+        List<String> args = new ArrayList<>(List.of(
+                "--config", conf.toString(),
+                "--no-functions-worker", "--no-stream-storage",
+                "--metadata-dir", data.resolve("metadata").toString(),
+                "--bookkeeper-dir", data.resolve("bookkeeper").toString(),
+                "--zookeeper-dir", data.resolve("zookeeper-unused").toString(),
+                "--bookkeeper-port", Integer.toString(o.bookiePort()),
+                "--advertised-address", o.host()));
+        PulsarStandaloneStarter starter = new PulsarStandaloneStarter(args.toArray(new String[0]));
+        starter.start();
+        return new KopStandalone(o, starter);
+    }
+
+    /** The broker.conf lines of the standalone; the same keys an operator puts in a cluster's broker.conf. */
+    static Map<String, String> brokerConfig(Options o, Path data) {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("clusterName", "standalone");
+        c.put("advertisedAddress", o.host());
+        c.put("bindAddress", o.host());
+        c.put("brokerServicePort", Integer.toString(o.pulsarPort()));
+        c.put("webServicePort", Integer.toString(o.httpPort()));
+        // KoP
+        c.put("messagingProtocols", "kafka");
+        c.put("protocolHandlerDirectory", data.resolve("protocols").toString());
+        c.put("narExtractionDirectory", data.resolve("nar").toString());
+        c.put("kafkaListeners", "PLAINTEXT://" + o.host() + ":" + o.kafkaPort());
+        c.put("brokerEntryMetadataInterceptors", "org.apache.pulsar.common.intercept.AppendIndexMetadataInterceptor");
+        c.put("exposingBrokerEntryMetadataToClientEnabled", "true");
+        c.put("allowAutoTopicCreationType", "partitioned");
+        c.put("defaultNumPartitions", "1");
+        c.put("brokerDeleteInactiveTopicsEnabled", "false");
+        c.put("defaultRetentionTimeInMinutes", "10080");
+        c.put("defaultRetentionSizeInMB", "-1");
+        // one bookie
+        c.put("managedLedgerDefaultEnsembleSize", "1");
+        c.put("managedLedgerDefaultWriteQuorum", "1");
+        c.put("managedLedgerDefaultAckQuorum", "1");
+        c.put("ledgerStorageClass", "org.apache.bookkeeper.bookie.storage.ldb.DbLedgerStorage");
+        c.put("journalSyncData", Boolean.toString(o.journalSync()));
+        c.put("dbStorage_writeCacheMaxSizeMb", "64");
+        c.put("dbStorage_readAheadCacheMaxSizeMb", "64");
+        c.put("managedLedgerCacheSizeMB", "128");
+        c.put("allowLoopback", "true");
+        c.put("listeningInterface", "lo");
+        c.put("functionsWorkerEnabled", "false");
+        c.putAll(o.extraConfig());
+        return c;
+    }
+
+    private static void writeConfig(Path file, Map<String, String> config) throws IOException {
+        try (Writer w = Files.newBufferedWriter(file)) {
+            w.write("# Generated by KoP standalone at every start; edit with --conf key=value instead.\n");
+            for (Map.Entry<String, String> e : config.entrySet()) {
+                w.write(e.getKey() + "=" + e.getValue() + "\n");
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    public String kafkaBootstrap() {
+        return options.host() + ":" + options.kafkaPort();
+    }
+
+    public String pulsarUrl() {
+        return "pulsar://" + options.host() + ":" + options.pulsarPort();
+    }
+
+    public String httpUrl() {
+        return "http://" + options.host() + ":" + options.httpPort();
+    }
+
+    @Override
+    public void close() {
+        starter.close();
+    }
+}
