@@ -1,6 +1,7 @@
 package io.kop.api;
 
 import io.kop.KopServices;
+import io.kop.storage.PartitionLog;
 import io.kop.storage.PartitionLog.AppendResult;
 import io.kop.storage.StorageErrors;
 import java.util.ArrayList;
@@ -38,6 +39,8 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
         }
         ProduceResponseData response = new ProduceResponseData();
         List<CompletableFuture<?>> pending = new ArrayList<>();
+        List<Runnable> appends = new ArrayList<>();
+        List<CompletableFuture<?>> resolutions = new ArrayList<>();
         for (TopicProduceData topic : request.data().topicData()) {
             TopicProduceResponse topicResponse = new TopicProduceResponse().setName(topic.name())
                     .setTopicId(topic.topicId());
@@ -48,10 +51,19 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                 PartitionProduceResponse p = new PartitionProduceResponse().setIndex(partition.index())
                         .setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
                 topicResponse.partitionResponses().add(p);
-                CompletableFuture<AppendResult> append = name == null
+                CompletableFuture<PartitionLog> log = name == null
                         ? CompletableFuture.failedFuture(new UnknownTopicIdException("unknown topic id " + topic.topicId()))
-                        : append(ctx, name, partition);
-                pending.add(append.orTimeout(Math.max(1, request.timeout()), TimeUnit.MILLISECONDS)
+                        : services.topics().partition(name, partition.index()).thenCompose(services.logs()::get);
+                resolutions.add(log);
+                CompletableFuture<AppendResult> result = new CompletableFuture<>();
+                appends.add(() -> append(ctx, log, partition).whenComplete((r, t) -> {
+                    if (t != null) {
+                        result.completeExceptionally(t);
+                    } else {
+                        result.complete(r);
+                    }
+                }));
+                pending.add(result.orTimeout(Math.max(1, request.timeout()), TimeUnit.MILLISECONDS)
                         .handle((r, t) -> {
                             if (t != null) {
                                 Throwable cause = FutureUtil.unwrapCompletionException(t);
@@ -67,10 +79,24 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                         }));
             }
         }
+        // Logs are looked up in parallel, but batches reach them in the connection's request order.
+        CompletableFuture<Void> submitted = new CompletableFuture<>();
+        CompletableFuture<Void> turn = ctx.connection().nextAppendTurn(submitted);
+        CompletableFuture.allOf(resolutions.toArray(new CompletableFuture[0])).handle((v, t) -> null)
+                .thenCombine(turn, (a, b) -> null)
+                .whenComplete((v, t) -> {
+                    try {
+                        appends.forEach(Runnable::run);
+                    } finally {
+                        submitted.complete(null);
+                    }
+                });
         return FutureUtil.waitForAll(pending).thenApply(v -> response);
     }
 
-    private CompletableFuture<AppendResult> append(RequestContext ctx, String topic, PartitionProduceData data) {
+    /** Validates the partition's batch and hands it to its log; runs in the connection's append turn. */
+    private CompletableFuture<AppendResult> append(RequestContext ctx, CompletableFuture<PartitionLog> log,
+                                                   PartitionProduceData data) {
         MutableRecordBatch batch;
         int count;
         try {
@@ -98,8 +124,10 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
             return CompletableFuture.failedFuture(e);
         }
         boolean logAppendTime = services.config().logAppendTime();
-        return services.topics().partition(topic, data.index())
-                .thenCompose(services.logs()::get)
-                .thenCompose(log -> log.append(batch, count, logAppendTime));
+        try {
+            return log.join().append(batch, count, logAppendTime);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 }

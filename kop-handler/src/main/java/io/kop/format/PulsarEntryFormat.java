@@ -232,6 +232,7 @@ public final class PulsarEntryFormat {
             } else {
                 SingleMessageMetadata smm = new SingleMessageMetadata();
                 for (int i = 0; i < n; i++) {
+                    smm.clear(); // parseFrom does not reset fields absent from the next message
                     ByteBuf single = Commands.deSerializeSingleMessageInBatch(payload, smm, i, n);
                     try {
                         long offset = baseOffset + i;

@@ -1,6 +1,7 @@
 package io.kop.network;
 
 import io.kop.api.ApiDispatcher;
+import io.kop.api.ConnectionState;
 import io.kop.api.RequestContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -32,6 +33,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private final String listenerName;
     private final int maxPending;
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+    private final ConnectionState state = new ConnectionState();
     private ChannelHandlerContext ctx;
     private boolean closed;
 
@@ -94,7 +96,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             closeOnError("cannot parse " + apiKey + " v" + header.apiVersion() + " request", e);
             return;
         }
-        RequestContext context = new RequestContext(header, listenerName, ctx.channel().remoteAddress());
+        RequestContext context = new RequestContext(header, listenerName, ctx.channel().remoteAddress(), state);
         CompletableFuture<ApiMessage> response;
         try {
             response = dispatcher.handle(context, request);

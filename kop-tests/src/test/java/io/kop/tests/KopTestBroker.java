@@ -1,0 +1,125 @@
+package io.kop.tests;
+
+import io.kop.standalone.KopStandalone;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.pulsar.client.admin.PulsarAdmin;
+import org.apache.pulsar.client.api.PulsarClient;
+
+/**
+ * One real Pulsar standalone with the real KoP NAR per test JVM, shared by all test classes (each test
+ * uses its own topics). Started on first use on free ports; {@link #restart()} keeps the data.
+ */
+public final class KopTestBroker {
+    private static KopTestBroker instance;
+
+    private final KopStandalone.Options options;
+    private KopStandalone standalone;
+
+    private KopTestBroker(KopStandalone.Options options) throws Exception {
+        this.options = options;
+        this.standalone = KopStandalone.start(options);
+    }
+
+    public static synchronized KopTestBroker get() {
+        if (instance == null) {
+            try {
+                Path dir = Files.createTempDirectory("kop-test-");
+                KopStandalone.Options o = new KopStandalone.Options(dir, findNar(), "127.0.0.1", freePort(),
+                        freePort(), freePort(), freePort(), true, false,
+                        Map.of("managedLedgerCacheSizeMB", "32", "dbStorage_writeCacheMaxSizeMb", "16",
+                                "dbStorage_readAheadCacheMaxSizeMb", "16", "defaultNumPartitions", "1"));
+                instance = new KopTestBroker(o);
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> instance.standalone.close()));
+            } catch (Exception e) {
+                throw new IllegalStateException("could not start the test broker", e);
+            }
+        }
+        return instance;
+    }
+
+    /** The NAR the build just packaged: tests load exactly what operators deploy. */
+    private static Path findNar() throws IOException {
+        Path dir = Path.of(System.getProperty("kop.nar.dir", "../kop-handler/target"));
+        try (DirectoryStream<Path> nars = Files.newDirectoryStream(dir, "kop-handler-*.nar")) {
+            for (Path p : nars) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("no kop-handler NAR in " + dir.toAbsolutePath() + ": run 'mvn verify'");
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Stops broker and bookie and starts them again on the same data and ports. */
+    public synchronized void restart() throws Exception {
+        standalone.close();
+        KopStandalone.Options o = options;
+        standalone = KopStandalone.start(new KopStandalone.Options(o.dataDir(), o.nar(), o.host(), o.kafkaPort(),
+                o.pulsarPort(), o.httpPort(), o.bookiePort(), false, o.journalSync(), o.extraConfig()));
+    }
+
+    public String bootstrap() {
+        return standalone.kafkaBootstrap();
+    }
+
+    public int kafkaPort() {
+        return options.kafkaPort();
+    }
+
+    public PulsarClient pulsarClient() throws Exception {
+        return PulsarClient.builder().serviceUrl(standalone.pulsarUrl()).build();
+    }
+
+    public PulsarAdmin pulsarAdmin() throws Exception {
+        return PulsarAdmin.builder().serviceHttpUrl(standalone.httpUrl()).build();
+    }
+
+    public Properties clientProps() {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        return p;
+    }
+
+    public KafkaProducer<byte[], byte[]> producer(Map<String, Object> overrides) {
+        Properties p = clientProps();
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.putAll(overrides);
+        return new KafkaProducer<>(p);
+    }
+
+    public KafkaConsumer<byte[], byte[]> consumer() {
+        Properties p = clientProps();
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        return new KafkaConsumer<>(p);
+    }
+
+    public Admin admin() {
+        return Admin.create(clientProps());
+    }
+
+    public static String uniqueTopic(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+}

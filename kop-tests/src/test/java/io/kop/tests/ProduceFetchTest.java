@@ -1,0 +1,117 @@
+package io.kop.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Kafka producer (default settings: idempotent, acks=all) -> Kafka consumer with assign/seek. */
+class ProduceFetchTest {
+    private final KopTestBroker broker = KopTestBroker.get();
+
+    @ParameterizedTest
+    @ValueSource(strings = {"none", "gzip", "snappy", "lz4", "zstd"})
+    void everyRecordComesBackExactly(String compression) throws Exception {
+        String topic = KopTestBroker.uniqueTopic("roundtrip-" + compression);
+        int n = 500;
+        long ts0 = System.currentTimeMillis() - 60_000;
+        List<ProducerRecord<byte[], byte[]>> sent = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of(
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, compression, ProducerConfig.LINGER_MS_CONFIG, 5))) {
+            List<RecordMetadata> acks = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                byte[] key = i % 7 == 0 ? null : ("key-" + i).getBytes(StandardCharsets.UTF_8);
+                byte[] value = i % 11 == 0 ? null : ("value-" + i + "-" + "x".repeat(i % 50)).getBytes(StandardCharsets.UTF_8);
+                List<Header> headers = new ArrayList<>();
+                headers.add(new RecordHeader("utf8", ("h" + i).getBytes(StandardCharsets.UTF_8)));
+                headers.add(new RecordHeader("binary", new byte[] {(byte) 0xff, (byte) 0xfe, 0, (byte) i}));
+                headers.add(new RecordHeader("dup", "a".getBytes(StandardCharsets.UTF_8)));
+                headers.add(new RecordHeader("dup", "b".getBytes(StandardCharsets.UTF_8)));
+                headers.add(new RecordHeader("null", null));
+                ProducerRecord<byte[], byte[]> r = new ProducerRecord<>(topic, 0, ts0 + i, key, value, headers);
+                sent.add(r);
+                producer.send(r, (md, e) -> {
+                    if (md != null) {
+                        synchronized (acks) {
+                            acks.add(md);
+                        }
+                    }
+                });
+            }
+            producer.flush();
+            assertEquals(n, acks.size());
+        }
+        try (KafkaConsumer<byte[], byte[]> consumer = broker.consumer()) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            List<ConsumerRecord<byte[], byte[]>> got = poll(consumer, n);
+            assertEquals(n, got.size());
+            for (int i = 0; i < n; i++) {
+                ConsumerRecord<byte[], byte[]> r = got.get(i);
+                ProducerRecord<byte[], byte[]> s = sent.get(i);
+                assertEquals(i, r.offset(), "dense offsets");
+                assertArrayEquals(s.key(), r.key(), "key of " + i + ": " + (r.key() == null ? "null" : new String(r.key())) + " hdrs " + r.headers());
+                assertArrayEquals(s.value(), r.value(), "value of " + i);
+                assertEquals(s.timestamp(), r.timestamp());
+                Header[] expected = s.headers().toArray();
+                Header[] actual = r.headers().toArray();
+                assertEquals(expected.length, actual.length);
+                for (int h = 0; h < expected.length; h++) {
+                    assertEquals(expected[h].key(), actual[h].key());
+                    assertArrayEquals(expected[h].value(), actual[h].value());
+                }
+            }
+            // seek into the middle of a batch
+            consumer.seek(tp, 123);
+            List<ConsumerRecord<byte[], byte[]>> tail = poll(consumer, n - 123);
+            assertEquals(123, tail.get(0).offset());
+            assertEquals(n - 1, tail.get(tail.size() - 1).offset());
+        }
+    }
+
+    @Test
+    void nullKeyAndValueRoundTrip() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("nulls");
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of())) {
+            producer.send(new ProducerRecord<>(topic, 0, null, null)).get();
+            producer.send(new ProducerRecord<>(topic, 0, new byte[0], new byte[0])).get();
+        }
+        try (KafkaConsumer<byte[], byte[]> consumer = broker.consumer()) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            List<ConsumerRecord<byte[], byte[]>> got = poll(consumer, 2);
+            assertNull(got.get(0).key());
+            assertNull(got.get(0).value());
+            assertArrayEquals(new byte[0], got.get(1).key());
+            assertArrayEquals(new byte[0], got.get(1).value());
+        }
+    }
+
+    static List<ConsumerRecord<byte[], byte[]>> poll(KafkaConsumer<byte[], byte[]> consumer, int expected) {
+        List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (got.size() < expected && System.currentTimeMillis() < deadline) {
+            consumer.poll(Duration.ofMillis(500)).forEach(got::add);
+        }
+        return got;
+    }
+}
