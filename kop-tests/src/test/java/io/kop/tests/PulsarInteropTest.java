@@ -1,0 +1,120 @@
+package io.kop.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.pulsar.client.api.Consumer;
+import org.apache.pulsar.client.api.Message;
+import org.apache.pulsar.client.api.Producer;
+import org.apache.pulsar.client.api.PulsarClient;
+import org.apache.pulsar.client.api.Schema;
+import org.apache.pulsar.client.api.SubscriptionInitialPosition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Pulsar and Kafka clients on the same topic, both directions. */
+class PulsarInteropTest {
+    private static final KopTestBroker broker = KopTestBroker.get();
+    private static PulsarClient pulsar;
+
+    @BeforeAll
+    static void connect() throws Exception {
+        pulsar = broker.pulsarClient();
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        pulsar.close();
+    }
+
+    @Test
+    void pulsarProducersAreReadByKafkaConsumersWithDenseOffsets() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("from-pulsar");
+        String pulsarTopic = "persistent://public/default/" + topic;
+        // Kafka sees partition 0 of a partitioned topic
+        broker.pulsarAdmin().topics().createPartitionedTopic(pulsarTopic, 1);
+        String partition = pulsarTopic + "-partition-0";
+        try (Producer<byte[]> batched = pulsar.newProducer().topic(partition).enableBatching(true)
+                .batchingMaxMessages(10).batchingMaxPublishDelay(50, TimeUnit.MILLISECONDS).create();
+             Producer<byte[]> single = pulsar.newProducer().topic(partition).enableBatching(false).create()) {
+            for (int i = 0; i < 25; i++) {
+                batched.newMessage().key("k" + i).value(("b" + i).getBytes(StandardCharsets.UTF_8))
+                        .property("p", "v" + i).eventTime(1_000_000L + i).sendAsync();
+            }
+            batched.flush();
+            for (int i = 25; i < 30; i++) {
+                var m = single.newMessage().value(("s" + i).getBytes(StandardCharsets.UTF_8));
+                if (i % 2 == 0) {
+                    m.key("k" + i);
+                }
+                m.send();
+            }
+        }
+        try (KafkaConsumer<byte[], byte[]> consumer = broker.consumer()) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            List<ConsumerRecord<byte[], byte[]>> got = ProduceFetchTest.poll(consumer, 30);
+            assertEquals(30, got.size());
+            for (int i = 0; i < 30; i++) {
+                ConsumerRecord<byte[], byte[]> r = got.get(i);
+                assertEquals(i, r.offset());
+                String value = new String(r.value(), StandardCharsets.UTF_8);
+                if (i < 25) {
+                    assertEquals("b" + i, value);
+                    assertEquals("k" + i, new String(r.key(), StandardCharsets.UTF_8));
+                    assertEquals(1_000_000L + i, r.timestamp());
+                    Header p = r.headers().lastHeader("p");
+                    assertNotNull(p);
+                    assertEquals("v" + i, new String(p.value(), StandardCharsets.UTF_8));
+                } else {
+                    assertEquals("s" + i, value);
+                    assertEquals(i % 2 == 0 ? "k" + i : null, r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8));
+                    assertTrue(r.timestamp() > 1_000_000_000_000L, "publish time as timestamp");
+                }
+            }
+        }
+    }
+
+    @Test
+    void kafkaProducersAreReadByPulsarConsumers() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("to-pulsar");
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of())) {
+            // creates the topic through Metadata auto-creation
+            for (int i = 0; i < 20; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, 5_000L + i, ("key" + i).getBytes(StandardCharsets.UTF_8),
+                        ("value" + i).getBytes(StandardCharsets.UTF_8),
+                        List.of(new RecordHeader("h", ("x" + i).getBytes(StandardCharsets.UTF_8)))));
+            }
+            producer.flush();
+        }
+        try (Consumer<byte[]> consumer = pulsar.newConsumer(Schema.BYTES)
+                .topic("persistent://public/default/" + topic).subscriptionName("pulsar-reader")
+                .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe()) {
+            for (int i = 0; i < 20; i++) {
+                Message<byte[]> m = consumer.receive(30, TimeUnit.SECONDS);
+                assertNotNull(m, "message " + i);
+                assertEquals("key" + i, m.getKey());
+                assertArrayEquals(("value" + i).getBytes(StandardCharsets.UTF_8), m.getValue());
+                assertEquals(5_000L + i, m.getEventTime());
+                assertEquals("x" + i, m.getProperty("h"));
+                assertEquals(i, m.getIndex().orElseThrow());
+                consumer.acknowledge(m);
+            }
+        }
+    }
+}
