@@ -4,6 +4,9 @@ import io.kop.api.ApiDispatcher;
 import io.kop.api.Handlers;
 import io.kop.config.KafkaListener;
 import io.kop.config.KopConfig;
+import io.kop.coordinator.GroupService;
+import io.kop.coordinator.OffsetsTopic;
+import io.kop.coordinator.bridge.KafkaGroupCoordinator;
 import io.kop.network.KafkaChannelInitializer;
 import io.kop.storage.PartitionLogManager;
 import io.kop.storage.ProducerIdAllocator;
@@ -59,11 +62,18 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
     public void start(BrokerService brokerService) {
         var pulsar = brokerService.getPulsar();
         KafkaTopicNames names = new KafkaTopicNames(config.kafkaTenant(), config.kafkaNamespace());
-        services = new KopServices(config, pulsar, new TopicResolver(pulsar, names), new TopicIdRegistry(),
-                new BrokerLookup(pulsar, config),
+        TopicResolver topics = new TopicResolver(pulsar, names);
+        BrokerLookup brokers = new BrokerLookup(pulsar, config);
+        OffsetsTopic offsetsTopic = new OffsetsTopic(pulsar, config.metadataTenant(), config.metadataNamespace(),
+                config.offsetsTopicPartitions());
+        int nodeId = brokers.self(config.listeners().get(0).name()).id();
+        GroupService groups = new KafkaGroupCoordinator(pulsar, offsetsTopic, topics, pulsar.getExecutor(), nodeId,
+                config.maxMessageSize(), config.groupCoordinatorConfig());
+        offsetsTopic.start(topics, pulsar.getExecutor(), groups::onElection, groups::onResignation);
+        services = new KopServices(config, pulsar, topics, new TopicIdRegistry(), brokers,
                 new PartitionLogManager(brokerService, config.maxReadEntriesPerFetch(),
                         config.producerStateRecoveryRecords()),
-                new ProducerIdAllocator(pulsar.getLocalMetadataStore()), pulsar.getExecutor());
+                new ProducerIdAllocator(pulsar.getLocalMetadataStore()), offsetsTopic, groups, pulsar.getExecutor());
         dispatcher = Handlers.all(services);
         log.info("KoP started on broker {}", pulsar.getBrokerId());
     }
@@ -80,6 +90,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
     @Override
     public void close() {
         if (services != null) {
+            services.groups().close();
             services.logs().close();
         }
     }

@@ -1,6 +1,8 @@
 package io.kop;
 
 import io.kop.config.KopConfig;
+import io.kop.coordinator.GroupService;
+import io.kop.coordinator.OffsetsTopic;
 import io.kop.storage.PartitionLogManager;
 import io.kop.storage.ProducerIdAllocator;
 import io.kop.topic.BrokerLookup;
@@ -12,5 +14,5 @@ import org.apache.pulsar.broker.PulsarService;
 /** The broker-wide pieces request handlers share. */
 public record KopServices(KopConfig config, PulsarService pulsar, TopicResolver topics, TopicIdRegistry topicIds,
                           BrokerLookup brokers, PartitionLogManager logs, ProducerIdAllocator producerIds,
-                          ScheduledExecutorService scheduler) {
+                          OffsetsTopic offsetsTopic, GroupService groups, ScheduledExecutorService scheduler) {
 }

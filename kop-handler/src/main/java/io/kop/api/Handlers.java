@@ -22,6 +22,19 @@ public final class Handlers {
                 .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(services))
                 .register(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(services))
                 .register(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(services))
-                .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(services));
+                .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(services))
+                .register(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(services))
+                .register(ApiKeys.JOIN_GROUP, new JoinGroupHandler(services))
+                .register(ApiKeys.SYNC_GROUP, new SyncGroupHandler(services))
+                .register(ApiKeys.HEARTBEAT, new HeartbeatHandler(services))
+                .register(ApiKeys.LEAVE_GROUP, new LeaveGroupHandler(services))
+                .register(ApiKeys.OFFSET_COMMIT, new OffsetCommitHandler(services))
+                .register(ApiKeys.OFFSET_FETCH, new OffsetFetchHandler(services))
+                .register(ApiKeys.DESCRIBE_GROUPS, new DescribeGroupsHandler(services))
+                .register(ApiKeys.LIST_GROUPS, new ListGroupsHandler(services))
+                .register(ApiKeys.DELETE_GROUPS, new DeleteGroupsHandler(services))
+                .register(ApiKeys.OFFSET_DELETE, new OffsetDeleteHandler(services))
+                .register(ApiKeys.CONSUMER_GROUP_HEARTBEAT, new ConsumerGroupHeartbeatHandler(services))
+                .register(ApiKeys.CONSUMER_GROUP_DESCRIBE, new ConsumerGroupDescribeHandler(services));
     }
 }

@@ -29,6 +29,10 @@ public final class KopConfig {
     private final String clusterId;
     private final long producerStateRecoveryRecords;
     private final boolean logAppendTime;
+    private final String metadataTenant;
+    private final String metadataNamespace;
+    private final int offsetsTopicPartitions;
+    private final Map<String, Object> groupCoordinatorConfig;
 
     private KopConfig(ServiceConfiguration conf) {
         Properties p = conf.getProperties();
@@ -61,6 +65,14 @@ public final class KopConfig {
                     + timestampType + "'");
         }
         this.logAppendTime = timestampType.equals("LogAppendTime");
+        this.metadataTenant = p.getProperty("kafkaMetadataTenant", "public").trim();
+        this.metadataNamespace = p.getProperty("kafkaMetadataNamespace", "__kafka").trim();
+        this.offsetsTopicPartitions = intKey(p, "offsetsTopicNumPartitions", 8);
+        Map<String, Object> group = new java.util.HashMap<>();
+        group.put("offsets.retention.minutes", intKey(p, "offsetsRetentionMinutes", 10080));
+        group.put("offsets.commit.timeout.ms", intKey(p, "offsetCommitTimeoutMs", 5000));
+        group.put("group.coordinator.threads", intKey(p, "groupCoordinatorThreads", 2));
+        this.groupCoordinatorConfig = Map.copyOf(group);
         if (maxFrameSize < 1024) {
             throw new IllegalArgumentException("kafkaMaxFrameSize must be at least 1024, got " + maxFrameSize);
         }
@@ -176,6 +188,23 @@ public final class KopConfig {
     /** True when records get the broker's append time instead of the producer's timestamp. */
     public boolean logAppendTime() {
         return logAppendTime;
+    }
+
+    public String metadataTenant() {
+        return metadataTenant;
+    }
+
+    public String metadataNamespace() {
+        return metadataNamespace;
+    }
+
+    public int offsetsTopicPartitions() {
+        return offsetsTopicPartitions;
+    }
+
+    /** Settings for Kafka's group coordinator, under Kafka's own names. */
+    public Map<String, Object> groupCoordinatorConfig() {
+        return groupCoordinatorConfig;
     }
 
     public long producerStateRecoveryRecords() {

@@ -1,0 +1,63 @@
+package io.kop.api;
+
+import io.kop.KopServices;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponsePartition;
+import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponseTopic;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.OffsetCommitRequest;
+import org.apache.pulsar.common.util.FutureUtil;
+
+/**
+ * OffsetCommit (API 8). As in Kafka's broker, partitions of topics that do not exist are answered
+ * here with UNKNOWN_TOPIC_OR_PARTITION (or UNKNOWN_TOPIC_ID); the rest goes to the coordinator.
+ */
+final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest> {
+    private final KopServices services;
+
+    OffsetCommitHandler(KopServices services) {
+        this.services = services;
+    }
+
+    @Override
+    public CompletableFuture<OffsetCommitResponseData> handle(RequestContext ctx, OffsetCommitRequest request) {
+        var data = request.data();
+        List<CompletableFuture<Boolean>> checks = new ArrayList<>();
+        for (OffsetCommitRequestTopic topic : data.topics()) {
+            String name = topic.name() == null || topic.name().isEmpty()
+                    ? services.topicIds().name(topic.topicId()) : topic.name();
+            checks.add(name == null ? CompletableFuture.completedFuture(false)
+                    : services.topics().find(name, false).thenApply(f -> f.isPresent() && topic.partitions().stream()
+                            .allMatch(p -> p.partitionIndex() >= 0 && p.partitionIndex() < f.get().partitions())));
+        }
+        return FutureUtil.waitForAll(checks).thenCompose(v -> {
+            OffsetCommitResponseData rejected = new OffsetCommitResponseData();
+            List<OffsetCommitRequestTopic> known = new ArrayList<>();
+            for (int i = 0; i < checks.size(); i++) {
+                OffsetCommitRequestTopic topic = data.topics().get(i);
+                if (checks.get(i).join()) {
+                    known.add(topic);
+                    continue;
+                }
+                Errors error = topic.name() == null || topic.name().isEmpty()
+                        ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
+                OffsetCommitResponseTopic t = new OffsetCommitResponseTopic().setName(topic.name())
+                        .setTopicId(topic.topicId());
+                topic.partitions().forEach(p -> t.partitions().add(new OffsetCommitResponsePartition()
+                        .setPartitionIndex(p.partitionIndex()).setErrorCode(error.code())));
+                rejected.topics().add(t);
+            }
+            if (known.isEmpty()) {
+                return CompletableFuture.completedFuture(rejected);
+            }
+            return services.groups().commitOffsets(ctx, data.duplicate().setTopics(known)).thenApply(r -> {
+                r.topics().addAll(rejected.topics());
+                return r;
+            });
+        });
+    }
+}

@@ -1,0 +1,33 @@
+package io.kop.api;
+
+import io.kop.KopServices;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.OffsetFetchRequest;
+import org.apache.kafka.common.requests.OffsetFetchResponse;
+import org.apache.pulsar.common.util.FutureUtil;
+
+/** OffsetFetch (API 9): one or (v8+) several groups; kafka-clients converts between the layouts. */
+final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequest> {
+    private final KopServices services;
+
+    OffsetFetchHandler(KopServices services) {
+        this.services = services;
+    }
+
+    @Override
+    public CompletableFuture<OffsetFetchResponseData> handle(RequestContext ctx, OffsetFetchRequest request) {
+        List<CompletableFuture<OffsetFetchResponseGroup>> groups = new ArrayList<>();
+        for (var group : request.groups()) {
+            groups.add(services.groups().fetchOffsets(ctx, group, request.requireStable())
+                    .exceptionally(t -> OffsetFetchResponse.groupError(group,
+                            Errors.forException(FutureUtil.unwrapCompletionException(t)), ctx.apiVersion())));
+        }
+        return FutureUtil.waitForAll(groups).thenApply(v -> new OffsetFetchResponse.Builder(
+                groups.stream().map(CompletableFuture::join).toList()).build(ctx.apiVersion()).data());
+    }
+}

@@ -1,0 +1,23 @@
+package io.kop.coordinator.bridge;
+
+import org.apache.bookkeeper.mledger.impl.ManagedLedgerImpl;
+import org.apache.kafka.coordinator.common.runtime.PartitionWriter;
+import org.apache.pulsar.broker.service.persistent.PersistentTopic;
+
+/** One loaded {@code __consumer_offsets} partition: its Pulsar topic and the next offset to write. */
+final class OffsetsPartition {
+    final int partition;
+    final PersistentTopic topic;
+    final ManagedLedgerImpl ledger;
+    /** Only touched on the coordinator's event thread of this partition (appends) or by the loader before. */
+    long nextOffset;
+    volatile PartitionWriter.Listener listener;
+    volatile boolean failed;
+
+    OffsetsPartition(int partition, PersistentTopic topic, long nextOffset) {
+        this.partition = partition;
+        this.topic = topic;
+        this.ledger = (ManagedLedgerImpl) topic.getManagedLedger();
+        this.nextOffset = nextOffset;
+    }
+}

@@ -1,0 +1,188 @@
+package io.kop.coordinator.bridge;
+
+import io.kop.format.KafkaEntryFormat;
+import io.kop.format.KafkaEntryFormat.StoredBatches;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.function.IntFunction;
+import org.apache.bookkeeper.mledger.AsyncCallbacks;
+import org.apache.bookkeeper.mledger.Entry;
+import org.apache.bookkeeper.mledger.ManagedCursor;
+import org.apache.bookkeeper.mledger.ManagedLedgerException;
+import org.apache.bookkeeper.mledger.PositionFactory;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.record.internal.ControlRecordType;
+import org.apache.kafka.common.record.internal.EndTransactionMarker;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.requests.TransactionResult;
+import org.apache.kafka.coordinator.common.runtime.CoordinatorLoader;
+import org.apache.kafka.coordinator.common.runtime.CoordinatorPlayback;
+import org.apache.kafka.coordinator.common.runtime.CoordinatorRecord;
+import org.apache.kafka.coordinator.common.runtime.Deserializer;
+import org.apache.kafka.coordinator.group.GroupCoordinatorRecordSerde;
+import org.apache.pulsar.broker.intercept.ManagedLedgerInterceptorImpl;
+import org.apache.pulsar.broker.service.BrokerService;
+import org.apache.pulsar.broker.service.persistent.PersistentTopic;
+import org.apache.pulsar.common.naming.TopicName;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Replays a {@code __consumer_offsets} partition into the coordinator when this broker takes it over:
+ * a non-durable cursor reads every entry, each Kafka record is replayed at its offset, transaction
+ * markers as markers. Then the partition is handed to the writer at the offset after the last entry.
+ */
+final class OffsetsTopicLoader implements CoordinatorLoader<CoordinatorRecord> {
+    private static final Logger log = LoggerFactory.getLogger(OffsetsTopicLoader.class);
+    private static final int READ_BATCH = 100;
+
+    private final BrokerService brokerService;
+    private final IntFunction<TopicName> partitionName;
+    private final OffsetsTopicWriter writer;
+    private final ExecutorService executor;
+    private final GroupCoordinatorRecordSerde serde = new GroupCoordinatorRecordSerde();
+
+    OffsetsTopicLoader(BrokerService brokerService, IntFunction<TopicName> partitionName, OffsetsTopicWriter writer,
+                       ExecutorService executor) {
+        this.brokerService = brokerService;
+        this.partitionName = partitionName;
+        this.writer = writer;
+        this.executor = executor;
+    }
+
+    @Override
+    public CompletableFuture<LoadSummary> load(TopicPartition tp, CoordinatorPlayback<CoordinatorRecord> playback) {
+        long start = System.currentTimeMillis();
+        TopicName name = partitionName.apply(tp.partition());
+        return brokerService.getTopic(name, true, null).thenComposeAsync(opt -> {
+            if (opt.isEmpty() || !(opt.get() instanceof PersistentTopic topic)) {
+                throw new IllegalStateException("cannot load " + name);
+            }
+            Load load = new Load(tp, topic, playback);
+            return load.run().thenApply(v -> {
+                writer.loaded(new OffsetsPartition(tp.partition(), topic, load.nextOffset));
+                log.info("{}: loaded {} records ({} bytes) in {} ms, next offset {}", tp, load.records, load.bytes,
+                        System.currentTimeMillis() - start, load.nextOffset);
+                return new LoadSummary(start, System.currentTimeMillis(), 0, load.records, load.bytes);
+            });
+        }, executor);
+    }
+
+    private final class Load {
+        final TopicPartition tp;
+        final PersistentTopic topic;
+        final CoordinatorPlayback<CoordinatorRecord> playback;
+        long nextOffset;
+        long lastWritten;
+        long records;
+        long bytes;
+
+        Load(TopicPartition tp, PersistentTopic topic, CoordinatorPlayback<CoordinatorRecord> playback) {
+            this.tp = tp;
+            this.topic = topic;
+            this.playback = playback;
+        }
+
+        CompletableFuture<Void> run() {
+            var ledger = topic.getManagedLedger();
+            nextOffset = ((ManagedLedgerInterceptorImpl) ledger.getManagedLedgerInterceptor()).getIndex() + 1;
+            if (ledger.getNumberOfEntries() == 0) {
+                return finish();
+            }
+            ManagedCursor cursor;
+            try {
+                cursor = ledger.newNonDurableCursor(PositionFactory.EARLIEST, "kop-offsets-load-" + UUID.randomUUID());
+            } catch (ManagedLedgerException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            return readAll(cursor).whenComplete((v, t) -> ledger.asyncDeleteCursor(cursor.getName(),
+                    new AsyncCallbacks.DeleteCursorCallback() {
+                        @Override
+                        public void deleteCursorComplete(Object ctx) {
+                        }
+
+                        @Override
+                        public void deleteCursorFailed(ManagedLedgerException exception, Object ctx) {
+                        }
+                    }, null)).thenCompose(v -> finish());
+        }
+
+        private CompletableFuture<Void> finish() {
+            advanceTo(nextOffset);
+            if (nextOffset > 0) {
+                playback.updateLastCommittedOffset(nextOffset);
+            }
+            return CompletableFuture.completedFuture(null);
+        }
+
+        /** The coordinator requires a strictly rising last written offset (an empty log stays at 0). */
+        private void advanceTo(long offset) {
+            if (offset > lastWritten) {
+                playback.updateLastWrittenOffset(offset);
+                lastWritten = offset;
+            }
+            nextOffset = Math.max(nextOffset, offset);
+        }
+
+        private CompletableFuture<Void> readAll(ManagedCursor cursor) {
+            if (!cursor.hasMoreEntries()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            CompletableFuture<List<Entry>> read = new CompletableFuture<>();
+            cursor.asyncReadEntries(READ_BATCH, new AsyncCallbacks.ReadEntriesCallback() {
+                @Override
+                public void readEntriesComplete(List<Entry> entries, Object ctx) {
+                    read.complete(entries);
+                }
+
+                @Override
+                public void readEntriesFailed(ManagedLedgerException exception, Object ctx) {
+                    read.completeExceptionally(exception);
+                }
+            }, null, PositionFactory.LATEST);
+            return read.thenApplyAsync(entries -> {
+                try {
+                    entries.forEach(this::replay);
+                } finally {
+                    entries.forEach(Entry::release);
+                }
+                return null;
+            }, executor).thenCompose(v -> readAll(cursor));
+        }
+
+        private void replay(Entry entry) {
+            StoredBatches stored = KafkaEntryFormat.decode(entry.getDataBuffer());
+            bytes += entry.getLength();
+            long offset = stored.baseOffset();
+            for (MutableRecordBatch batch : stored.records().batches()) {
+                if (batch.isControlBatch()) {
+                    EndTransactionMarker marker = EndTransactionMarker.deserialize(batch.iterator().next());
+                    playback.replayEndTransactionMarker(batch.producerId(), batch.producerEpoch(),
+                            marker.controlType() == ControlRecordType.COMMIT
+                                    ? TransactionResult.COMMIT : TransactionResult.ABORT);
+                    offset++;
+                    continue;
+                }
+                for (Record record : batch) {
+                    try {
+                        CoordinatorRecord r = serde.deserialize(record.key(), record.value());
+                        playback.replay(offset, batch.producerId(), batch.producerEpoch(), r);
+                        records++;
+                    } catch (Deserializer.UnknownRecordTypeException e) {
+                        log.debug("{}: skipping record of unknown type {} at offset {}", tp, e.unknownType(), offset);
+                    }
+                    offset++;
+                }
+            }
+            advanceTo(stored.baseOffset() + stored.numRecords());
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdown();
+    }
+}

@@ -1,0 +1,166 @@
+package io.kop.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/** subscribe() with Kafka's group coordinator embedded: classic and KIP-848 protocols. */
+class ConsumerGroupTest {
+    private final KopTestBroker broker = KopTestBroker.get();
+
+    KafkaConsumer<byte[], byte[]> groupConsumer(String group, String protocol, Map<String, Object> extra) {
+        Properties p = broker.clientProps();
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, protocol);
+        if (protocol.equals("classic")) {
+            p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500);
+            p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+        }
+        p.putAll(extra);
+        return new KafkaConsumer<>(p);
+    }
+
+    void produce(String topic, int partitions, int from, int to) throws Exception {
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of())) {
+            for (int i = from; i < to; i++) {
+                for (int p = 0; p < partitions; p++) {
+                    producer.send(new ProducerRecord<>(topic, p, null, (p + ":" + i).getBytes()));
+                }
+            }
+            producer.flush();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"classic", "consumer"})
+    void membersSplitPartitionsAndTakeOverWithoutLossOrDuplicates(String protocol) throws Exception {
+        String topic = KopTestBroker.uniqueTopic("group-" + protocol);
+        String group = "g-" + topic;
+        int partitions = 6;
+        int perPartition = 200;
+        try (Admin admin = broker.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+        }
+        produce(topic, partitions, 0, perPartition / 2);
+
+        Map<String, Integer> seen = new ConcurrentHashMap<>();
+        List<Set<TopicPartition>> assignments = new CopyOnWriteArrayList<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> threads = new ArrayList<>();
+        List<AtomicBoolean> leaving = new ArrayList<>();
+        for (int c = 0; c < 3; c++) {
+            AtomicBoolean leave = new AtomicBoolean();
+            leaving.add(leave);
+            int index = c;
+            assignments.add(Set.of());
+            Thread t = new Thread(() -> {
+                try (KafkaConsumer<byte[], byte[]> consumer = groupConsumer(group, protocol, Map.of())) {
+                    consumer.subscribe(List.of(topic));
+                    while (!stop.get() && !leave.get()) {
+                        for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                            seen.merge(new String(r.value()), 1, Integer::sum);
+                        }
+                        consumer.commitSync();
+                        assignments.set(index, new HashSet<>(consumer.assignment()));
+                    }
+                }
+            });
+            threads.add(t);
+            t.start();
+        }
+        waitUntil(() -> assignments.stream().allMatch(a -> !a.isEmpty())
+                && assignments.stream().mapToInt(Set::size).sum() == partitions, "three members share 6 partitions");
+        leaving.get(0).set(true);
+        threads.get(0).join(30_000);
+        produce(topic, partitions, perPartition / 2, perPartition);
+        try {
+            waitUntil(() -> seen.size() == partitions * perPartition, "all records consumed after one member left");
+        } catch (AssertionError e) {
+            Map<Integer, Integer> perP = new java.util.TreeMap<>();
+            seen.keySet().forEach(v -> perP.merge(Integer.parseInt(v.split(":")[0]), 1, Integer::sum));
+            throw new AssertionError(e.getMessage() + ": seen per partition " + perP + ", assignments " + assignments);
+        }
+        stop.set(true);
+        for (Thread t : threads) {
+            t.join(30_000);
+        }
+        assertEquals(partitions * perPartition, seen.size());
+        seen.forEach((value, count) -> assertEquals(1, count, "consumed once: " + value));
+
+        try (Admin admin = broker.admin()) {
+            Map<TopicPartition, OffsetAndMetadata> committed =
+                    admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            assertEquals(partitions, committed.size());
+            committed.values().forEach(o -> assertEquals(perPartition, o.offset()));
+            ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+            assertEquals(group, d.groupId());
+        }
+    }
+
+    @Test
+    void committedOffsetsSurviveABrokerRestart() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("group-restart");
+        String group = "g-" + topic;
+        produce(topic, 1, 0, 10);
+        try (KafkaConsumer<byte[], byte[]> consumer = groupConsumer(group, "classic", Map.of())) {
+            consumer.subscribe(List.of(topic));
+            int got = 0;
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (got < 10 && System.currentTimeMillis() < deadline) {
+                got += consumer.poll(Duration.ofMillis(200)).count();
+            }
+            assertEquals(10, got);
+            consumer.commitSync(Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(7)));
+        }
+        broker.restart();
+        try (KafkaConsumer<byte[], byte[]> consumer = groupConsumer(group, "classic", Map.of())) {
+            consumer.subscribe(List.of(topic));
+            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (records.size() < 3 && System.currentTimeMillis() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+            assertEquals(3, records.size());
+            assertEquals(7, records.get(0).offset(), "resumes at the committed offset");
+        }
+    }
+
+    static void waitUntil(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("timed out waiting: " + what);
+            }
+            Thread.sleep(100);
+        }
+        assertTrue(condition.getAsBoolean());
+    }
+}
