@@ -153,6 +153,81 @@ class ConsumerGroupTest {
         }
     }
 
+    @Test
+    void staticMemberRestartsWithoutARebalance() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("group-static");
+        String group = "g-" + topic;
+        produce(topic, 1, 0, 5);
+        Map<String, Object> staticMember = Map.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "instance-1",
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 30_000);
+        int generation;
+        try (KafkaConsumer<byte[], byte[]> consumer = groupConsumer(group, "classic", staticMember)) {
+            consumer.subscribe(List.of(topic));
+            waitForAssignment(consumer);
+            generation = consumer.groupMetadata().generationId();
+            consumer.commitSync();
+        }
+        try (KafkaConsumer<byte[], byte[]> consumer = groupConsumer(group, "classic", staticMember)) {
+            consumer.subscribe(List.of(topic));
+            waitForAssignment(consumer);
+            assertEquals(generation, consumer.groupMetadata().generationId(), "no rebalance for a returning static member");
+        }
+        try (Admin admin = broker.admin()) {
+            ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+            assertTrue(d.members().isEmpty() || d.members().iterator().next().groupInstanceId().orElse("").equals("instance-1"));
+        }
+    }
+
+    private static void waitForAssignment(KafkaConsumer<byte[], byte[]> consumer) {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (consumer.assignment().isEmpty() && System.currentTimeMillis() < deadline) {
+            consumer.poll(Duration.ofMillis(200));
+        }
+        assertTrue(!consumer.assignment().isEmpty(), "assignment received");
+    }
+
+    @Test
+    void consumerGroupsToolDescribesAndDeletes() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("group-cli");
+        String group = "g-" + topic;
+        try (Admin admin = broker.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get();
+        }
+        produce(topic, 2, 0, 10);
+        try (KafkaConsumer<byte[], byte[]> consumer = groupConsumer(group, "classic", Map.of())) {
+            consumer.subscribe(List.of(topic));
+            waitForAssignment(consumer);
+            consumer.commitSync(Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(4),
+                    new TopicPartition(topic, 1), new OffsetAndMetadata(10)));
+        }
+        String tool = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand";
+        var list = KafkaCliToolsTest.run(null, tool, "--bootstrap-server", broker.bootstrap(), "--list");
+        assertTrue(list.out().lines().anyMatch(group::equals), list.toString());
+        var describe = KafkaCliToolsTest.run(null, tool, "--bootstrap-server", broker.bootstrap(), "--describe",
+                "--group", group);
+        String row0 = describe.out().lines().filter(l -> l.contains(topic) && l.matches(".*\\s0\\s.*"))
+                .findFirst().orElseThrow(() -> new AssertionError(describe.toString()));
+        assertTrue(row0.matches(".*\\s4\\s+10\\s+6\\s.*"), "current 4, end 10, lag 6: " + row0);
+
+        var deleteOffsets = KafkaCliToolsTest.run(null, tool, "--bootstrap-server", broker.bootstrap(),
+                "--delete-offsets", "--group", group, "--topic", topic + ":1");
+        assertEquals(0, deleteOffsets.exitCode(), deleteOffsets.toString());
+        try (Admin admin = broker.admin()) {
+            var offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            assertEquals(Set.of(new TopicPartition(topic, 0)), offsets.keySet());
+            var listed = admin.listGroups().all().get().stream().filter(g -> g.groupId().equals(group)).toList();
+            assertEquals(1, listed.size());
+            var described = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+            assertEquals(listed.get(0).groupState().orElseThrow(), described.groupState());
+        }
+        var delete = KafkaCliToolsTest.run(null, tool, "--bootstrap-server", broker.bootstrap(), "--delete",
+                "--group", group);
+        assertTrue(delete.out().contains("successful"), delete.toString());
+        try (Admin admin = broker.admin()) {
+            assertTrue(admin.listGroups().all().get().stream().noneMatch(g -> g.groupId().equals(group)));
+        }
+    }
+
     static void waitUntil(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 60_000;
         while (!condition.getAsBoolean()) {
