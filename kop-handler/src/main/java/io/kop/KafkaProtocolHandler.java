@@ -5,6 +5,7 @@ import io.kop.api.Handlers;
 import io.kop.config.KafkaListener;
 import io.kop.config.KopConfig;
 import io.kop.coordinator.GroupService;
+import io.kop.coordinator.GroupSubscriptionMirror;
 import io.kop.coordinator.OffsetsTopic;
 import io.kop.coordinator.bridge.KafkaGroupCoordinator;
 import io.kop.network.KafkaChannelInitializer;
@@ -34,6 +35,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
     private KopConfig config;
     private KopServices services;
     private ApiDispatcher dispatcher;
+    private GroupSubscriptionMirror mirror;
 
     @Override
     public String protocolName() {
@@ -75,6 +77,9 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
                         config.producerStateRecoveryRecords()),
                 new ProducerIdAllocator(pulsar.getLocalMetadataStore()), offsetsTopic, groups, pulsar.getExecutor());
         dispatcher = Handlers.all(services);
+        KafkaListener self = config.advertisedListeners().get(0);
+        mirror = new GroupSubscriptionMirror(services.logs(), names, self.host() + ":" + self.port());
+        mirror.start(pulsar.getExecutor(), config.groupSubscriptionMirrorIntervalMs());
         log.info("KoP started on broker {}", pulsar.getBrokerId());
     }
 
@@ -89,6 +94,9 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
 
     @Override
     public void close() {
+        if (mirror != null) {
+            mirror.close();
+        }
         if (services != null) {
             services.groups().close();
             services.logs().close();

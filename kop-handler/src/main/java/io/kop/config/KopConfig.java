@@ -32,6 +32,7 @@ public final class KopConfig {
     private final String metadataTenant;
     private final String metadataNamespace;
     private final int offsetsTopicPartitions;
+    private final long groupSubscriptionMirrorIntervalMs;
     private final Map<String, Object> groupCoordinatorConfig;
 
     private KopConfig(ServiceConfiguration conf) {
@@ -68,6 +69,7 @@ public final class KopConfig {
         this.metadataTenant = p.getProperty("kafkaMetadataTenant", "public").trim();
         this.metadataNamespace = p.getProperty("kafkaMetadataNamespace", "__kafka").trim();
         this.offsetsTopicPartitions = intKey(p, "offsetsTopicNumPartitions", 8);
+        this.groupSubscriptionMirrorIntervalMs = longKey(p, "kafkaGroupSubscriptionIntervalMs", 5000L);
         Map<String, Object> group = new java.util.HashMap<>();
         group.put("offsets.retention.minutes", intKey(p, "offsetsRetentionMinutes", 10080));
         group.put("offsets.commit.timeout.ms", intKey(p, "offsetCommitTimeoutMs", 5000));
@@ -196,6 +198,10 @@ public final class KopConfig {
 
     public String metadataNamespace() {
         return metadataNamespace;
+    }
+
+    public long groupSubscriptionMirrorIntervalMs() {
+        return groupSubscriptionMirrorIntervalMs;
     }
 
     public int offsetsTopicPartitions() {

@@ -26,7 +26,10 @@ import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.pulsar.broker.intercept.ManagedLedgerInterceptorImpl;
 import org.apache.pulsar.broker.service.Topic;
+import org.apache.pulsar.broker.service.persistent.PersistentSubscription;
 import org.apache.pulsar.broker.service.persistent.PersistentTopic;
+import org.apache.pulsar.common.api.proto.CommandSubscribe;
+import org.apache.pulsar.common.util.FutureUtil;
 import org.apache.pulsar.common.api.proto.BrokerEntryMetadata;
 import org.apache.pulsar.common.protocol.Commands;
 
@@ -383,6 +386,66 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                 next = r.offset() + 1;
             }
             return next == from ? CompletableFuture.completedFuture(max) : scanMax(next, end, max);
+        });
+    }
+
+    // ---------------------------------------------------------------- group subscriptions
+
+    /** Marks subscriptions KoP created for Kafka groups, so Pulsar users' own subscriptions are left alone. */
+    static final String GROUP_SUBSCRIPTION_PROPERTY = "kafka.consumer.group";
+
+    @Override
+    public CompletableFuture<Void> mirrorGroups(java.util.Map<String, Long> committedOffsets) {
+        List<CompletableFuture<?>> steps = new ArrayList<>();
+        topic.getSubscriptions().forEach((name, sub) -> {
+            if (sub.getSubscriptionProperties().containsKey(GROUP_SUBSCRIPTION_PROPERTY)
+                    && !committedOffsets.containsKey(name)) {
+                steps.add(sub.deleteForcefully());
+            }
+        });
+        committedOffsets.forEach((group, offset) -> {
+            PersistentSubscription existing = topic.getSubscription(group);
+            if (existing != null && !existing.getSubscriptionProperties().containsKey(GROUP_SUBSCRIPTION_PROPERTY)) {
+                return; // a Pulsar application's subscription of the same name: not ours to move
+            }
+            CompletableFuture<PersistentSubscription> sub = existing != null
+                    ? CompletableFuture.completedFuture(existing)
+                    : topic.createSubscription(group, CommandSubscribe.InitialPosition.Earliest, false,
+                            java.util.Map.of(GROUP_SUBSCRIPTION_PROPERTY, "true"))
+                            .thenApply(s -> (PersistentSubscription) s);
+            steps.add(sub.thenCompose(s -> acknowledgeUpTo(s, offset)));
+        });
+        return FutureUtil.waitForAll(steps);
+    }
+
+    /** Everything below {@code offset} acknowledged: the subscription's backlog is the group's lag. */
+    private CompletableFuture<Void> acknowledgeUpTo(PersistentSubscription sub, long offset) {
+        return ledger.asyncFindPosition(entry -> lastIndex(entry) < offset).thenCompose(next -> {
+            if (next == null) {
+                return CompletableFuture.completedFuture(null);
+            }
+            ManagedCursor cursor = sub.getCursor();
+            Position target = ledger.getPreviousPosition(next);
+            int cmp = target.compareTo(cursor.getMarkDeletedPosition());
+            if (cmp == 0) {
+                return CompletableFuture.completedFuture(null);
+            }
+            if (cmp < 0) {
+                return sub.resetCursor(next); // the group's offset went back (a reset)
+            }
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            cursor.asyncMarkDelete(target, new AsyncCallbacks.MarkDeleteCallback() {
+                @Override
+                public void markDeleteComplete(Object ctx) {
+                    done.complete(null);
+                }
+
+                @Override
+                public void markDeleteFailed(ManagedLedgerException exception, Object ctx) {
+                    done.completeExceptionally(exception);
+                }
+            }, null);
+            return done;
         });
     }
 

@@ -37,6 +37,13 @@ public interface PartitionLog {
     CompletableFuture<OffsetAndTimestamp> maxTimestamp();
 
     /**
+     * Makes this partition's Pulsar subscriptions mirror Kafka consumer groups: for each group a durable
+     * subscription named after it, acknowledged up to the group's committed offset; KoP-made
+     * subscriptions of groups that no longer have an offset here are removed.
+     */
+    CompletableFuture<Void> mirrorGroups(java.util.Map<String, Long> committedOffsets);
+
+    /**
      * Runs {@code callback} once, as soon as anyone (Kafka or Pulsar producer) appends the next entry.
      * Returns an action that withdraws the callback.
      */

@@ -85,6 +85,18 @@ public final class PartitionLogManager implements AutoCloseable {
         });
     }
 
+    /** The logs of the partitions this broker currently serves, by Pulsar partition name. */
+    public Map<TopicName, PartitionLog> loaded() {
+        Map<TopicName, PartitionLog> out = new java.util.HashMap<>();
+        logs.forEach((name, f) -> {
+            ManagedLedgerPartitionLog l = f.getNow(null);
+            if (l != null) {
+                out.put(TopicName.get(name), l);
+            }
+        });
+        return out;
+    }
+
     private void expire() {
         try {
             logs.forEach((name, f) -> {

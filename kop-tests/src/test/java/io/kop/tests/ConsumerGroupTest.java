@@ -228,6 +228,39 @@ class ConsumerGroupTest {
         }
     }
 
+    @Test
+    void groupsAppearAsPulsarSubscriptionsWithTheLagAsBacklog() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("group-subscription");
+        String group = "g-" + topic;
+        String partition = "persistent://public/default/" + topic + "-partition-0";
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of())) {
+            for (int i = 0; i < 10; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, null, ("r" + i).getBytes())).get(); // one entry each
+            }
+        }
+        try (KafkaConsumer<byte[], byte[]> consumer = groupConsumer(group, "classic", Map.of())) {
+            consumer.subscribe(List.of(topic));
+            waitForAssignment(consumer);
+            consumer.commitSync(Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(4)));
+        }
+        try (var pulsarAdmin = broker.pulsarAdmin()) {
+            waitUntil(() -> backlog(pulsarAdmin, partition, group) == 6, "subscription " + group + " with backlog 6");
+            try (Admin admin = broker.admin()) {
+                admin.deleteConsumerGroups(List.of(group)).all().get();
+            }
+            waitUntil(() -> backlog(pulsarAdmin, partition, group) == -1, "subscription removed with the group");
+        }
+    }
+
+    private static long backlog(org.apache.pulsar.client.admin.PulsarAdmin admin, String topic, String subscription) {
+        try {
+            var stats = admin.topics().getStats(topic, true, false, false).getSubscriptions().get(subscription);
+            return stats == null ? -1 : stats.getMsgBacklog();
+        } catch (Exception e) {
+            return -2;
+        }
+    }
+
     static void waitUntil(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 60_000;
         while (!condition.getAsBoolean()) {

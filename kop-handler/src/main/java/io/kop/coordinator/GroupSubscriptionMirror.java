@@ -1,0 +1,119 @@
+package io.kop.coordinator;
+
+import io.kop.storage.PartitionLog;
+import io.kop.storage.PartitionLogManager;
+import io.kop.topic.KafkaTopicNames;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
+import org.apache.kafka.clients.admin.ListGroupsOptions;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.pulsar.common.naming.TopicName;
+import org.apache.pulsar.common.util.FutureUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Shows Kafka consumer groups to Pulsar tools: every few seconds each broker asks the group
+ * coordinators (through the Kafka protocol, so it works whichever broker coordinates a group) for the
+ * committed offsets of the partitions it serves, and moves one durable subscription per group to match
+ * ({@link PartitionLog#mirrorGroups}). Commits never wait for it.
+ */
+public final class GroupSubscriptionMirror implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GroupSubscriptionMirror.class);
+
+    private final PartitionLogManager logs;
+    private final KafkaTopicNames names;
+    private final String bootstrap;
+    private final AtomicBoolean running = new AtomicBoolean();
+    private volatile Admin admin;
+    private ScheduledFuture<?> task;
+
+    public GroupSubscriptionMirror(PartitionLogManager logs, KafkaTopicNames names, String bootstrap) {
+        this.logs = logs;
+        this.names = names;
+        this.bootstrap = bootstrap;
+    }
+
+    public void start(ScheduledExecutorService scheduler, long intervalMs) {
+        task = scheduler.scheduleWithFixedDelay(this::mirrorOnce, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+    }
+
+    private void mirrorOnce() {
+        Map<TopicName, PartitionLog> local = logs.loaded();
+        if (local.isEmpty() || !running.compareAndSet(false, true)) {
+            return;
+        }
+        committedOffsets().thenCompose(offsets -> {
+            List<CompletableFuture<Void>> updates = new java.util.ArrayList<>();
+            local.forEach((partition, partitionLog) -> {
+                TopicPartition tp = new TopicPartition(names.toKafka(partition),
+                        partition.isPartitioned() ? partition.getPartitionIndex() : 0);
+                Map<String, Long> groups = new HashMap<>();
+                offsets.forEach((group, committed) -> {
+                    OffsetAndMetadata o = committed.get(tp);
+                    if (o != null) {
+                        groups.put(group, o.offset());
+                    }
+                });
+                updates.add(partitionLog.mirrorGroups(groups));
+            });
+            return FutureUtil.waitForAll(updates);
+        }).whenComplete((v, t) -> {
+            running.set(false);
+            if (t != null) {
+                log.debug("group subscriptions not updated this round: {}", t.toString());
+            }
+        });
+    }
+
+    private CompletableFuture<Map<String, Map<TopicPartition, OffsetAndMetadata>>> committedOffsets() {
+        Admin a = admin();
+        return a.listGroups(ListGroupsOptions.forConsumerGroups()).all().toCompletionStage().toCompletableFuture()
+                .thenCompose(groups -> {
+                    if (groups.isEmpty()) {
+                        return CompletableFuture.completedFuture(Map.of());
+                    }
+                    Map<String, ListConsumerGroupOffsetsSpec> specs = new HashMap<>();
+                    groups.forEach(g -> specs.put(g.groupId(), new ListConsumerGroupOffsetsSpec()));
+                    return a.listConsumerGroupOffsets(specs).all().toCompletionStage().toCompletableFuture();
+                });
+    }
+
+    private Admin admin() {
+        if (admin == null) {
+            Thread t = Thread.currentThread();
+            ClassLoader previous = t.getContextClassLoader();
+            t.setContextClassLoader(GroupSubscriptionMirror.class.getClassLoader());
+            try {
+                Properties p = new Properties();
+                p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+                p.put(AdminClientConfig.CLIENT_ID_CONFIG, "kop-group-subscription-mirror");
+                admin = Admin.create(p);
+            } finally {
+                t.setContextClassLoader(previous);
+            }
+        }
+        return admin;
+    }
+
+    @Override
+    public void close() {
+        if (task != null) {
+            task.cancel(false);
+        }
+        if (admin != null) {
+            admin.close(java.time.Duration.ofSeconds(5));
+        }
+    }
+}
