@@ -27,9 +27,11 @@ final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest> {
     public CompletableFuture<OffsetCommitResponseData> handle(RequestContext ctx, OffsetCommitRequest request) {
         var data = request.data();
         List<CompletableFuture<Boolean>> checks = new ArrayList<>();
+        List<String> names = new ArrayList<>();
         for (OffsetCommitRequestTopic topic : data.topics()) {
             String name = topic.name() == null || topic.name().isEmpty()
                     ? services.topicIds().name(topic.topicId()) : topic.name();
+            names.add(name);
             checks.add(name == null ? CompletableFuture.completedFuture(false)
                     : services.topics().find(name, false).thenApply(f -> f.isPresent() && topic.partitions().stream()
                             .allMatch(p -> p.partitionIndex() >= 0 && p.partitionIndex() < f.get().partitions())));
@@ -40,7 +42,8 @@ final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest> {
             for (int i = 0; i < checks.size(); i++) {
                 OffsetCommitRequestTopic topic = data.topics().get(i);
                 if (checks.get(i).join()) {
-                    known.add(topic);
+                    // As Kafka's broker does, hand the coordinator names: it must not depend on knowing ids yet.
+                    known.add(topic.duplicate().setName(names.get(i)));
                     continue;
                 }
                 Errors error = topic.name() == null || topic.name().isEmpty()
@@ -55,6 +58,10 @@ final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest> {
                 return CompletableFuture.completedFuture(rejected);
             }
             return services.groups().commitOffsets(ctx, data.duplicate().setTopics(known)).thenApply(r -> {
+                if (ctx.apiVersion() >= 10) { // v10 names topics by id
+                    r.topics().forEach(t -> t.setTopicId(services.topicIds().idOf(t.name(),
+                            services.topics().pulsarName(t.name()))));
+                }
                 r.topics().addAll(rejected.topics());
                 return r;
             });

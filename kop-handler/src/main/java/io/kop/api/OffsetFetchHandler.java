@@ -22,8 +22,25 @@ final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequest> {
     @Override
     public CompletableFuture<OffsetFetchResponseData> handle(RequestContext ctx, OffsetFetchRequest request) {
         List<CompletableFuture<OffsetFetchResponseGroup>> groups = new ArrayList<>();
+        boolean byId = OffsetFetchRequest.useTopicIds(ctx.apiVersion());
         for (var group : request.groups()) {
+            if (byId && group.topics() != null) {
+                // The coordinator is asked by name, as Kafka's broker does; ids are put back in the answer.
+                group.topics().forEach(t -> {
+                    String name = services.topicIds().name(t.topicId());
+                    if (name != null) {
+                        t.setName(name);
+                    }
+                });
+            }
             groups.add(services.groups().fetchOffsets(ctx, group, request.requireStable())
+                    .thenApply(g -> {
+                        if (byId) {
+                            g.topics().forEach(t -> t.setTopicId(services.topicIds().idOf(t.name(),
+                                    services.topics().pulsarName(t.name()))));
+                        }
+                        return g;
+                    })
                     .exceptionally(t -> OffsetFetchResponse.groupError(group,
                             Errors.forException(FutureUtil.unwrapCompletionException(t)), ctx.apiVersion())));
         }

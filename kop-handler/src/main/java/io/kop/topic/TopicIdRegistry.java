@@ -18,6 +18,11 @@ public final class TopicIdRegistry {
         return id;
     }
 
+    /** The id of a Kafka topic, remembered for the way back. */
+    public Uuid idOf(String kafkaName, org.apache.pulsar.common.naming.TopicName pulsarName) {
+        return register(kafkaName, pulsarName);
+    }
+
     /** The Kafka name of a topic id this broker has handed out, or null. */
     public String name(Uuid id) {
         return names.get(id);

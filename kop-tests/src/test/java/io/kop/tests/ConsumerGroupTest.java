@@ -252,6 +252,33 @@ class ConsumerGroupTest {
         }
     }
 
+    @Test
+    void groupContinuesWhenItsCoordinatorPartitionMoves() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("group-move");
+        String group = "g-" + topic;
+        produce(topic, 1, 0, 20);
+        try (KafkaConsumer<byte[], byte[]> consumer = groupConsumer(group, "classic", Map.of());
+             var pulsarAdmin = broker.pulsarAdmin()) {
+            consumer.subscribe(List.of(topic));
+            waitForAssignment(consumer);
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.commitSync(Map.of(tp, new OffsetAndMetadata(5)));
+            // Pulsar moves every bundle of the metadata namespace: the coordinator unloads and reloads
+            pulsarAdmin.namespaces().unload("public/__kafka");
+            consumer.commitSync(Map.of(tp, new OffsetAndMetadata(12)), Duration.ofSeconds(60));
+            assertEquals(12, consumer.committed(Set.of(tp), Duration.ofSeconds(60)).get(tp).offset());
+        }
+        try (KafkaConsumer<byte[], byte[]> consumer = groupConsumer(group, "classic", Map.of())) {
+            consumer.subscribe(List.of(topic));
+            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (records.isEmpty() && System.currentTimeMillis() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+            assertEquals(12, records.get(0).offset(), "resumes at the offset committed after the move");
+        }
+    }
+
     private static long backlog(org.apache.pulsar.client.admin.PulsarAdmin admin, String topic, String subscription) {
         try {
             var stats = admin.topics().getStats(topic, true, false, false).getSubscriptions().get(subscription);

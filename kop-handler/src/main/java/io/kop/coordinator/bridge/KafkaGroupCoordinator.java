@@ -156,7 +156,8 @@ public final class KafkaGroupCoordinator implements GroupService {
             return; // the broker unloads its bundles after closing the handler
         }
         log.info("unloading {}", offsetsTopic.partition(partition));
-        service.onResignation(partition, OptionalInt.of(epochs[partition]));
+        // Kafka's runtime only unloads for a newer leader epoch; without one it unloads unconditionally.
+        service.onResignation(partition, OptionalInt.empty());
     }
 
     /** A failed or misplaced write: unload, and load again from the log if this broker still owns it. */
