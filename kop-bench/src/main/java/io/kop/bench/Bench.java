@@ -66,6 +66,7 @@ public final class Bench {
         String bs = "127.0.0.1:" + (system.equals("kafka") ? 19092 : 29092);
         List<Result> out = new ArrayList<>();
         try {
+            produce(system, broker, bs, "warm-up", "warmup", 1, 1024, "all", records); // JIT, caches, connections
             out.add(produce(system, broker, bs, "produce 1KiB acks=all 1p", "p1-all", 1, 1024, "all", records));
             out.add(produce(system, broker, bs, "produce 1KiB acks=1 1p", "p1-one", 1, 1024, "1", records));
             out.add(produce(system, broker, bs, "produce 100B acks=all 1p", "p1-small", 1, 100, "all", records * 4));
@@ -109,7 +110,7 @@ public final class Bench {
         List<String> cmd = new ArrayList<>(List.of(java(), "-Xms" + heap, "-Xmx" + heap, "-XX:MaxDirectMemorySize=2g",
                 "-Dkop.log.dir=" + dir.resolve("logs"), "-cp", kopCp, "io.kop.standalone.Main", "--nar", nar.toString(),
                 "--data-dir", dir.toString(), "--wipe", "--kafka-port", "29092", "--pulsar-port", "26650",
-                "--http-port", "28080", "--bookie-port", "23181"));
+                "--http-port", "28080", "--bookie-port", "23181", "--conf", "group.initial.rebalance.delay.ms=0"));
         if (fsync) {
             cmd.add("--fsync");
         }
@@ -145,12 +146,13 @@ public final class Bench {
                 "--bootstrap-server", bs, "--topic", topic, "--messages", Integer.toString(n), "--timeout", "60000",
                 "--group", "bench-" + UUID.randomUUID()), 900);
         long cpu = cpuMillis(broker) - cpu0;
-        // start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, ...
+        // start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
+        // rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec: the fetch.* figures leave out the join
         String line = out.lines().filter(l -> l.matches("^\\d{4}-.*")).reduce((x, y) -> y)
                 .orElseThrow(() -> new IllegalStateException(name + ": no result in\n" + out));
         String[] f = line.split(",\\s*");
         double mib = Double.parseDouble(f[2]);
-        return new Result(name, system, Double.parseDouble(f[5]), Double.parseDouble(f[3]), Double.NaN, Double.NaN,
+        return new Result(name, system, Double.parseDouble(f[9]), Double.parseDouble(f[8]), Double.NaN, Double.NaN,
                 cpu / Math.max(mib, 1e-9), peakRssMib(broker));
     }
 

@@ -74,6 +74,12 @@ public final class KopConfig {
         group.put("offsets.retention.minutes", intKey(p, "offsetsRetentionMinutes", 10080));
         group.put("offsets.commit.timeout.ms", intKey(p, "offsetCommitTimeoutMs", 5000));
         group.put("group.coordinator.threads", intKey(p, "groupCoordinatorThreads", 2));
+        // Any of Kafka's own group.* settings (group.initial.rebalance.delay.ms, group.consumer.*, ...)
+        for (String key : p.stringPropertyNames()) {
+            if (key.startsWith("group.")) {
+                group.put(key, p.getProperty(key).trim());
+            }
+        }
         this.groupCoordinatorConfig = Map.copyOf(group);
         if (maxFrameSize < 1024) {
             throw new IllegalArgumentException("kafkaMaxFrameSize must be at least 1024, got " + maxFrameSize);
