@@ -119,7 +119,7 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
         }
 
         private CompletableFuture<Void> read(PartitionFetch p) {
-            p.records = new FetchRecordsBuilder(Math.min(Math.max(p.maxBytes, 1024), 1024 * 1024));
+            p.records = new FetchRecordsBuilder(Math.min(Math.max(p.maxBytes, 1024), 64 * 1024)); // grows as needed
             return p.log.thenCompose(log -> log.read(p.offset, Math.min(p.maxBytes, maxBytes), p.records)
                             .handle((v, t) -> t)
                             .thenCompose(readError -> log.offsets().thenAccept(o -> {

@@ -10,6 +10,7 @@ public final class Handlers {
 
     public static ApiDispatcher all(KopServices services) {
         ApiDispatcher dispatcher = new ApiDispatcher();
+        GroupApis.register(dispatcher, services.groups());
         return dispatcher
                 .register(ApiKeys.PRODUCE, new ProduceHandler(services))
                 .register(ApiKeys.FETCH, new FetchHandler(services))
@@ -24,17 +25,8 @@ public final class Handlers {
                 .register(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(services))
                 .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(services))
                 .register(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(services))
-                .register(ApiKeys.JOIN_GROUP, new JoinGroupHandler(services))
-                .register(ApiKeys.SYNC_GROUP, new SyncGroupHandler(services))
-                .register(ApiKeys.HEARTBEAT, new HeartbeatHandler(services))
                 .register(ApiKeys.LEAVE_GROUP, new LeaveGroupHandler(services))
                 .register(ApiKeys.OFFSET_COMMIT, new OffsetCommitHandler(services))
-                .register(ApiKeys.OFFSET_FETCH, new OffsetFetchHandler(services))
-                .register(ApiKeys.DESCRIBE_GROUPS, new DescribeGroupsHandler(services))
-                .register(ApiKeys.LIST_GROUPS, new ListGroupsHandler(services))
-                .register(ApiKeys.DELETE_GROUPS, new DeleteGroupsHandler(services))
-                .register(ApiKeys.OFFSET_DELETE, new OffsetDeleteHandler(services))
-                .register(ApiKeys.CONSUMER_GROUP_HEARTBEAT, new ConsumerGroupHeartbeatHandler(services))
-                .register(ApiKeys.CONSUMER_GROUP_DESCRIBE, new ConsumerGroupDescribeHandler(services));
+                .register(ApiKeys.OFFSET_FETCH, new OffsetFetchHandler(services));
     }
 }

@@ -25,7 +25,6 @@ import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.pulsar.broker.intercept.ManagedLedgerInterceptorImpl;
-import org.apache.pulsar.broker.service.Topic;
 import org.apache.pulsar.broker.service.persistent.PersistentSubscription;
 import org.apache.pulsar.broker.service.persistent.PersistentTopic;
 import org.apache.pulsar.common.api.proto.CommandSubscribe;
@@ -108,53 +107,26 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         return baseOffset.thenApply(o -> new AppendResult(o, logAppendTime ? now : -1));
     }
 
-    /** Learns the entry's index from the stored bytes, before Pulsar reports the write complete. */
-    private final class Publish implements Topic.PublishContext {
+    private final class Publish extends IndexedPublish {
         private final CompletableFuture<Long> baseOffset;
         private final int numRecords;
-        private final long sequenceId;
-        private volatile long lastIndex = -1;
 
         Publish(CompletableFuture<Long> baseOffset, int numRecords, long sequenceId) {
+            super(numRecords, producerName, sequenceId);
             this.baseOffset = baseOffset;
             this.numRecords = numRecords;
-            this.sequenceId = sequenceId;
         }
 
         @Override
-        public void setMetadataFromEntryData(ByteBuf entryData) {
-            BrokerEntryMetadata m = Commands.peekBrokerEntryMetadataIfExist(entryData);
-            if (m != null && m.hasIndex()) {
-                lastIndex = m.getIndex();
-            }
-        }
-
-        @Override
-        public void completed(Exception e, long ledgerId, long entryId) {
+        protected void onComplete(Exception e, long lastIndex) {
             if (e != null) {
                 baseOffset.completeExceptionally(StorageErrors.toKafka(e));
             } else if (lastIndex < 0) {
-                baseOffset.completeExceptionally(new IllegalStateException("entry " + ledgerId + ":" + entryId
-                        + " of " + topic.getName() + " has no broker entry index"));
+                baseOffset.completeExceptionally(new IllegalStateException("an entry of " + topic.getName()
+                        + " has no broker entry index"));
             } else {
                 baseOffset.complete(lastIndex - numRecords + 1);
             }
-        }
-
-        // Pulsar's deduplication (when enabled on the namespace) sees one producer with rising sequences.
-        @Override
-        public String getProducerName() {
-            return producerName;
-        }
-
-        @Override
-        public long getSequenceId() {
-            return sequenceId;
-        }
-
-        @Override
-        public long getNumberOfMessages() {
-            return numRecords;
         }
     }
 

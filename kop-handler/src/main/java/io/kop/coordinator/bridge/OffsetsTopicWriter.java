@@ -1,6 +1,7 @@
 package io.kop.coordinator.bridge;
 
 import io.kop.format.KafkaEntryFormat;
+import io.kop.storage.IndexedPublish;
 import io.netty.buffer.ByteBuf;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -16,9 +17,6 @@ import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.coordinator.common.runtime.PartitionWriter;
 import org.apache.kafka.storage.internals.log.LogConfig;
 import org.apache.kafka.storage.internals.log.VerificationGuard;
-import org.apache.pulsar.broker.service.Topic;
-import org.apache.pulsar.common.api.proto.BrokerEntryMetadata;
-import org.apache.pulsar.common.protocol.Commands;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,31 +95,20 @@ final class OffsetsTopicWriter implements PartitionWriter {
         return p.nextOffset;
     }
 
-    private final class Publish implements Topic.PublishContext {
+    private final class Publish extends IndexedPublish {
         private final OffsetsPartition partition;
         private final TopicPartition tp;
-        private final int count;
         private final long expectedLast;
-        private final long sequenceId = sequence.incrementAndGet();
-        private volatile long index = -1;
 
         Publish(OffsetsPartition partition, TopicPartition tp, int count, long expectedLast) {
+            super(count, "kop-group-coordinator-" + tp.partition(), sequence.incrementAndGet());
             this.partition = partition;
             this.tp = tp;
-            this.count = count;
             this.expectedLast = expectedLast;
         }
 
         @Override
-        public void setMetadataFromEntryData(ByteBuf entryData) {
-            BrokerEntryMetadata m = Commands.peekBrokerEntryMetadataIfExist(entryData);
-            if (m != null && m.hasIndex()) {
-                index = m.getIndex();
-            }
-        }
-
-        @Override
-        public void completed(Exception e, long ledgerId, long entryId) {
+        protected void onComplete(Exception e, long index) {
             if (e != null || index != expectedLast) {
                 log.warn("{}: write failed or landed at offset {} instead of {} ({}); reloading the partition",
                         tp, index, expectedLast, e == null ? "offset mismatch" : e.toString());
@@ -135,22 +122,6 @@ final class OffsetsTopicWriter implements PartitionWriter {
             if (listener != null) {
                 listener.onHighWatermarkUpdated(tp, expectedLast + 1);
             }
-        }
-
-        @Override
-        public long getNumberOfMessages() {
-            return count;
-        }
-
-        // Pulsar deduplication, when enabled broker-wide, sees one producer with rising sequences.
-        @Override
-        public String getProducerName() {
-            return "kop-group-coordinator-" + tp.partition();
-        }
-
-        @Override
-        public long getSequenceId() {
-            return sequenceId;
         }
     }
 
