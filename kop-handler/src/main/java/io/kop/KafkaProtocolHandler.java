@@ -64,7 +64,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
     public void start(BrokerService brokerService) {
         var pulsar = brokerService.getPulsar();
         KafkaTopicNames names = new KafkaTopicNames(config.kafkaTenant(), config.kafkaNamespace());
-        TopicResolver topics = new TopicResolver(pulsar, names);
+        TopicResolver topics = new TopicResolver(pulsar, names, config.entryFormat());
         BrokerLookup brokers = new BrokerLookup(pulsar, config);
         OffsetsTopic offsetsTopic = new OffsetsTopic(pulsar, config.metadataTenant(), config.metadataNamespace(),
                 config.offsetsTopicPartitions());

@@ -55,6 +55,7 @@ public final class Bench {
         try {
             results.addAll(bench.runAll("kafka"));
             results.addAll(bench.runAll("kop"));
+            results.addAll(bench.runAll("kop-kf"));
         } finally {
             bench.stopAll();
         }
@@ -62,7 +63,7 @@ public final class Bench {
     }
 
     private List<Result> runAll(String system) throws Exception {
-        Process broker = system.equals("kafka") ? startKafka() : startKop(false);
+        Process broker = system.equals("kafka") ? startKafka() : startKop(system.equals("kop-kf") ? "kafka" : "pulsar");
         String bs = "127.0.0.1:" + (system.equals("kafka") ? 19092 : 29092);
         List<Result> out = new ArrayList<>();
         try {
@@ -105,15 +106,14 @@ public final class Bench {
         return p;
     }
 
-    private Process startKop(boolean fsync) throws Exception {
+    /** The KoP standalone with every topic in {@code entryFormat} (bookie journal without fsync, its default). */
+    private Process startKop(String entryFormat) throws Exception {
         Path dir = work.resolve("kop");
         List<String> cmd = new ArrayList<>(List.of(java(), "-Xms" + heap, "-Xmx" + heap, "-XX:MaxDirectMemorySize=2g",
                 "-Dkop.log.dir=" + dir.resolve("logs"), "-cp", kopCp, "io.kop.standalone.Main", "--nar", nar.toString(),
                 "--data-dir", dir.toString(), "--wipe", "--kafka-port", "29092", "--pulsar-port", "26650",
-                "--http-port", "28080", "--bookie-port", "23181", "--conf", "group.initial.rebalance.delay.ms=0"));
-        if (fsync) {
-            cmd.add("--fsync");
-        }
+                "--http-port", "28080", "--bookie-port", "23181", "--conf", "group.initial.rebalance.delay.ms=0",
+                "--conf", "entryFormat=" + entryFormat));
         Process p = spawn("kop", cmd);
         awaitPort(29092, 120);
         return p;
@@ -297,13 +297,16 @@ public final class Bench {
             System.out.printf(Locale.ROOT, "%-38s %-6s %12.0f %9.1f %8s %8s %10.1f %8d%n", r.workload(), r.system(),
                     r.recordsPerSec(), r.mibPerSec(), fmt(r.p50()), fmt(r.p99()), r.cpuMsPerMib(), r.peakRssMib());
         }
-        System.out.printf(Locale.ROOT, "%nKoP / Kafka ratios (throughput: higher is better; latency, CPU: lower is better)%n");
-        System.out.printf(Locale.ROOT, "%-38s %10s %8s %8s %10s%n", "workload", "MiB/s", "p50", "p99", "CPU/MiB");
+        System.out.printf(Locale.ROOT, "%nKoP / Kafka ratios (throughput: higher is better; latency, CPU: lower is better)"
+                + "%nkop = entryFormat pulsar, kop-kf = entryFormat kafka%n");
+        System.out.printf(Locale.ROOT, "%-38s %-6s %10s %8s %8s %10s%n", "workload", "system", "MiB/s", "p50", "p99",
+                "CPU/MiB");
         for (Result r : results) {
             Result k = kafka.get(r.workload());
-            if (r.system().equals("kop") && k != null) {
-                System.out.printf(Locale.ROOT, "%-38s %10.2f %8s %8s %10.2f%n", r.workload(), r.mibPerSec() / k.mibPerSec(),
-                        ratio(r.p50(), k.p50()), ratio(r.p99(), k.p99()), r.cpuMsPerMib() / k.cpuMsPerMib());
+            if (!r.system().equals("kafka") && k != null) {
+                System.out.printf(Locale.ROOT, "%-38s %-6s %10.2f %8s %8s %10.2f%n", r.workload(), r.system(),
+                        r.mibPerSec() / k.mibPerSec(), ratio(r.p50(), k.p50()), ratio(r.p99(), k.p99()),
+                        r.cpuMsPerMib() / k.cpuMsPerMib());
             }
         }
     }

@@ -87,7 +87,7 @@ final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest> {
             if (validateOnly) {
                 return CompletableFuture.completedFuture(null);
             }
-            return services.topics().create(name, partitions, Map.of())
+            return services.topics().create(name, partitions, TopicConfigs.creationProperties(configs))
                     .exceptionally(t -> {
                         if (FutureUtil.unwrapCompletionException(t) instanceof PulsarAdminException.ConflictException) {
                             throw new TopicExistsException("topic " + topic.name() + " already exists");

@@ -1,6 +1,7 @@
 package io.kop.api;
 
 import io.kop.KopServices;
+import io.kop.topic.KafkaTopic;
 import io.kop.topic.TopicConfigs;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,7 +62,12 @@ final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest>
                 throw new UnknownTopicOrPartitionException("topic " + resource.resourceName() + " does not exist");
             }
             return services.topics().admin()
-                    .thenCompose(a -> topicConfigs.describe(a, found.get().pulsarName().toString()));
+                    .thenCompose(a -> topicConfigs.describe(a, found.get().pulsarName().toString()))
+                    .thenApply(values -> {
+                        values.put(KafkaTopic.ENTRY_FORMAT_PROPERTY,
+                                new TopicConfigs.Value(found.get().entryFormat().configName(), false));
+                        return values;
+                    });
         }).thenAccept(values -> values.forEach((name, value) -> {
             if (resource.configurationKeys() == null || resource.configurationKeys().contains(name)) {
                 result.configs().add(new DescribeConfigsResourceResult().setName(name).setValue(value.value())

@@ -4,6 +4,7 @@ import io.kop.KopServices;
 import io.kop.storage.PartitionLog;
 import io.kop.storage.PartitionLog.AppendResult;
 import io.kop.storage.StorageErrors;
+import io.kop.topic.KafkaTopic;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -51,12 +52,14 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                 PartitionProduceResponse p = new PartitionProduceResponse().setIndex(partition.index())
                         .setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
                 topicResponse.partitionResponses().add(p);
-                CompletableFuture<PartitionLog> log = name == null
+                CompletableFuture<KafkaTopic> kafkaTopic = name == null
                         ? CompletableFuture.failedFuture(new UnknownTopicIdException("unknown topic id " + topic.topicId()))
-                        : services.topics().partition(name, partition.index()).thenCompose(services.logs()::get);
+                        : services.topics().existingTopic(name, partition.index());
+                CompletableFuture<PartitionLog> log = kafkaTopic
+                        .thenCompose(t -> services.logs().get(t.partition(partition.index())));
                 resolutions.add(log);
                 CompletableFuture<AppendResult> result = new CompletableFuture<>();
-                appends.add(() -> append(ctx, log, partition).whenComplete((r, t) -> {
+                appends.add(() -> append(ctx, log, kafkaTopic, partition).whenComplete((r, t) -> {
                     if (t != null) {
                         result.completeExceptionally(t);
                     } else {
@@ -96,7 +99,7 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
 
     /** Validates the partition's batch and hands it to its log; runs in the connection's append turn. */
     private CompletableFuture<AppendResult> append(RequestContext ctx, CompletableFuture<PartitionLog> log,
-                                                   PartitionProduceData data) {
+                                                   CompletableFuture<KafkaTopic> topic, PartitionProduceData data) {
         MutableRecordBatch batch;
         int count;
         try {
@@ -125,7 +128,7 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
         }
         boolean logAppendTime = services.config().logAppendTime();
         try {
-            return log.join().append(batch, count, logAppendTime);
+            return log.join().append(batch, count, logAppendTime, topic.join().entryFormat());
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

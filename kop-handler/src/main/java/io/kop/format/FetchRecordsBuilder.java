@@ -36,6 +36,16 @@ public final class FetchRecordsBuilder {
         }
     }
 
+    /** Appends stored Kafka batches as they are, with base offsets rewritten to start at {@code baseOffset}. */
+    void appendBatches(java.nio.ByteBuffer batches, long baseOffset, int numRecords) {
+        int start = stream.position();
+        stream.write(batches.duplicate());
+        java.nio.ByteBuffer written = stream.buffer().duplicate();
+        written.position(start).limit(stream.position());
+        KafkaEntryFormat.assignOffsets(MemoryRecords.readableRecords(written.slice()), baseOffset);
+        records += numRecords;
+    }
+
     public int sizeInBytes() {
         return stream.position();
     }

@@ -13,7 +13,9 @@ import org.apache.pulsar.common.protocol.Commands;
 /**
  * The {@code kafka} entry format: Kafka record batches stored as they are, behind a small Pulsar
  * header that counts the records (so the broker entry index advances by one per record). Used for
- * {@code __consumer_offsets}, whose only reader is the group coordinator.
+ * {@code __consumer_offsets} and for data topics with {@code kop.entry.format=kafka}: no per-record
+ * conversion on either path, batches stay compressed, but Pulsar consumers cannot read them.
+ * Base offsets are patched on read from the broker entry index (the batch CRC does not cover them).
  */
 public final class KafkaEntryFormat {
     static final String PROP_FORMAT = "kafka.entry.format";
@@ -21,7 +23,37 @@ public final class KafkaEntryFormat {
     private KafkaEntryFormat() {
     }
 
-    /** Wraps batches whose base offsets are already set to their place in the log. */
+    static boolean isKafkaFormat(MessageMetadata md) {
+        for (KeyValue kv : md.getPropertiesList()) {
+            if (kv.getKey().equals(PROP_FORMAT) && kv.getValue().equals("kafka")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Copies the entry's batches with offset >= {@code fromOffset} into the fetch output; returns records. */
+    static int copyTo(ByteBuf entry, long fromOffset, FetchRecordsBuilder out) {
+        StoredBatches stored = decode(entry);
+        if (stored.baseOffset() + stored.numRecords() <= fromOffset) {
+            return 0;
+        }
+        out.appendBatches(stored.records().buffer(), stored.baseOffset(), stored.numRecords());
+        return stored.numRecords();
+    }
+
+    /** The idempotent-producer fields of the stored batch, or null when it has none. */
+    static PulsarEntryFormat.ProducerBatch producerBatch(ByteBuf entry) {
+        StoredBatches stored = decode(entry);
+        MutableRecordBatch batch = stored.records().batches().iterator().next();
+        if (!batch.hasProducerId()) {
+            return null;
+        }
+        return new PulsarEntryFormat.ProducerBatch(batch.producerId(), batch.producerEpoch(), batch.baseSequence(),
+                batch.lastSequence(), stored.baseOffset());
+    }
+
+    /** Wraps batches for storage (the offsets topic sets their base offsets first; data topics on read). */
     public static ByteBuf encode(MemoryRecords records, int numRecords, String producerName, long sequenceId) {
         MessageMetadata metadata = new MessageMetadata()
                 .setProducerName(producerName)
@@ -53,11 +85,7 @@ public final class KafkaEntryFormat {
         ByteBuf buf = entry.duplicate();
         BrokerEntryMetadata bem = Commands.parseBrokerEntryMetadataIfExist(buf);
         MessageMetadata md = Commands.parseMessageMetadata(buf);
-        boolean kafka = false;
-        for (KeyValue kv : md.getPropertiesList()) {
-            kafka |= kv.getKey().equals(PROP_FORMAT) && kv.getValue().equals("kafka");
-        }
-        if (bem == null || !bem.hasIndex() || !kafka) {
+        if (bem == null || !bem.hasIndex() || !isKafkaFormat(md)) {
             throw new IllegalStateException("not a kafka-format entry with a broker entry index");
         }
         int n = md.getNumMessagesInBatch();

@@ -23,7 +23,14 @@ import org.apache.bookkeeper.mledger.PositionFactory;
 import org.apache.bookkeeper.mledger.impl.ManagedLedgerImpl;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.record.internal.Record;
-import org.apache.kafka.common.record.internal.RecordBatch;
+import io.kop.config.EntryFormat;
+import io.kop.format.EntryReader;
+import io.kop.format.KafkaEntryFormat;
+import java.nio.ByteBuffer;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.pulsar.broker.intercept.ManagedLedgerInterceptorImpl;
 import org.apache.pulsar.broker.service.persistent.PersistentSubscription;
 import org.apache.pulsar.broker.service.persistent.PersistentTopic;
@@ -70,9 +77,10 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     // ---------------------------------------------------------------- append
 
     @Override
-    public CompletableFuture<AppendResult> append(RecordBatch batch, int numRecords, boolean logAppendTime) {
+    public CompletableFuture<AppendResult> append(MutableRecordBatch batch, int numRecords, boolean logAppendTime,
+                                                  EntryFormat format) {
         long now = System.currentTimeMillis();
-        ByteBuf entry = PulsarEntryFormat.encode(batch, numRecords, now, logAppendTime ? now : -1);
+        ByteBuf entry = encode(batch, numRecords, logAppendTime ? now : -1, format);
         CompletableFuture<Long> baseOffset = new CompletableFuture<>();
         try {
             // Sequence check, state update and publish in one step: the ledger appends in call order.
@@ -105,6 +113,23 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
             });
         }
         return baseOffset.thenApply(o -> new AppendResult(o, logAppendTime ? now : -1));
+    }
+
+    private ByteBuf encode(MutableRecordBatch batch, int numRecords, long logAppendTime, EntryFormat format) {
+        if (format == EntryFormat.PULSAR) {
+            return PulsarEntryFormat.encode(batch, numRecords, System.currentTimeMillis(), logAppendTime);
+        }
+        if (batch.lastOffset() - batch.baseOffset() + 1 != numRecords) {
+            throw new InvalidRecordException("batch header counts " + numRecords + " records but spans offsets "
+                    + batch.baseOffset() + ".." + batch.lastOffset());
+        }
+        if (logAppendTime >= 0) {
+            batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, logAppendTime);
+        }
+        ByteBuffer copy = ByteBuffer.allocate(batch.sizeInBytes());
+        batch.writeTo(copy);
+        copy.flip();
+        return KafkaEntryFormat.encode(MemoryRecords.readableRecords(copy), numRecords, producerName, 0);
     }
 
     private final class Publish extends IndexedPublish {
@@ -263,7 +288,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         try {
             for (Entry entry : entries) {
                 ByteBuf data = entry.getDataBuffer();
-                PulsarEntryFormat.decode(data, offset, out);
+                EntryReader.decode(data, offset, out);
                 next = Math.max(next, PulsarEntryFormat.info(data).lastOffset() + 1);
             }
             cursors.park(next, cursor);
@@ -315,7 +340,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     private static OffsetAndTimestamp firstAtOrAfter(Entry entry, long timestamp) {
         FetchRecordsBuilder records = new FetchRecordsBuilder(entry.getLength() * 2);
         try {
-            PulsarEntryFormat.decode(entry.getDataBuffer(), 0, records);
+            EntryReader.decode(entry.getDataBuffer(), 0, records);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -446,7 +471,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                 long next = -1;
                 try {
                     for (Entry entry : entries) {
-                        PulsarEntryFormat.ProducerBatch pb = PulsarEntryFormat.producerBatch(entry.getDataBuffer());
+                        PulsarEntryFormat.ProducerBatch pb = EntryReader.producerBatch(entry.getDataBuffer());
                         if (pb != null) {
                             synchronized (producers) {
                                 producers.record(pb.producerId(), pb.epoch(), pb.baseSequence(), pb.lastSequence(),

@@ -2,7 +2,8 @@ package io.kop.storage;
 
 import io.kop.format.FetchRecordsBuilder;
 import java.util.concurrent.CompletableFuture;
-import org.apache.kafka.common.record.internal.RecordBatch;
+import io.kop.config.EntryFormat;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
 
 /** One Kafka partition's log: append, read and offset queries over a Pulsar topic partition. */
 public interface PartitionLog {
@@ -22,8 +23,10 @@ public interface PartitionLog {
      * Appends one validated magic-2 batch.
      *
      * @param logAppendTime true to stamp records with the broker's time (LogAppendTime topics)
+     * @param format        how to store it
      */
-    CompletableFuture<AppendResult> append(RecordBatch batch, int numRecords, boolean logAppendTime);
+    CompletableFuture<AppendResult> append(MutableRecordBatch batch, int numRecords, boolean logAppendTime,
+                                           EntryFormat format);
 
     /** Reads records from {@code offset} into {@code out}, at least one batch if any exists, about maxBytes. */
     CompletableFuture<Void> read(long offset, int maxBytes, FetchRecordsBuilder out);

@@ -1,5 +1,6 @@
 package io.kop.topic;
 
+import io.kop.config.EntryFormat;
 import io.kop.config.KopConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -50,6 +51,13 @@ public final class TopicConfigs {
             switch (key) {
                 case RETENTION_MS -> multipleOf(key, value, MINUTE_MS, "minutes");
                 case RETENTION_BYTES -> multipleOf(key, value, MIB, "MiB");
+                case KafkaTopic.ENTRY_FORMAT_PROPERTY -> {
+                    try {
+                        EntryFormat.parse(value);
+                    } catch (IllegalArgumentException bad) {
+                        throw new InvalidConfigurationException(key + ": " + bad.getMessage());
+                    }
+                }
                 case MAX_MESSAGE_BYTES -> {
                     long v = number(key, value);
                     if (v <= 0 || v > config.maxMessageSize()) {
@@ -68,6 +76,13 @@ public final class TopicConfigs {
                 }
             }
         }
+    }
+
+    /** Configs stored as properties of the partitioned topic when it is created. */
+    public static Map<String, String> creationProperties(Map<String, String> configs) {
+        String format = configs.get(KafkaTopic.ENTRY_FORMAT_PROPERTY);
+        return format == null ? Map.of()
+                : Map.of(KafkaTopic.ENTRY_FORMAT_PROPERTY, EntryFormat.parse(format).configName());
     }
 
     /** Applies validated configs to the topic as Pulsar topic policies. */

@@ -1,5 +1,6 @@
 package io.kop.topic;
 
+import io.kop.config.EntryFormat;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -28,10 +29,13 @@ public final class TopicResolver {
     private final KafkaTopicNames names;
     private volatile PulsarAdmin admin;
 
-    public TopicResolver(PulsarService pulsar, KafkaTopicNames names) {
+    private final EntryFormat defaultFormat;
+
+    public TopicResolver(PulsarService pulsar, KafkaTopicNames names, EntryFormat defaultFormat) {
         this.pulsar = pulsar;
         this.brokerService = pulsar.getBrokerService();
         this.names = names;
+        this.defaultFormat = defaultFormat;
     }
 
     public KafkaTopicNames names() {
@@ -77,23 +81,31 @@ public final class TopicResolver {
 
     /** The Pulsar topic of one existing Kafka partition; UNKNOWN_TOPIC_OR_PARTITION otherwise. */
     public CompletableFuture<TopicName> partition(String kafkaName, int index) {
+        return existingTopic(kafkaName, index).thenApply(t -> t.partition(index));
+    }
+
+    /** The topic, if partition {@code index} of it exists; UNKNOWN_TOPIC_OR_PARTITION otherwise. */
+    public CompletableFuture<KafkaTopic> existingTopic(String kafkaName, int index) {
         return find(kafkaName, false).thenApply(found -> {
             if (found.isEmpty() || index < 0 || index >= found.get().partitions()) {
                 throw new UnknownTopicOrPartitionException("unknown partition " + kafkaName + "-" + index);
             }
-            return found.get().partition(index);
+            return found.get();
         });
     }
 
     private CompletableFuture<Optional<KafkaTopic>> find(String kafkaName, TopicName name) {
         return brokerService.fetchPartitionedTopicMetadataAsync(name).thenCompose(md -> {
             if (md.partitions > 0) {
-                return CompletableFuture.completedFuture(Optional.of(new KafkaTopic(kafkaName, name, md.partitions, true)));
+                String format = md.properties == null ? null : md.properties.get(KafkaTopic.ENTRY_FORMAT_PROPERTY);
+                return CompletableFuture.completedFuture(Optional.of(new KafkaTopic(kafkaName, name, md.partitions, true,
+                        format == null ? defaultFormat : EntryFormat.parse(format))));
             }
             return pulsar.getNamespaceService().checkTopicExistsAsync(name).thenApply(info -> {
                 boolean exists = info.isExists();
                 info.recycle();
-                return exists ? Optional.of(new KafkaTopic(kafkaName, name, 1, false)) : Optional.<KafkaTopic>empty();
+                return exists ? Optional.of(new KafkaTopic(kafkaName, name, 1, false, defaultFormat))
+                        : Optional.<KafkaTopic>empty();
             });
         });
     }

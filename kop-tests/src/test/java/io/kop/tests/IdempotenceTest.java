@@ -23,17 +23,21 @@ import org.apache.kafka.common.requests.InitProducerIdRequest;
 import org.apache.kafka.common.requests.InitProducerIdResponse;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.ProduceResponse;
-import org.junit.jupiter.api.Test;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Idempotent produce at the protocol level: retries are deduplicated, gaps refused, state survives restarts. */
 class IdempotenceTest {
     private final KopTestBroker broker = KopTestBroker.get();
 
-    @Test
-    void duplicatesGetTheirOriginalOffsetAndGapsAreRefused() throws Exception {
-        String topic = KopTestBroker.uniqueTopic("idempotent");
+    @ParameterizedTest
+    @ValueSource(strings = {"pulsar", "kafka"})
+    void duplicatesGetTheirOriginalOffsetAndGapsAreRefused(String format) throws Exception {
+        String topic = KopTestBroker.uniqueTopic("idempotent-" + format);
         try (Admin admin = broker.admin()) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of("kop.entry.format", format))))
+                    .all().get();
         }
         long pid;
         short epoch;

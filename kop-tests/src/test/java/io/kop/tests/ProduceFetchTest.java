@@ -20,16 +20,27 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Kafka producer (default settings: idempotent, acks=all) -> Kafka consumer with assign/seek. */
 class ProduceFetchTest {
     private final KopTestBroker broker = KopTestBroker.get();
 
     @ParameterizedTest
-    @ValueSource(strings = {"none", "gzip", "snappy", "lz4", "zstd"})
-    void everyRecordComesBackExactly(String compression) throws Exception {
-        String topic = KopTestBroker.uniqueTopic("roundtrip-" + compression);
+    @CsvSource({"pulsar,none", "pulsar,gzip", "pulsar,snappy", "pulsar,lz4", "pulsar,zstd",
+            "kafka,none", "kafka,gzip", "kafka,snappy", "kafka,lz4", "kafka,zstd"})
+    void everyRecordComesBackExactly(String format, String compression) throws Exception {
+        String topic = KopTestBroker.uniqueTopic("roundtrip-" + format + "-" + compression);
+        try (Admin admin = broker.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1)
+                    .configs(Map.of("kop.entry.format", format)))).all().get();
+            ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            assertEquals(format, admin.describeConfigs(List.of(resource)).all().get().get(resource)
+                    .get("kop.entry.format").value());
+        }
         int n = 500;
         long ts0 = System.currentTimeMillis() - 60_000;
         List<ProducerRecord<byte[], byte[]>> sent = new ArrayList<>();
