@@ -66,6 +66,20 @@ class PulsarEntryFormatTest {
     }
 
     @Test
+    void logAppendTimeReplacesProducerTimestamps() throws Exception {
+        MemoryRecords records = MemoryRecords.withRecords(Compression.NONE,
+                new SimpleRecord(1L, null, "a".getBytes(StandardCharsets.UTF_8)));
+        MutableRecordBatch batch = records.batches().iterator().next();
+        ByteBuf entry = withIndex(PulsarEntryFormat.encode(batch, 1, 7777L, 7777L), 3);
+        FetchRecordsBuilder out = new FetchRecordsBuilder(256);
+        PulsarEntryFormat.decode(entry, 0, out);
+        MutableRecordBatch fetched = out.build().batches().iterator().next();
+        assertEquals(TimestampType.LOG_APPEND_TIME, fetched.timestampType());
+        assertEquals(7777L, fetched.maxTimestamp());
+        assertEquals(7777L, fetched.iterator().next().timestamp());
+    }
+
+    @Test
     void nonConsecutiveRecordOffsetsAreRefused() {
         ByteBuffer buf = ByteBuffer.allocate(1024);
         MemoryRecordsBuilder b = MemoryRecords.builder(buf, Compression.NONE, TimestampType.CREATE_TIME, 0L);

@@ -68,6 +68,20 @@ class BadInputTest {
         }
     }
 
+    @Test
+    void apiVersionsFromANewerClientGetsOurVersionsInV0() throws Exception {
+        try (RawKafkaClient client = new RawKafkaClient(broker.kafkaPort())) {
+            // ApiVersions v99: a header kafka-clients can read, a body version it cannot (KIP-511)
+            byte[] header = header((short) 18, (short) 99);
+            client.sendRaw(frame(concat(header, new byte[] {0, 0, 0})));
+            org.apache.kafka.common.requests.ApiVersionsResponse response = client.readApiVersionsV0();
+            assertEquals(Errors.UNSUPPORTED_VERSION.code(), response.data().errorCode());
+            assertTrue(response.data().apiKeys().find((short) 0) != null, "Produce listed");
+            assertTrue(response.data().apiKeys().find((short) 22) != null, "InitProducerId listed");
+            assertTrue(response.data().apiKeys().find((short) 24) == null, "AddPartitionsToTxn not advertised");
+        }
+    }
+
     private void assertClosed(byte[] bytes, String what) throws IOException {
         try (RawKafkaClient client = new RawKafkaClient(broker.kafkaPort())) {
             client.sendRaw(bytes);

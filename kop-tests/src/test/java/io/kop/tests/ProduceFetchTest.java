@@ -117,6 +117,30 @@ class ProduceFetchTest {
         }
     }
 
+    @Test
+    void fetchOutsideTheLogIsOffsetOutOfRange() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("out-of-range");
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of())) {
+            producer.send(new ProducerRecord<>(topic, 0, null, "only".getBytes())).get();
+        }
+        var props = broker.clientProps();
+        props.put("key.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName());
+        props.put("value.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName());
+        props.put("auto.offset.reset", "none");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seek(tp, 1_000);
+            org.junit.jupiter.api.Assertions.assertThrows(
+                    org.apache.kafka.clients.consumer.OffsetOutOfRangeException.class, () -> {
+                        long deadline = System.currentTimeMillis() + 30_000;
+                        while (System.currentTimeMillis() < deadline) {
+                            consumer.poll(Duration.ofMillis(200));
+                        }
+                    });
+        }
+    }
+
     static List<ConsumerRecord<byte[], byte[]>> poll(KafkaConsumer<byte[], byte[]> consumer, int expected) {
         List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
         long deadline = System.currentTimeMillis() + 30_000;

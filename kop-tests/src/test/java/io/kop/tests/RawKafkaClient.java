@@ -38,6 +38,17 @@ final class RawKafkaClient implements AutoCloseable {
         return (T) AbstractResponse.parseResponse(ByteBuffer.wrap(response), header);
     }
 
+    /** Reads one response as ApiVersions v0 (what a broker answers to an ApiVersions version it lacks). */
+    org.apache.kafka.common.requests.ApiVersionsResponse readApiVersionsV0() throws IOException {
+        byte[] response = new byte[in.readInt()];
+        in.readFully(response);
+        ByteBuffer buffer = ByteBuffer.wrap(response);
+        buffer.getInt(); // correlation id; response header v0 has nothing else
+        return (org.apache.kafka.common.requests.ApiVersionsResponse) AbstractResponse.parseResponse(
+                org.apache.kafka.common.protocol.ApiKeys.API_VERSIONS,
+                new org.apache.kafka.common.protocol.ByteBufferAccessor(buffer), (short) 0);
+    }
+
     void sendRaw(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
