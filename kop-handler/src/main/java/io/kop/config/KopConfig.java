@@ -33,6 +33,7 @@ public final class KopConfig {
     private final String metadataNamespace;
     private final int offsetsTopicPartitions;
     private final long groupSubscriptionMirrorIntervalMs;
+    private final boolean readAhead;
     private final Map<String, Object> groupCoordinatorConfig;
 
     private KopConfig(ServiceConfiguration conf) {
@@ -70,6 +71,7 @@ public final class KopConfig {
         this.metadataNamespace = p.getProperty("kafkaMetadataNamespace", "__kafka").trim();
         this.offsetsTopicPartitions = intKey(p, "offsetsTopicNumPartitions", 8);
         this.groupSubscriptionMirrorIntervalMs = longKey(p, "kafkaGroupSubscriptionIntervalMs", 5000L);
+        this.readAhead = Boolean.parseBoolean(p.getProperty("kafkaFetchReadAhead", "true").trim());
         Map<String, Object> group = new java.util.HashMap<>();
         group.put("offsets.retention.minutes", intKey(p, "offsetsRetentionMinutes", 10080));
         group.put("offsets.commit.timeout.ms", intKey(p, "offsetCommitTimeoutMs", 5000));
@@ -204,6 +206,11 @@ public final class KopConfig {
 
     public String metadataNamespace() {
         return metadataNamespace;
+    }
+
+    /** Start reading a sequential consumer's next entries as soon as a fetch is answered. */
+    public boolean readAhead() {
+        return readAhead;
     }
 
     public long groupSubscriptionMirrorIntervalMs() {

@@ -4,6 +4,8 @@ import io.kop.format.FetchRecordsBuilder;
 import io.kop.format.PulsarEntryFormat;
 import io.kop.format.PulsarEntryFormat.EntryInfo;
 import io.netty.buffer.ByteBuf;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -50,6 +52,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     private final ManagedLedgerImpl ledger;
     private final Executor decodeExecutor;
     private final int maxReadEntries;
+    private final boolean readAhead;
     private final ProducerStateTable producers = new ProducerStateTable();
     private final ReadCursors cursors;
     private final String producerName = "kafka-" + UUID.randomUUID();
@@ -62,8 +65,9 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     private record CachedOffset(Position position, long offset) {
     }
 
-    ManagedLedgerPartitionLog(PersistentTopic topic, Executor decodeExecutor, int maxReadEntries) {
+    ManagedLedgerPartitionLog(PersistentTopic topic, Executor decodeExecutor, int maxReadEntries, boolean readAhead) {
         this.topic = topic;
+        this.readAhead = readAhead;
         this.ledger = (ManagedLedgerImpl) topic.getManagedLedger();
         this.decodeExecutor = decodeExecutor;
         this.maxReadEntries = maxReadEntries;
@@ -245,11 +249,16 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         });
     }
 
-    private CompletableFuture<ManagedCursor> cursorAt(long offset) {
-        ManagedCursor parked = cursors.take(offset);
+    /** A cursor positioned at the entry holding {@code offset}: a parked one, or a new one after a search. */
+    private CompletableFuture<ReadCursors.Parked> cursorAt(long offset) {
+        ReadCursors.Parked parked = cursors.take(offset);
         if (parked != null) {
             return CompletableFuture.completedFuture(parked);
         }
+        return newCursorAt(offset).thenApply(c -> new ReadCursors.Parked(c, null, 0));
+    }
+
+    private CompletableFuture<ManagedCursor> newCursorAt(long offset) {
         return ledger.asyncFindPosition(entry -> lastIndex(entry) < offset).thenApply(position -> {
             if (position == null) {
                 throw new IllegalStateException("cannot find the entry of offset " + offset + " in " + topic.getName());
@@ -264,26 +273,40 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         });
     }
 
-    /** Reads one batch of entries; completes with the offset after the last entry read. */
-    private CompletableFuture<Long> readWith(ManagedCursor cursor, long offset, int maxBytes, FetchRecordsBuilder out) {
-        CompletableFuture<Long> done = new CompletableFuture<>();
+    private CompletableFuture<List<Entry>> readEntries(ManagedCursor cursor, int maxBytes) {
+        CompletableFuture<List<Entry>> read = new CompletableFuture<>();
         cursor.asyncReadEntries(maxReadEntries, Math.max(1, maxBytes), new AsyncCallbacks.ReadEntriesCallback() {
             @Override
             public void readEntriesComplete(List<Entry> entries, Object ctx) {
-                decodeExecutor.execute(() -> decode(entries, cursor, offset, out, done));
+                read.complete(entries);
             }
 
             @Override
             public void readEntriesFailed(ManagedLedgerException exception, Object ctx) {
-                cursors.delete(cursor);
-                done.completeExceptionally(StorageErrors.toKafka(exception));
+                read.completeExceptionally(StorageErrors.toKafka(exception));
             }
         }, null, PositionFactory.LATEST);
-        return done;
+        return read;
     }
 
-    private void decode(List<Entry> entries, ManagedCursor cursor, long offset, FetchRecordsBuilder out,
-                        CompletableFuture<Long> done) {
+    /** Reads one batch of entries (the read-ahead's, when it found any); completes with the next offset. */
+    private CompletableFuture<Long> readWith(ReadCursors.Parked parked, long offset, int maxBytes,
+                                             FetchRecordsBuilder out) {
+        ManagedCursor cursor = parked.cursor();
+        CompletableFuture<List<Entry>> entries = parked.readAhead() == null ? readEntries(cursor, maxBytes)
+                // an empty read-ahead was at the end of the log then; new entries may have come since
+                : parked.readAhead().thenCompose(list -> list.isEmpty() ? readEntries(cursor, maxBytes)
+                        : CompletableFuture.completedFuture(list));
+        return entries.thenApplyAsync(list -> decode(list, cursor, offset, maxBytes, out), decodeExecutor)
+                .whenComplete((next, t) -> {
+                    if (t != null) {
+                        cursors.delete(cursor);
+                    }
+                });
+    }
+
+    private long decode(List<Entry> entries, ManagedCursor cursor, long offset, int maxBytes,
+                        FetchRecordsBuilder out) {
         long next = offset;
         try {
             for (Entry entry : entries) {
@@ -291,14 +314,13 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                 EntryReader.decode(data, offset, out);
                 next = Math.max(next, PulsarEntryFormat.info(data).lastOffset() + 1);
             }
-            cursors.park(next, cursor);
-            done.complete(next);
-        } catch (Throwable t) {
-            cursors.delete(cursor);
-            done.completeExceptionally(t);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         } finally {
             entries.forEach(Entry::release);
         }
+        cursors.park(next, cursor, readAhead ? readEntries(cursor, maxBytes) : null);
+        return next;
     }
 
     @Override
@@ -458,7 +480,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
             if (from >= bounds.highWatermark()) {
                 return CompletableFuture.completedFuture(null);
             }
-            return cursorAt(from).thenCompose(cursor -> replay(cursor, bounds.highWatermark())
+            return newCursorAt(from).thenCompose(cursor -> replay(cursor, bounds.highWatermark())
                     .whenComplete((v, t) -> cursors.delete(cursor)));
         });
     }

@@ -28,13 +28,16 @@ public final class PartitionLogManager implements AutoCloseable {
 
     private final BrokerService brokerService;
     private final int maxReadEntries;
+    private final boolean readAhead;
     private final long producerRecoveryRecords;
     private final ExecutorService decodeExecutor;
     private final ScheduledExecutorService housekeeping;
     private final Map<String, CompletableFuture<ManagedLedgerPartitionLog>> logs = new ConcurrentHashMap<>();
 
-    public PartitionLogManager(BrokerService brokerService, int maxReadEntries, long producerRecoveryRecords) {
+    public PartitionLogManager(BrokerService brokerService, int maxReadEntries, long producerRecoveryRecords,
+                               boolean readAhead) {
         this.brokerService = brokerService;
+        this.readAhead = readAhead;
         this.maxReadEntries = maxReadEntries;
         this.producerRecoveryRecords = producerRecoveryRecords;
         this.decodeExecutor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
@@ -71,7 +74,7 @@ public final class PartitionLogManager implements AutoCloseable {
                 return created;
             });
             if (winner == created) {
-                ManagedLedgerPartitionLog fresh = new ManagedLedgerPartitionLog(topic, decodeExecutor, maxReadEntries);
+                ManagedLedgerPartitionLog fresh = new ManagedLedgerPartitionLog(topic, decodeExecutor, maxReadEntries, readAhead);
                 fresh.recoverProducerState(producerRecoveryRecords).whenComplete((v, e) -> {
                     if (e != null) {
                         log.warn("[{}] producer state not recovered: {}", partition, e.toString());

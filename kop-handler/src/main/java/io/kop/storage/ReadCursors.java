@@ -3,7 +3,9 @@ package io.kop.storage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.bookkeeper.mledger.Entry;
 import org.apache.bookkeeper.mledger.AsyncCallbacks;
 import org.apache.bookkeeper.mledger.ManagedCursor;
 import org.apache.bookkeeper.mledger.ManagedLedger;
@@ -13,8 +15,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Non-durable cursors parked between fetches, keyed by the offset they will read next. A consumer reading
- * sequentially takes its cursor back on the next fetch and skips the offset lookup. A cursor is used by
- * one read at a time: it is taken out of the map while the read runs.
+ * sequentially takes its cursor back on the next fetch and skips the offset lookup; the read for that
+ * next fetch is already under way when it is parked (read-ahead), so the BookKeeper round trip overlaps
+ * with the client's. A cursor is used by one read at a time: it is out of the map while that runs.
  */
 final class ReadCursors {
     private static final Logger log = LoggerFactory.getLogger(ReadCursors.class);
@@ -22,26 +25,27 @@ final class ReadCursors {
     private final ManagedLedger ledger;
     private final Map<Long, List<Parked>> parked = new ConcurrentHashMap<>();
 
-    private record Parked(ManagedCursor cursor, long since) {
+    /** A parked cursor and the read of its next entries, already started. */
+    record Parked(ManagedCursor cursor, CompletableFuture<List<Entry>> readAhead, long since) {
     }
 
     ReadCursors(ManagedLedger ledger) {
         this.ledger = ledger;
     }
 
-    ManagedCursor take(long offset) {
-        ManagedCursor[] found = new ManagedCursor[1];
+    Parked take(long offset) {
+        Parked[] found = new Parked[1];
         parked.computeIfPresent(offset, (k, list) -> {
-            found[0] = list.remove(list.size() - 1).cursor();
+            found[0] = list.remove(list.size() - 1);
             return list.isEmpty() ? null : list;
         });
         return found[0];
     }
 
-    void park(long nextOffset, ManagedCursor cursor) {
+    void park(long nextOffset, ManagedCursor cursor, CompletableFuture<List<Entry>> readAhead) {
         parked.compute(nextOffset, (k, list) -> {
             List<Parked> l = list == null ? new ArrayList<>(1) : list;
-            l.add(new Parked(cursor, System.currentTimeMillis()));
+            l.add(new Parked(cursor, readAhead, System.currentTimeMillis()));
             return l;
         });
     }
@@ -50,23 +54,37 @@ final class ReadCursors {
     void expire(long maxIdleMs) {
         long cutoff = System.currentTimeMillis() - maxIdleMs;
         for (Long offset : parked.keySet()) {
-            List<ManagedCursor> expired = new ArrayList<>();
+            List<Parked> expired = new ArrayList<>();
             parked.computeIfPresent(offset, (k, list) -> {
                 list.removeIf(p -> {
                     if (p.since() < cutoff) {
-                        expired.add(p.cursor());
+                        expired.add(p);
                         return true;
                     }
                     return false;
                 });
                 return list.isEmpty() ? null : list;
             });
-            expired.forEach(this::delete);
+            expired.forEach(this::discard);
         }
     }
 
     void closeAll() {
         expire(-1);
+    }
+
+    /** Releases what the read-ahead got, then deletes the cursor. */
+    void discard(Parked p) {
+        if (p.readAhead() == null) {
+            delete(p.cursor());
+            return;
+        }
+        p.readAhead().whenComplete((entries, t) -> {
+            if (entries != null) {
+                entries.forEach(Entry::release);
+            }
+            delete(p.cursor());
+        });
     }
 
     void delete(ManagedCursor cursor) {
