@@ -34,10 +34,7 @@ import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.pulsar.broker.intercept.ManagedLedgerInterceptorImpl;
-import org.apache.pulsar.broker.service.persistent.PersistentSubscription;
 import org.apache.pulsar.broker.service.persistent.PersistentTopic;
-import org.apache.pulsar.common.api.proto.CommandSubscribe;
-import org.apache.pulsar.common.util.FutureUtil;
 import org.apache.pulsar.common.api.proto.BrokerEntryMetadata;
 import org.apache.pulsar.common.protocol.Commands;
 
@@ -55,6 +52,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     private final boolean readAhead;
     private final ProducerStateTable producers = new ProducerStateTable();
     private final ReadCursors cursors;
+    private final GroupSubscriptions groupSubscriptions;
     private final String producerName = "kafka-" + UUID.randomUUID();
     private final AtomicLong publishSequence = new AtomicLong();
     private volatile CachedOffset lastEntry;
@@ -72,6 +70,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         this.decodeExecutor = decodeExecutor;
         this.maxReadEntries = maxReadEntries;
         this.cursors = new ReadCursors(ledger);
+        this.groupSubscriptions = new GroupSubscriptions(topic, ledger);
     }
 
     PersistentTopic topic() {
@@ -220,7 +219,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         return f;
     }
 
-    private static long lastIndex(Entry entry) {
+    static long lastIndex(Entry entry) {
         BrokerEntryMetadata m = Commands.peekBrokerEntryMetadataIfExist(entry.getDataBuffer());
         return m == null || !m.hasIndex() ? -1 : m.getIndex();
     }
@@ -410,62 +409,9 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
 
     // ---------------------------------------------------------------- group subscriptions
 
-    /** Marks subscriptions KoP created for Kafka groups, so Pulsar users' own subscriptions are left alone. */
-    static final String GROUP_SUBSCRIPTION_PROPERTY = "kafka.consumer.group";
-
     @Override
     public CompletableFuture<Void> mirrorGroups(java.util.Map<String, Long> committedOffsets) {
-        List<CompletableFuture<?>> steps = new ArrayList<>();
-        topic.getSubscriptions().forEach((name, sub) -> {
-            if (sub.getSubscriptionProperties().containsKey(GROUP_SUBSCRIPTION_PROPERTY)
-                    && !committedOffsets.containsKey(name)) {
-                steps.add(sub.deleteForcefully());
-            }
-        });
-        committedOffsets.forEach((group, offset) -> {
-            PersistentSubscription existing = topic.getSubscription(group);
-            if (existing != null && !existing.getSubscriptionProperties().containsKey(GROUP_SUBSCRIPTION_PROPERTY)) {
-                return; // a Pulsar application's subscription of the same name: not ours to move
-            }
-            CompletableFuture<PersistentSubscription> sub = existing != null
-                    ? CompletableFuture.completedFuture(existing)
-                    : topic.createSubscription(group, CommandSubscribe.InitialPosition.Earliest, false,
-                            java.util.Map.of(GROUP_SUBSCRIPTION_PROPERTY, "true"))
-                            .thenApply(s -> (PersistentSubscription) s);
-            steps.add(sub.thenCompose(s -> acknowledgeUpTo(s, offset)));
-        });
-        return FutureUtil.waitForAll(steps);
-    }
-
-    /** Everything below {@code offset} acknowledged: the subscription's backlog is the group's lag. */
-    private CompletableFuture<Void> acknowledgeUpTo(PersistentSubscription sub, long offset) {
-        return ledger.asyncFindPosition(entry -> lastIndex(entry) < offset).thenCompose(next -> {
-            if (next == null) {
-                return CompletableFuture.completedFuture(null);
-            }
-            ManagedCursor cursor = sub.getCursor();
-            Position target = ledger.getPreviousPosition(next);
-            int cmp = target.compareTo(cursor.getMarkDeletedPosition());
-            if (cmp == 0) {
-                return CompletableFuture.completedFuture(null);
-            }
-            if (cmp < 0) {
-                return sub.resetCursor(next); // the group's offset went back (a reset)
-            }
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            cursor.asyncMarkDelete(target, new AsyncCallbacks.MarkDeleteCallback() {
-                @Override
-                public void markDeleteComplete(Object ctx) {
-                    done.complete(null);
-                }
-
-                @Override
-                public void markDeleteFailed(ManagedLedgerException exception, Object ctx) {
-                    done.completeExceptionally(exception);
-                }
-            }, null);
-            return done;
-        });
+        return groupSubscriptions.mirror(committedOffsets);
     }
 
     // ---------------------------------------------------------------- producer state recovery
