@@ -70,7 +70,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
                 config.offsetsTopicPartitions());
         int nodeId = brokers.self(config.listeners().get(0).name()).id();
         GroupService groups = new KafkaGroupCoordinator(pulsar, offsetsTopic, topics, pulsar.getExecutor(), nodeId,
-                config.maxMessageSize(), config.groupCoordinatorConfig());
+                config.maxMessageSize(), config.offsetsTopicCompactionRecords(), config.groupCoordinatorConfig());
         offsetsTopic.start(topics, pulsar.getExecutor(), groups::onElection, groups::onResignation);
         services = new KopServices(config, pulsar, topics, new TopicIdRegistry(), brokers,
                 new PartitionLogManager(brokerService, config.maxReadEntriesPerFetch(),

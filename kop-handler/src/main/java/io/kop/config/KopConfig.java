@@ -34,6 +34,7 @@ public final class KopConfig {
     private final int offsetsTopicPartitions;
     private final long groupSubscriptionMirrorIntervalMs;
     private final boolean readAhead;
+    private final long offsetsTopicCompactionRecords;
     private final Map<String, Object> groupCoordinatorConfig;
 
     private KopConfig(ServiceConfiguration conf) {
@@ -72,6 +73,7 @@ public final class KopConfig {
         this.offsetsTopicPartitions = intKey(p, "offsetsTopicNumPartitions", 8);
         this.groupSubscriptionMirrorIntervalMs = longKey(p, "kafkaGroupSubscriptionIntervalMs", 5000L);
         this.readAhead = Boolean.parseBoolean(p.getProperty("kafkaFetchReadAhead", "true").trim());
+        this.offsetsTopicCompactionRecords = longKey(p, "offsetsTopicCompactionRecords", 10_000L);
         Map<String, Object> group = new java.util.HashMap<>();
         group.put("offsets.retention.minutes", intKey(p, "offsetsRetentionMinutes", 10080));
         group.put("offsets.commit.timeout.ms", intKey(p, "offsetCommitTimeoutMs", 5000));
@@ -206,6 +208,11 @@ public final class KopConfig {
 
     public String metadataNamespace() {
         return metadataNamespace;
+    }
+
+    /** Records written to an offsets partition between two compactions. */
+    public long offsetsTopicCompactionRecords() {
+        return offsetsTopicCompactionRecords;
     }
 
     /** Start reading a sequential consumer's next entries as soon as a fetch is answered. */

@@ -109,10 +109,11 @@ public final class OffsetsTopic {
             if (existing.contains(namespace.toString())) {
                 return CompletableFuture.completedFuture(null);
             }
-            // Nothing subscribes to the offsets topic: without infinite retention Pulsar would drop it.
+            // No retention beyond what cursors hold: each offsets partition's compaction cursor keeps
+            // everything not yet compacted (it is opened before the partition is read or written).
             return ignoreConflict(admin.namespaces().createNamespaceAsync(namespace.toString()))
                     .thenCompose(v -> admin.namespaces().setRetentionAsync(namespace.toString(),
-                            new RetentionPolicies(-1, -1)));
+                            new RetentionPolicies(0, 0)));
         }).thenCompose(v -> admin.topics().getPartitionedTopicMetadataAsync(topic.toString()).exceptionally(t -> {
             if (FutureUtil.unwrapCompletionException(t) instanceof PulsarAdminException.NotFoundException) {
                 return new org.apache.pulsar.common.partition.PartitionedTopicMetadata(0);

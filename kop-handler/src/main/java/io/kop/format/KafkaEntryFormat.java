@@ -19,6 +19,8 @@ import org.apache.pulsar.common.protocol.Commands;
  */
 public final class KafkaEntryFormat {
     static final String PROP_FORMAT = "kafka.entry.format";
+    /** Marks an entry holding a compacted copy of earlier records (at their own offsets), not new records. */
+    static final String PROP_SNAPSHOT = "kop.offsets.snapshot";
 
     private KafkaEntryFormat() {
     }
@@ -55,12 +57,45 @@ public final class KafkaEntryFormat {
 
     /** Wraps batches for storage (the offsets topic sets their base offsets first; data topics on read). */
     public static ByteBuf encode(MemoryRecords records, int numRecords, String producerName, long sequenceId) {
+        return encode(records, numRecords, producerName, sequenceId, false);
+    }
+
+    /** Wraps a compacted copy of records that keep their original offsets (see {@link #isSnapshot}). */
+    public static ByteBuf encodeSnapshot(MemoryRecords records, int numRecords) {
+        return encode(records, numRecords, "kop-offsets-compactor", 0, true);
+    }
+
+    /** The records of a snapshot entry, at their own offsets (such entries carry no broker entry index). */
+    public static MemoryRecords snapshotRecords(ByteBuf entry) {
+        ByteBuf buf = entry.duplicate();
+        Commands.skipBrokerEntryMetadataIfExist(buf);
+        Commands.parseMessageMetadata(buf);
+        return MemoryRecords.readableRecords(buf.nioBuffer());
+    }
+
+    /** True for an entry written by {@link #encodeSnapshot}: its records are not new log records. */
+    public static boolean isSnapshot(ByteBuf entry) {
+        ByteBuf buf = entry.duplicate();
+        Commands.skipBrokerEntryMetadataIfExist(buf);
+        for (KeyValue kv : Commands.parseMessageMetadata(buf).getPropertiesList()) {
+            if (kv.getKey().equals(PROP_SNAPSHOT)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static ByteBuf encode(MemoryRecords records, int numRecords, String producerName, long sequenceId,
+                                  boolean snapshot) {
         MessageMetadata metadata = new MessageMetadata()
                 .setProducerName(producerName)
                 .setSequenceId(sequenceId)
                 .setPublishTime(System.currentTimeMillis())
                 .setNumMessagesInBatch(numRecords);
         metadata.addProperty().setKey(PROP_FORMAT).setValue("kafka");
+        if (snapshot) {
+            metadata.addProperty().setKey(PROP_SNAPSHOT).setValue("true");
+        }
         ByteBuffer buffer = records.buffer().duplicate();
         return Commands.serializeMetadataAndPayload(Commands.ChecksumType.Crc32c, metadata,
                 Unpooled.wrappedBuffer(buffer));

@@ -279,6 +279,44 @@ class ConsumerGroupTest {
         }
     }
 
+    @Test
+    void offsetsTopicIsCompactedAndStillLoads() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("group-compaction");
+        String group = "g-" + topic;
+        produce(topic, 1, 0, 1);
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaConsumer<byte[], byte[]> consumer = groupConsumer(group, "classic", Map.of())) {
+            consumer.subscribe(List.of(topic));
+            waitForAssignment(consumer);
+            for (int i = 1; i <= 300; i++) {
+                consumer.commitSync(Map.of(tp, new OffsetAndMetadata(i)));
+            }
+        }
+        try (var pulsarAdmin = broker.pulsarAdmin(); Admin admin = broker.admin()) {
+            waitUntil(() -> compactedPartitions(pulsarAdmin) > 0, "a compaction cursor moved past the start");
+            broker.restart();
+            assertEquals(300, admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get()
+                    .get(tp).offset(), "the latest commit survives compaction and reload");
+        }
+    }
+
+    /** Offsets partitions whose compaction cursor has moved. */
+    private static long compactedPartitions(org.apache.pulsar.client.admin.PulsarAdmin admin) {
+        long moved = 0;
+        for (int p = 0; p < 8; p++) {
+            try {
+                var stats = admin.topics().getInternalStats("persistent://public/__kafka/__consumer_offsets-partition-" + p);
+                var cursor = stats.cursors.get("kop-offsets-compaction");
+                if (cursor != null && !cursor.markDeletePosition.endsWith(":-1")) {
+                    moved++;
+                }
+            } catch (Exception e) {
+                // partition not loaded yet
+            }
+        }
+        return moved;
+    }
+
     private static long backlog(org.apache.pulsar.client.admin.PulsarAdmin admin, String topic, String subscription) {
         try {
             var stats = admin.topics().getStats(topic, true, false, false).getSubscriptions().get(subscription);

@@ -42,7 +42,9 @@ public final class KopTestBroker {
                 KopStandalone.Options o = new KopStandalone.Options(dir, findNar(), "127.0.0.1", freePort(),
                         freePort(), freePort(), freePort(), true, false,
                         Map.of("managedLedgerCacheSizeMB", "32", "dbStorage_writeCacheMaxSizeMb", "16",
-                                "dbStorage_readAheadCacheMaxSizeMb", "16", "defaultNumPartitions", "1"));
+                                "dbStorage_readAheadCacheMaxSizeMb", "16", "defaultNumPartitions", "1",
+                                // compact the offsets topic often, so every group test runs across compactions
+                                "offsetsTopicCompactionRecords", "20"));
                 instance = new KopTestBroker(o);
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> instance.standalone.close()));
             } catch (Exception e) {

@@ -84,11 +84,12 @@ public final class KafkaGroupCoordinator implements GroupService {
     private final int[] epochs;
     private final ScheduledFuture<?> imageRefresh;
     private boolean closed;
+    private final java.util.concurrent.ExecutorService compactorExecutor;
 
     /** Settings KoP sets itself; any {@code kafka.group.*}-style overrides come from {@code extraConfig}. */
     public KafkaGroupCoordinator(PulsarService pulsar, OffsetsTopic offsetsTopic, TopicResolver topics,
                                  ScheduledExecutorService scheduler, int nodeId, int maxMessageBytes,
-                                 Map<String, Object> extraConfig) {
+                                 long compactionRecords, Map<String, Object> extraConfig) {
         this.pulsar = pulsar;
         this.offsetsTopic = offsetsTopic;
         this.topics = topics;
@@ -99,7 +100,9 @@ public final class KafkaGroupCoordinator implements GroupService {
         props.put(GroupCoordinatorConfig.OFFSETS_TOPIC_PARTITIONS_CONFIG, offsetsTopic.partitions());
         props.put(GroupCoordinatorConfig.GROUP_COORDINATOR_REBALANCE_PROTOCOLS_CONFIG, "classic,consumer");
         props.putAll(extraConfig);
-        OffsetsTopicWriter writer = new OffsetsTopicWriter(maxMessageBytes, this::reload);
+        this.compactorExecutor = Executors.newSingleThreadExecutor(new DefaultThreadFactory("kop-offsets-compactor", true));
+        OffsetsTopicWriter writer = new OffsetsTopicWriter(maxMessageBytes, this::reload,
+                new OffsetsCompactor(compactorExecutor, compactionRecords));
         this.timer = new SystemTimerReaper("kop-group-coordinator-reaper", new SystemTimer("kop-group-coordinator"));
         this.service = withHandlerClassLoader(() -> {
             GroupCoordinatorConfig config = GroupCoordinatorConfig.fromProps(props);
@@ -323,6 +326,7 @@ public final class KafkaGroupCoordinator implements GroupService {
     public synchronized void close() {
         closed = true;
         imageRefresh.cancel(false);
+        compactorExecutor.shutdownNow();
         service.shutdown();
         try {
             timer.close();

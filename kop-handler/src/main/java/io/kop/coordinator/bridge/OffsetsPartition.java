@@ -1,5 +1,6 @@
 package io.kop.coordinator.bridge;
 
+import org.apache.bookkeeper.mledger.ManagedCursor;
 import org.apache.bookkeeper.mledger.impl.ManagedLedgerImpl;
 import org.apache.kafka.coordinator.common.runtime.PartitionWriter;
 import org.apache.pulsar.broker.service.persistent.PersistentTopic;
@@ -13,11 +14,22 @@ final class OffsetsPartition {
     long nextOffset;
     volatile PartitionWriter.Listener listener;
     volatile boolean failed;
+    /** Offset after the last write Pulsar confirmed (an entry boundary). */
+    volatile long confirmedEnd;
+    /** Records below this offset are in the latest snapshot (see {@link OffsetsCompactor}). */
+    volatile long compactedUpTo;
+    volatile boolean compacting;
+    /** Durable cursor at the compacted prefix: Pulsar keeps what is after it, may drop what is before. */
+    final ManagedCursor compactionCursor;
 
-    OffsetsPartition(int partition, PersistentTopic topic, long nextOffset) {
+    OffsetsPartition(int partition, PersistentTopic topic, long nextOffset, long compactedUpTo,
+                     ManagedCursor compactionCursor) {
         this.partition = partition;
         this.topic = topic;
         this.ledger = (ManagedLedgerImpl) topic.getManagedLedger();
         this.nextOffset = nextOffset;
+        this.confirmedEnd = nextOffset;
+        this.compactedUpTo = compactedUpTo;
+        this.compactionCursor = compactionCursor;
     }
 }

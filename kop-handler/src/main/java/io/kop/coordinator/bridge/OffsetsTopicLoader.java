@@ -62,8 +62,10 @@ final class OffsetsTopicLoader implements CoordinatorLoader<CoordinatorRecord> {
                 throw new IllegalStateException("cannot load " + name);
             }
             Load load = new Load(tp, topic, playback);
-            return load.run().thenApply(v -> {
-                writer.loaded(new OffsetsPartition(tp.partition(), topic, load.nextOffset));
+            // The compaction cursor comes first: with it, Pulsar keeps everything not yet compacted.
+            return Ledgers.openDurableCursor(topic.getManagedLedger(), OffsetsCompactor.CURSOR)
+                    .thenCompose(cursor -> load.run().thenApply(v -> cursor)).thenApply(cursor -> {
+                writer.loaded(new OffsetsPartition(tp.partition(), topic, load.nextOffset, load.compactedUpTo, cursor));
                 log.info("{}: loaded {} records ({} bytes) in {} ms, next offset {}", tp, load.records, load.bytes,
                         System.currentTimeMillis() - start, load.nextOffset);
                 return new LoadSummary(start, System.currentTimeMillis(), 0, load.records, load.bytes);
@@ -76,6 +78,7 @@ final class OffsetsTopicLoader implements CoordinatorLoader<CoordinatorRecord> {
         final PersistentTopic topic;
         final CoordinatorPlayback<CoordinatorRecord> playback;
         long nextOffset;
+        long compactedUpTo;
         long lastWritten;
         long records;
         long bytes;
@@ -87,27 +90,52 @@ final class OffsetsTopicLoader implements CoordinatorLoader<CoordinatorRecord> {
         }
 
         CompletableFuture<Void> run() {
-            var ledger = topic.getManagedLedger();
+            var ledger = (org.apache.bookkeeper.mledger.impl.ManagedLedgerImpl) topic.getManagedLedger();
             nextOffset = ((ManagedLedgerInterceptorImpl) ledger.getManagedLedgerInterceptor()).getIndex() + 1;
             if (ledger.getNumberOfEntries() == 0) {
                 return finish();
             }
-            ManagedCursor cursor;
-            try {
-                cursor = ledger.newNonDurableCursor(PositionFactory.EARLIEST, "kop-offsets-load-" + UUID.randomUUID());
-            } catch (ManagedLedgerException e) {
-                return CompletableFuture.failedFuture(e);
-            }
-            return readAll(cursor).whenComplete((v, t) -> ledger.asyncDeleteCursor(cursor.getName(),
-                    new AsyncCallbacks.DeleteCursorCallback() {
-                        @Override
-                        public void deleteCursorComplete(Object ctx) {
+            var snapshot = OffsetsCompactor.Snapshot.of(ledger);
+            CompletableFuture<Void> compacted = snapshot.map(s -> Ledgers.readOne(ledger, s.position())
+                    .thenAcceptAsync(entry -> {
+                        try {
+                            replaySnapshot(entry);
+                        } finally {
+                            entry.release();
                         }
+                        compactedUpTo = s.upTo();
+                    }, executor)).orElse(CompletableFuture.completedFuture(null));
+            return compacted
+                    .thenCompose(ignored -> {
+                        ManagedCursor cursor;
+                        try {
+                            cursor = ledger.newNonDurableCursor(snapshot.isEmpty() ? PositionFactory.EARLIEST
+                                    : ledger.getPreviousPosition(snapshot.get().resume()),
+                                    "kop-offsets-load-" + UUID.randomUUID());
+                        } catch (ManagedLedgerException e) {
+                            return CompletableFuture.failedFuture(e);
+                        }
+                        return readAll(cursor).whenComplete((v, t) -> ledger.asyncDeleteCursor(cursor.getName(),
+                                new AsyncCallbacks.DeleteCursorCallback() {
+                                    @Override
+                                    public void deleteCursorComplete(Object ctx) {
+                                    }
 
-                        @Override
-                        public void deleteCursorFailed(ManagedLedgerException exception, Object ctx) {
-                        }
-                    }, null)).thenCompose(v -> finish());
+                                    @Override
+                                    public void deleteCursorFailed(ManagedLedgerException exception, Object ctx) {
+                                    }
+                                }, null));
+                    }).thenCompose(v -> finish());
+        }
+
+        /** The compacted prefix: records at their own offsets, all below the snapshot's end. */
+        private void replaySnapshot(Entry entry) {
+            bytes += entry.getLength();
+            for (MutableRecordBatch batch : KafkaEntryFormat.snapshotRecords(entry.getDataBuffer()).batches()) {
+                for (Record record : batch) {
+                    replayRecord(record.offset(), batch, record);
+                }
+            }
         }
 
         private CompletableFuture<Void> finish() {
@@ -116,6 +144,16 @@ final class OffsetsTopicLoader implements CoordinatorLoader<CoordinatorRecord> {
                 playback.updateLastCommittedOffset(nextOffset);
             }
             return CompletableFuture.completedFuture(null);
+        }
+
+        private void replayRecord(long offset, MutableRecordBatch batch, Record record) {
+            try {
+                CoordinatorRecord r = serde.deserialize(record.key(), record.value());
+                playback.replay(offset, batch.producerId(), batch.producerEpoch(), r);
+                records++;
+            } catch (Deserializer.UnknownRecordTypeException e) {
+                log.debug("{}: skipping record of unknown type {} at offset {}", tp, e.unknownType(), offset);
+            }
         }
 
         /** The coordinator requires a strictly rising last written offset (an empty log stays at 0). */
@@ -154,6 +192,9 @@ final class OffsetsTopicLoader implements CoordinatorLoader<CoordinatorRecord> {
         }
 
         private void replay(Entry entry) {
+            if (KafkaEntryFormat.isSnapshot(entry.getDataBuffer())) {
+                return; // an older or the current snapshot: read through the property, not in log order
+            }
             StoredBatches stored = KafkaEntryFormat.decode(entry.getDataBuffer());
             bytes += entry.getLength();
             long offset = stored.baseOffset();
@@ -167,13 +208,7 @@ final class OffsetsTopicLoader implements CoordinatorLoader<CoordinatorRecord> {
                     continue;
                 }
                 for (Record record : batch) {
-                    try {
-                        CoordinatorRecord r = serde.deserialize(record.key(), record.value());
-                        playback.replay(offset, batch.producerId(), batch.producerEpoch(), r);
-                        records++;
-                    } catch (Deserializer.UnknownRecordTypeException e) {
-                        log.debug("{}: skipping record of unknown type {} at offset {}", tp, e.unknownType(), offset);
-                    }
+                    replayRecord(offset, batch, record);
                     offset++;
                 }
             }

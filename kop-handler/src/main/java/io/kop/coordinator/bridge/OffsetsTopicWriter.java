@@ -33,10 +33,12 @@ final class OffsetsTopicWriter implements PartitionWriter {
     private final Map<Integer, OffsetsPartition> partitions = new ConcurrentHashMap<>();
     private final LogConfig logConfig;
     private final IntConsumer reload;
+    private final OffsetsCompactor compactor;
     private final AtomicLong sequence = new AtomicLong();
 
     /** @param reload called with a partition whose log and in-memory state may have diverged */
-    OffsetsTopicWriter(int maxMessageBytes, IntConsumer reload) {
+    OffsetsTopicWriter(int maxMessageBytes, IntConsumer reload, OffsetsCompactor compactor) {
+        this.compactor = compactor;
         this.logConfig = new LogConfig(Map.of("max.message.bytes", Integer.toString(maxMessageBytes),
                 "cleanup.policy", "compact"));
         this.reload = reload;
@@ -118,10 +120,12 @@ final class OffsetsTopicWriter implements PartitionWriter {
                 }
                 return;
             }
+            partition.confirmedEnd = expectedLast + 1;
             Listener listener = partition.listener;
             if (listener != null) {
                 listener.onHighWatermarkUpdated(tp, expectedLast + 1);
             }
+            compactor.maybeCompact(tp, partition);
         }
     }
 

@@ -1,0 +1,117 @@
+package io.kop.coordinator.bridge;
+
+import io.netty.buffer.ByteBuf;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.bookkeeper.mledger.AsyncCallbacks;
+import org.apache.bookkeeper.mledger.Entry;
+import org.apache.bookkeeper.mledger.ManagedCursor;
+import org.apache.bookkeeper.mledger.ManagedLedger;
+import org.apache.bookkeeper.mledger.ManagedLedgerException;
+import org.apache.bookkeeper.mledger.Position;
+import org.apache.bookkeeper.mledger.PositionFactory;
+import org.apache.pulsar.common.api.proto.CommandSubscribe;
+
+/** Managed-ledger callbacks as futures, for the offsets topic's loader and compactor. */
+final class Ledgers {
+    private Ledgers() {
+    }
+
+    static CompletableFuture<ManagedCursor> openDurableCursor(ManagedLedger ledger, String name) {
+        CompletableFuture<ManagedCursor> f = new CompletableFuture<>();
+        ledger.asyncOpenCursor(name, CommandSubscribe.InitialPosition.Earliest, new AsyncCallbacks.OpenCursorCallback() {
+            @Override
+            public void openCursorComplete(ManagedCursor cursor, Object ctx) {
+                f.complete(cursor);
+            }
+
+            @Override
+            public void openCursorFailed(ManagedLedgerException exception, Object ctx) {
+                f.completeExceptionally(exception);
+            }
+        }, null);
+        return f;
+    }
+
+    static CompletableFuture<List<Entry>> read(ManagedCursor cursor, int maxEntries) {
+        CompletableFuture<List<Entry>> f = new CompletableFuture<>();
+        cursor.asyncReadEntries(maxEntries, new AsyncCallbacks.ReadEntriesCallback() {
+            @Override
+            public void readEntriesComplete(List<Entry> entries, Object ctx) {
+                f.complete(entries);
+            }
+
+            @Override
+            public void readEntriesFailed(ManagedLedgerException exception, Object ctx) {
+                f.completeExceptionally(exception);
+            }
+        }, null, PositionFactory.LATEST);
+        return f;
+    }
+
+    static CompletableFuture<Entry> readOne(ManagedLedger ledger, Position position) {
+        CompletableFuture<Entry> f = new CompletableFuture<>();
+        ledger.asyncReadEntry(position, new AsyncCallbacks.ReadEntryCallback() {
+            @Override
+            public void readEntryComplete(Entry entry, Object ctx) {
+                f.complete(entry);
+            }
+
+            @Override
+            public void readEntryFailed(ManagedLedgerException exception, Object ctx) {
+                f.completeExceptionally(exception);
+            }
+        }, null);
+        return f;
+    }
+
+    /** Appends an entry that takes no offsets: the broker entry index does not move. */
+    static CompletableFuture<Position> addWithoutOffsets(ManagedLedger ledger, ByteBuf entry) {
+        CompletableFuture<Position> f = new CompletableFuture<>();
+        ledger.asyncAddEntry(entry, 0, new AsyncCallbacks.AddEntryCallback() {
+            @Override
+            public void addComplete(Position position, ByteBuf entryData, Object ctx) {
+                f.complete(position);
+            }
+
+            @Override
+            public void addFailed(ManagedLedgerException exception, Object ctx) {
+                f.completeExceptionally(exception);
+            }
+        }, null);
+        return f;
+    }
+
+    static CompletableFuture<Void> setProperty(ManagedLedger ledger, String key, String value) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        ledger.asyncSetProperty(key, value, new AsyncCallbacks.UpdatePropertiesCallback() {
+            @Override
+            public void updatePropertiesComplete(Map<String, String> properties, Object ctx) {
+                f.complete(null);
+            }
+
+            @Override
+            public void updatePropertiesFailed(ManagedLedgerException exception, Object ctx) {
+                f.completeExceptionally(exception);
+            }
+        }, null);
+        return f;
+    }
+
+    static CompletableFuture<Void> markDelete(ManagedCursor cursor, Position position) {
+        CompletableFuture<Void> f = new CompletableFuture<>();
+        cursor.asyncMarkDelete(position, new AsyncCallbacks.MarkDeleteCallback() {
+            @Override
+            public void markDeleteComplete(Object ctx) {
+                f.complete(null);
+            }
+
+            @Override
+            public void markDeleteFailed(ManagedLedgerException exception, Object ctx) {
+                f.completeExceptionally(exception);
+            }
+        }, null);
+        return f;
+    }
+}
