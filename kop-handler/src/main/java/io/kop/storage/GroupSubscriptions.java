@@ -4,9 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.apache.bookkeeper.mledger.AsyncCallbacks;
 import org.apache.bookkeeper.mledger.ManagedCursor;
-import org.apache.bookkeeper.mledger.ManagedLedgerException;
 import org.apache.bookkeeper.mledger.Position;
 import org.apache.bookkeeper.mledger.impl.ManagedLedgerImpl;
 import org.apache.pulsar.broker.service.persistent.PersistentSubscription;
@@ -69,19 +67,7 @@ final class GroupSubscriptions {
             if (cmp < 0) {
                 return sub.resetCursor(next); // the group's offset went back (a reset)
             }
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            cursor.asyncMarkDelete(target, new AsyncCallbacks.MarkDeleteCallback() {
-                @Override
-                public void markDeleteComplete(Object ctx) {
-                    done.complete(null);
-                }
-
-                @Override
-                public void markDeleteFailed(ManagedLedgerException exception, Object ctx) {
-                    done.completeExceptionally(exception);
-                }
-            }, null);
-            return done;
+            return Ledgers.markDelete(cursor, target);
         });
     }
 

@@ -6,12 +6,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.bookkeeper.mledger.Entry;
-import org.apache.bookkeeper.mledger.AsyncCallbacks;
 import org.apache.bookkeeper.mledger.ManagedCursor;
 import org.apache.bookkeeper.mledger.ManagedLedger;
-import org.apache.bookkeeper.mledger.ManagedLedgerException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Non-durable cursors parked between fetches, keyed by the offset they will read next. A consumer reading
@@ -20,8 +16,6 @@ import org.slf4j.LoggerFactory;
  * with the client's. A cursor is used by one read at a time: it is out of the map while that runs.
  */
 final class ReadCursors {
-    private static final Logger log = LoggerFactory.getLogger(ReadCursors.class);
-
     private final ManagedLedger ledger;
     private final Map<Long, List<Parked>> parked = new ConcurrentHashMap<>();
 
@@ -88,16 +82,6 @@ final class ReadCursors {
     }
 
     void delete(ManagedCursor cursor) {
-        ledger.asyncDeleteCursor(cursor.getName(), new AsyncCallbacks.DeleteCursorCallback() {
-            @Override
-            public void deleteCursorComplete(Object ctx) {
-            }
-
-            @Override
-            public void deleteCursorFailed(ManagedLedgerException exception, Object ctx) {
-                log.debug("[{}] could not delete read cursor {}: {}", ledger.getName(), cursor.getName(),
-                        exception.getMessage());
-            }
-        }, null);
+        Ledgers.deleteCursor(ledger, cursor);
     }
 }

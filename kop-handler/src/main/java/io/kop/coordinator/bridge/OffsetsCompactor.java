@@ -2,6 +2,7 @@ package io.kop.coordinator.bridge;
 
 import io.kop.format.KafkaEntryFormat;
 import io.kop.format.KafkaEntryFormat.StoredBatches;
+import io.kop.storage.Ledgers;
 import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -135,16 +136,7 @@ final class OffsetsCompactor {
         } catch (ManagedLedgerException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return scanWith(cursor, upTo, live, end).whenComplete((v, t) -> ledger.asyncDeleteCursor(cursor.getName(),
-                    new org.apache.bookkeeper.mledger.AsyncCallbacks.DeleteCursorCallback() {
-                        @Override
-                        public void deleteCursorComplete(Object ctx) {
-                        }
-
-                        @Override
-                        public void deleteCursorFailed(ManagedLedgerException exception, Object ctx) {
-                        }
-                    }, null));
+        return scanWith(cursor, upTo, live, end).whenComplete((v, t) -> Ledgers.deleteCursor(ledger, cursor));
     }
 
     private CompletableFuture<Void> scanWith(ManagedCursor cursor, long upTo, Map<ByteBuffer, LiveRecord> live,

@@ -2,12 +2,12 @@ package io.kop.coordinator.bridge;
 
 import io.kop.format.KafkaEntryFormat;
 import io.kop.format.KafkaEntryFormat.StoredBatches;
+import io.kop.storage.Ledgers;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.function.IntFunction;
-import org.apache.bookkeeper.mledger.AsyncCallbacks;
 import org.apache.bookkeeper.mledger.Entry;
 import org.apache.bookkeeper.mledger.ManagedCursor;
 import org.apache.bookkeeper.mledger.ManagedLedgerException;
@@ -115,16 +115,7 @@ final class OffsetsTopicLoader implements CoordinatorLoader<CoordinatorRecord> {
                         } catch (ManagedLedgerException e) {
                             return CompletableFuture.failedFuture(e);
                         }
-                        return readAll(cursor).whenComplete((v, t) -> ledger.asyncDeleteCursor(cursor.getName(),
-                                new AsyncCallbacks.DeleteCursorCallback() {
-                                    @Override
-                                    public void deleteCursorComplete(Object ctx) {
-                                    }
-
-                                    @Override
-                                    public void deleteCursorFailed(ManagedLedgerException exception, Object ctx) {
-                                    }
-                                }, null));
+                        return readAll(cursor).whenComplete((v, t) -> Ledgers.deleteCursor(ledger, cursor));
                     }).thenCompose(v -> finish());
         }
 
@@ -169,18 +160,7 @@ final class OffsetsTopicLoader implements CoordinatorLoader<CoordinatorRecord> {
             if (!cursor.hasMoreEntries()) {
                 return CompletableFuture.completedFuture(null);
             }
-            CompletableFuture<List<Entry>> read = new CompletableFuture<>();
-            cursor.asyncReadEntries(READ_BATCH, new AsyncCallbacks.ReadEntriesCallback() {
-                @Override
-                public void readEntriesComplete(List<Entry> entries, Object ctx) {
-                    read.complete(entries);
-                }
-
-                @Override
-                public void readEntriesFailed(ManagedLedgerException exception, Object ctx) {
-                    read.completeExceptionally(exception);
-                }
-            }, null, PositionFactory.LATEST);
+            CompletableFuture<List<Entry>> read = Ledgers.read(cursor, READ_BATCH);
             return read.thenApplyAsync(entries -> {
                 try {
                     entries.forEach(this::replay);

@@ -1,4 +1,4 @@
-package io.kop.coordinator.bridge;
+package io.kop.storage;
 
 import io.netty.buffer.ByteBuf;
 import java.util.List;
@@ -13,12 +13,12 @@ import org.apache.bookkeeper.mledger.Position;
 import org.apache.bookkeeper.mledger.PositionFactory;
 import org.apache.pulsar.common.api.proto.CommandSubscribe;
 
-/** Managed-ledger callbacks as futures, for the offsets topic's loader and compactor. */
-final class Ledgers {
+/** Managed-ledger callbacks as futures. */
+public final class Ledgers {
     private Ledgers() {
     }
 
-    static CompletableFuture<ManagedCursor> openDurableCursor(ManagedLedger ledger, String name) {
+    public static CompletableFuture<ManagedCursor> openDurableCursor(ManagedLedger ledger, String name) {
         CompletableFuture<ManagedCursor> f = new CompletableFuture<>();
         ledger.asyncOpenCursor(name, CommandSubscribe.InitialPosition.Earliest, new AsyncCallbacks.OpenCursorCallback() {
             @Override
@@ -34,7 +34,7 @@ final class Ledgers {
         return f;
     }
 
-    static CompletableFuture<List<Entry>> read(ManagedCursor cursor, int maxEntries) {
+    public static CompletableFuture<List<Entry>> read(ManagedCursor cursor, int maxEntries) {
         CompletableFuture<List<Entry>> f = new CompletableFuture<>();
         cursor.asyncReadEntries(maxEntries, new AsyncCallbacks.ReadEntriesCallback() {
             @Override
@@ -50,7 +50,7 @@ final class Ledgers {
         return f;
     }
 
-    static CompletableFuture<Entry> readOne(ManagedLedger ledger, Position position) {
+    public static CompletableFuture<Entry> readOne(ManagedLedger ledger, Position position) {
         CompletableFuture<Entry> f = new CompletableFuture<>();
         ledger.asyncReadEntry(position, new AsyncCallbacks.ReadEntryCallback() {
             @Override
@@ -67,7 +67,7 @@ final class Ledgers {
     }
 
     /** Appends an entry that takes no offsets: the broker entry index does not move. */
-    static CompletableFuture<Position> addWithoutOffsets(ManagedLedger ledger, ByteBuf entry) {
+    public static CompletableFuture<Position> addWithoutOffsets(ManagedLedger ledger, ByteBuf entry) {
         CompletableFuture<Position> f = new CompletableFuture<>();
         ledger.asyncAddEntry(entry, 0, new AsyncCallbacks.AddEntryCallback() {
             @Override
@@ -83,7 +83,7 @@ final class Ledgers {
         return f;
     }
 
-    static CompletableFuture<Void> setProperty(ManagedLedger ledger, String key, String value) {
+    public static CompletableFuture<Void> setProperty(ManagedLedger ledger, String key, String value) {
         CompletableFuture<Void> f = new CompletableFuture<>();
         ledger.asyncSetProperty(key, value, new AsyncCallbacks.UpdatePropertiesCallback() {
             @Override
@@ -99,7 +99,20 @@ final class Ledgers {
         return f;
     }
 
-    static CompletableFuture<Void> markDelete(ManagedCursor cursor, Position position) {
+    /** Deletes a cursor in the background; a failure only leaves an idle cursor behind. */
+    public static void deleteCursor(ManagedLedger ledger, ManagedCursor cursor) {
+        ledger.asyncDeleteCursor(cursor.getName(), new AsyncCallbacks.DeleteCursorCallback() {
+            @Override
+            public void deleteCursorComplete(Object ctx) {
+            }
+
+            @Override
+            public void deleteCursorFailed(ManagedLedgerException exception, Object ctx) {
+            }
+        }, null);
+    }
+
+    public static CompletableFuture<Void> markDelete(ManagedCursor cursor, Position position) {
         CompletableFuture<Void> f = new CompletableFuture<>();
         cursor.asyncMarkDelete(position, new AsyncCallbacks.MarkDeleteCallback() {
             @Override
