@@ -4,10 +4,10 @@ import io.kop.api.ApiDispatcher;
 import io.kop.api.ConnectionState;
 import io.kop.api.RequestContext;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
@@ -17,7 +17,6 @@ import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.RequestHeader;
-import org.apache.kafka.common.requests.RequestUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -139,20 +138,16 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             ApiMessage body = head.response().join();
             RequestHeader header = head.header();
             short version = header.apiVersion();
-            short headerVersion;
             if (header.apiKey() == ApiKeys.API_VERSIONS && !ApiDispatcher.supportsVersion(header.apiKey(), version)) {
                 version = 0;
             }
-            headerVersion = header.apiKey().responseHeaderVersion(version);
-            ByteBuffer out;
+            ByteBuf buf;
             try {
-                out = RequestUtils.serialize(header.toResponseHeader().data(), headerVersion, body, version);
-            } catch (RuntimeException e) {
+                buf = ResponseFrames.frame(header.toResponseHeader(), body, version);
+            } catch (IOException | RuntimeException e) {
                 closeOnError("cannot serialize " + header.apiKey() + " response", e);
                 return;
             }
-            ByteBuf buf = Unpooled.wrappedBuffer(Unpooled.buffer(4).writeInt(out.remaining()),
-                    Unpooled.wrappedBuffer(out));
             ctx.write(buf);
             wrote = true;
         }

@@ -1,0 +1,82 @@
+package io.kop.network;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import org.apache.kafka.common.network.Send;
+import org.apache.kafka.common.network.TransferableChannel;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.SendBuilder;
+import org.apache.kafka.common.requests.ResponseHeader;
+
+/**
+ * A response as one Netty buffer, size prefix included, built with kafka-clients' {@link SendBuilder}:
+ * record sets (fetch responses) are referenced, not copied into the frame.
+ */
+final class ResponseFrames {
+    private ResponseFrames() {
+    }
+
+    static ByteBuf frame(ResponseHeader header, ApiMessage body, short version) throws IOException {
+        Send send = SendBuilder.buildResponseSend(header, body, version);
+        Collector collector = new Collector();
+        while (!send.completed()) {
+            send.writeTo(collector);
+        }
+        return collector.out;
+    }
+
+    /** A "channel" that takes every buffer it is given by reference. */
+    private static final class Collector implements TransferableChannel {
+        final CompositeByteBuf out = Unpooled.compositeBuffer(Integer.MAX_VALUE);
+
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) {
+            long written = 0;
+            for (int i = offset; i < offset + length; i++) {
+                written += write(srcs[i]);
+            }
+            return written;
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs) {
+            return write(srcs, 0, srcs.length);
+        }
+
+        @Override
+        public int write(ByteBuffer src) {
+            int n = src.remaining();
+            if (n > 0) {
+                out.addComponent(true, Unpooled.wrappedBuffer(src.slice()));
+                src.position(src.limit());
+            }
+            return n;
+        }
+
+        @Override
+        public boolean hasPendingWrites() {
+            return false;
+        }
+
+        @Override
+        public long transferFrom(FileChannel fileChannel, long position, long count) throws IOException {
+            ByteBuffer copy = ByteBuffer.allocate((int) count);
+            fileChannel.read(copy, position);
+            copy.flip();
+            return write(copy);
+        }
+
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
