@@ -85,15 +85,16 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
         // Logs are looked up in parallel, but batches reach them in the connection's request order.
         CompletableFuture<Void> submitted = new CompletableFuture<>();
         CompletableFuture<Void> turn = ctx.connection().nextAppendTurn(submitted);
+        // Record conversion is CPU work: it runs on the storage pool, not on the connection's event loop.
         CompletableFuture.allOf(resolutions.toArray(new CompletableFuture[0])).handle((v, t) -> null)
                 .thenCombine(turn, (a, b) -> null)
-                .whenComplete((v, t) -> {
+                .whenCompleteAsync((v, t) -> {
                     try {
                         appends.forEach(Runnable::run);
                     } finally {
                         submitted.complete(null);
                     }
-                });
+                }, services.logs().executor());
         return FutureUtil.waitForAll(pending).thenApply(v -> response);
     }
 

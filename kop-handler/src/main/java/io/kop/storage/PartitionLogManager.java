@@ -88,6 +88,11 @@ public final class PartitionLogManager implements AutoCloseable {
         });
     }
 
+    /** The pool for storage CPU work (record conversion), off the network and BookKeeper threads. */
+    public java.util.concurrent.Executor executor() {
+        return decodeExecutor;
+    }
+
     /** The logs of the partitions this broker currently serves, by Pulsar partition name. */
     public Map<TopicName, PartitionLog> loaded() {
         Map<TopicName, PartitionLog> out = new java.util.HashMap<>();
