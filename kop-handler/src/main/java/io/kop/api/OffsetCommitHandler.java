@@ -59,7 +59,7 @@ final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest> {
             }
             return services.groups().commitOffsets(ctx, data.duplicate().setTopics(known)).thenApply(r -> {
                 if (ctx.apiVersion() >= 10) { // v10 names topics by id
-                    r.topics().forEach(t -> t.setTopicId(services.topicIds().idOf(t.name(),
+                    r.topics().forEach(t -> t.setTopicId(services.topicIds().register(t.name(),
                             services.topics().pulsarName(t.name()))));
                 }
                 r.topics().addAll(rejected.topics());

@@ -36,7 +36,7 @@ final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequest> {
             groups.add(services.groups().fetchOffsets(ctx, group, request.requireStable())
                     .thenApply(g -> {
                         if (byId) {
-                            g.topics().forEach(t -> t.setTopicId(services.topicIds().idOf(t.name(),
+                            g.topics().forEach(t -> t.setTopicId(services.topicIds().register(t.name(),
                                     services.topics().pulsarName(t.name()))));
                         }
                         return g;

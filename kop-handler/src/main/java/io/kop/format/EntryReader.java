@@ -2,6 +2,7 @@ package io.kop.format;
 
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
+import org.apache.pulsar.common.api.proto.BrokerEntryMetadata;
 import org.apache.pulsar.common.api.proto.MessageMetadata;
 import org.apache.pulsar.common.protocol.Commands;
 
@@ -17,10 +18,24 @@ public final class EntryReader {
         return KafkaEntryFormat.isKafkaFormat(md);
     }
 
-    /** Appends the entry's records with offset >= {@code fromOffset}; returns how many. */
-    public static int decode(ByteBuf entry, long fromOffset, FetchRecordsBuilder out) throws IOException {
-        return isKafkaFormat(entry) ? KafkaEntryFormat.copyTo(entry, fromOffset, out)
-                : PulsarEntryFormat.decode(entry, fromOffset, out);
+    /**
+     * Appends the entry's records with offset >= {@code fromOffset}, parsing its headers once; returns
+     * the offset after the entry (the next entry's first offset).
+     */
+    public static long decode(ByteBuf entry, long fromOffset, FetchRecordsBuilder out) throws IOException {
+        ByteBuf buf = entry.duplicate();
+        BrokerEntryMetadata bem = Commands.parseBrokerEntryMetadataIfExist(buf);
+        if (bem == null || !bem.hasIndex()) {
+            throw new IllegalStateException("entry has no broker entry index; is AppendIndexMetadataInterceptor "
+                    + "configured?");
+        }
+        MessageMetadata md = Commands.parseMessageMetadata(buf);
+        if (KafkaEntryFormat.isKafkaFormat(md)) {
+            KafkaEntryFormat.copyTo(bem, md, buf, fromOffset, out);
+        } else {
+            PulsarEntryFormat.decode(bem, md, buf, fromOffset, out);
+        }
+        return bem.getIndex() + 1;
     }
 
     /** The idempotent-producer fields stored with a Kafka-written entry, or null. */

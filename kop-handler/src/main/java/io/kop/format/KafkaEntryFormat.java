@@ -35,13 +35,15 @@ public final class KafkaEntryFormat {
     }
 
     /** Copies the entry's batches with offset >= {@code fromOffset} into the fetch output; returns records. */
-    static int copyTo(ByteBuf entry, long fromOffset, FetchRecordsBuilder out) {
-        StoredBatches stored = decode(entry);
-        if (stored.baseOffset() + stored.numRecords() <= fromOffset) {
+    static int copyTo(BrokerEntryMetadata bem, MessageMetadata md, ByteBuf payload, long fromOffset,
+                      FetchRecordsBuilder out) {
+        int n = md.getNumMessagesInBatch();
+        long baseOffset = bem.getIndex() - n + 1;
+        if (baseOffset + n <= fromOffset) {
             return 0;
         }
-        out.appendBatches(stored.records().buffer(), stored.baseOffset(), stored.numRecords());
-        return stored.numRecords();
+        out.appendBatches(payload.nioBuffer(), baseOffset, n);
+        return n;
     }
 
     /** The idempotent-producer fields of the stored batch, or null when it has none. */

@@ -190,11 +190,16 @@ public final class PulsarEntryFormat {
      * batch. Returns the number of records written.
      */
     public static int decode(ByteBuf entry, long fromOffset, FetchRecordsBuilder out) throws IOException {
-        int start = entry.readerIndex();
+        ByteBuf buf = entry.duplicate();
+        BrokerEntryMetadata bem = Commands.parseBrokerEntryMetadataIfExist(buf);
+        return decode(bem, Commands.parseMessageMetadata(buf), buf, fromOffset, out);
+    }
+
+    /** The same, for an entry whose headers the caller parsed; {@code entry} is positioned at the payload. */
+    static int decode(BrokerEntryMetadata bem, MessageMetadata md, ByteBuf entry, long fromOffset,
+                      FetchRecordsBuilder out) throws IOException {
         ByteBuf uncompressed = null;
         try {
-            BrokerEntryMetadata bem = Commands.parseBrokerEntryMetadataIfExist(entry);
-            MessageMetadata md = Commands.parseMessageMetadata(entry);
             if (md.hasMarkerType() || (md.hasNumChunksFromMsg() && md.getNumChunksFromMsg() > 1)) {
                 return 0; // transaction/replication markers and chunks of large messages are not records
             }
@@ -255,7 +260,6 @@ public final class PulsarEntryFormat {
             out.endBatch(builder);
             return written;
         } finally {
-            entry.readerIndex(start);
             if (uncompressed != null) {
                 uncompressed.release();
             }

@@ -35,8 +35,13 @@ public final class Ledgers {
     }
 
     public static CompletableFuture<List<Entry>> read(ManagedCursor cursor, int maxEntries) {
+        return read(cursor, maxEntries, Long.MAX_VALUE);
+    }
+
+    /** At most {@code maxEntries} entries and, beyond the first, about {@code maxBytes}. */
+    public static CompletableFuture<List<Entry>> read(ManagedCursor cursor, int maxEntries, long maxBytes) {
         CompletableFuture<List<Entry>> f = new CompletableFuture<>();
-        cursor.asyncReadEntries(maxEntries, new AsyncCallbacks.ReadEntriesCallback() {
+        cursor.asyncReadEntries(maxEntries, maxBytes, new AsyncCallbacks.ReadEntriesCallback() {
             @Override
             public void readEntriesComplete(List<Entry> entries, Object ctx) {
                 f.complete(entries);

@@ -16,12 +16,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import org.apache.bookkeeper.mledger.AsyncCallbacks;
 import org.apache.bookkeeper.mledger.Entry;
 import org.apache.bookkeeper.mledger.ManagedCursor;
 import org.apache.bookkeeper.mledger.ManagedLedgerException;
 import org.apache.bookkeeper.mledger.Position;
-import org.apache.bookkeeper.mledger.PositionFactory;
 import org.apache.bookkeeper.mledger.impl.ManagedLedgerImpl;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.record.internal.Record;
@@ -195,28 +193,21 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         return readEntry(position, entry -> PulsarEntryFormat.info(entry.getDataBuffer()));
     }
 
+    /** Reads one entry and applies {@code fn} to it on the storage pool. */
     private <T> CompletableFuture<T> readEntry(Position position, Function<Entry, T> fn) {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        ledger.asyncReadEntry(position, new AsyncCallbacks.ReadEntryCallback() {
-            @Override
-            public void readEntryComplete(Entry entry, Object ctx) {
-                decodeExecutor.execute(() -> {
-                    try {
-                        f.complete(fn.apply(entry));
-                    } catch (Throwable t) {
-                        f.completeExceptionally(t);
-                    } finally {
-                        entry.release();
-                    }
-                });
+        return storageErrors(Ledgers.readOne(ledger, position)).thenApplyAsync(entry -> {
+            try {
+                return fn.apply(entry);
+            } finally {
+                entry.release();
             }
+        }, decodeExecutor);
+    }
 
-            @Override
-            public void readEntryFailed(ManagedLedgerException exception, Object ctx) {
-                f.completeExceptionally(StorageErrors.toKafka(exception));
-            }
-        }, null);
-        return f;
+    private static <T> CompletableFuture<T> storageErrors(CompletableFuture<T> f) {
+        return f.exceptionally(t -> {
+            throw StorageErrors.toKafkaUnchecked(t);
+        });
     }
 
     static long lastIndex(Entry entry) {
@@ -273,19 +264,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     }
 
     private CompletableFuture<List<Entry>> readEntries(ManagedCursor cursor, int maxBytes) {
-        CompletableFuture<List<Entry>> read = new CompletableFuture<>();
-        cursor.asyncReadEntries(maxReadEntries, Math.max(1, maxBytes), new AsyncCallbacks.ReadEntriesCallback() {
-            @Override
-            public void readEntriesComplete(List<Entry> entries, Object ctx) {
-                read.complete(entries);
-            }
-
-            @Override
-            public void readEntriesFailed(ManagedLedgerException exception, Object ctx) {
-                read.completeExceptionally(StorageErrors.toKafka(exception));
-            }
-        }, null, PositionFactory.LATEST);
-        return read;
+        return storageErrors(Ledgers.read(cursor, maxReadEntries, Math.max(1, maxBytes)));
     }
 
     /** Reads one batch of entries (the read-ahead's, when it found any); completes with the next offset. */
@@ -310,8 +289,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         try {
             for (Entry entry : entries) {
                 ByteBuf data = entry.getDataBuffer();
-                EntryReader.decode(data, offset, out);
-                next = Math.max(next, PulsarEntryFormat.info(data).lastOffset() + 1);
+                next = Math.max(next, EntryReader.decode(data, offset, out));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -432,37 +410,25 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     }
 
     private CompletableFuture<Void> replay(ManagedCursor cursor, long end) {
-        CompletableFuture<Long> batch = new CompletableFuture<>();
-        cursor.asyncReadEntries(maxReadEntries, 4 * 1024 * 1024, new AsyncCallbacks.ReadEntriesCallback() {
-            @Override
-            public void readEntriesComplete(List<Entry> entries, Object ctx) {
-                long next = -1;
-                try {
-                    for (Entry entry : entries) {
-                        PulsarEntryFormat.ProducerBatch pb = EntryReader.producerBatch(entry.getDataBuffer());
-                        if (pb != null) {
-                            synchronized (producers) {
-                                producers.record(pb.producerId(), pb.epoch(), pb.baseSequence(), pb.lastSequence(),
-                                        CompletableFuture.completedFuture(pb.baseOffset()));
-                            }
+        return Ledgers.read(cursor, maxReadEntries, 4 * 1024 * 1024).thenApplyAsync(entries -> {
+            long next = -1;
+            try {
+                for (Entry entry : entries) {
+                    PulsarEntryFormat.ProducerBatch pb = EntryReader.producerBatch(entry.getDataBuffer());
+                    if (pb != null) {
+                        synchronized (producers) {
+                            producers.record(pb.producerId(), pb.epoch(), pb.baseSequence(), pb.lastSequence(),
+                                    CompletableFuture.completedFuture(pb.baseOffset()));
                         }
-                        next = PulsarEntryFormat.info(entry.getDataBuffer()).lastOffset() + 1;
                     }
-                    batch.complete(next);
-                } catch (Throwable t) {
-                    batch.completeExceptionally(t);
-                } finally {
-                    entries.forEach(Entry::release);
+                    next = PulsarEntryFormat.info(entry.getDataBuffer()).lastOffset() + 1;
                 }
+            } finally {
+                entries.forEach(Entry::release);
             }
-
-            @Override
-            public void readEntriesFailed(ManagedLedgerException exception, Object ctx) {
-                batch.completeExceptionally(exception);
-            }
-        }, null, PositionFactory.LATEST);
-        return batch.thenComposeAsync(next -> next < 0 || next >= end
-                ? CompletableFuture.completedFuture(null) : replay(cursor, end), decodeExecutor);
+            return next;
+        }, decodeExecutor).thenCompose(next -> next < 0 || next >= end
+                ? CompletableFuture.completedFuture(null) : replay(cursor, end));
     }
 
     // ---------------------------------------------------------------- lifecycle

@@ -12,15 +12,11 @@ import org.apache.kafka.common.Uuid;
 public final class TopicIdRegistry {
     private final Map<Uuid, String> names = new ConcurrentHashMap<>();
 
+    /** The topic's id, remembered so requests naming it by id find the topic. */
     public Uuid register(String kafkaName, org.apache.pulsar.common.naming.TopicName pulsarName) {
         Uuid id = KafkaTopicNames.topicId(pulsarName);
         names.put(id, kafkaName);
         return id;
-    }
-
-    /** The id of a Kafka topic, remembered for the way back. */
-    public Uuid idOf(String kafkaName, org.apache.pulsar.common.naming.TopicName pulsarName) {
-        return register(kafkaName, pulsarName);
     }
 
     /** The Kafka name of a topic id this broker has handed out, or null. */
