@@ -143,11 +143,7 @@ class ConsumerGroupTest {
         broker.restart();
         try (KafkaConsumer<byte[], byte[]> consumer = groupConsumer(group, "classic", Map.of())) {
             consumer.subscribe(List.of(topic));
-            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (records.size() < 3 && System.currentTimeMillis() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
+            List<ConsumerRecord<byte[], byte[]>> records = ProduceFetchTest.poll(consumer, 3, 60_000);
             assertEquals(3, records.size());
             assertEquals(7, records.get(0).offset(), "resumes at the committed offset");
         }
@@ -270,11 +266,7 @@ class ConsumerGroupTest {
         }
         try (KafkaConsumer<byte[], byte[]> consumer = groupConsumer(group, "classic", Map.of())) {
             consumer.subscribe(List.of(topic));
-            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (records.isEmpty() && System.currentTimeMillis() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
+            List<ConsumerRecord<byte[], byte[]>> records = ProduceFetchTest.poll(consumer, 1, 60_000);
             assertEquals(12, records.get(0).offset(), "resumes at the offset committed after the move");
         }
     }

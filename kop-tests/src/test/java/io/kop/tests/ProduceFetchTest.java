@@ -142,8 +142,14 @@ class ProduceFetchTest {
     }
 
     static List<ConsumerRecord<byte[], byte[]>> poll(KafkaConsumer<byte[], byte[]> consumer, int expected) {
+        return poll(consumer, expected, 30_000);
+    }
+
+    /** Polls until {@code expected} records arrived or {@code timeoutMs} passed. */
+    static List<ConsumerRecord<byte[], byte[]>> poll(KafkaConsumer<byte[], byte[]> consumer, int expected,
+                                                     long timeoutMs) {
         List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
-        long deadline = System.currentTimeMillis() + 30_000;
+        long deadline = System.currentTimeMillis() + timeoutMs;
         while (got.size() < expected && System.currentTimeMillis() < deadline) {
             consumer.poll(Duration.ofMillis(500)).forEach(got::add);
         }
