@@ -48,10 +48,6 @@ public final class OffsetsTopic {
         return topic.getPartition(p);
     }
 
-    public NamespaceName namespace() {
-        return namespace;
-    }
-
     /** Completes once the namespace and the topic exist. */
     public CompletableFuture<Void> ready() {
         return ready;

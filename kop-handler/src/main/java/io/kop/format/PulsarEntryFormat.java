@@ -133,7 +133,7 @@ public final class PulsarEntryFormat {
     }
 
     /** What the head of an entry says about its offsets and time, without decoding the messages. */
-    public record EntryInfo(long baseOffset, long lastOffset, long publishTime, boolean readable) {
+    public record EntryInfo(long baseOffset, long lastOffset, long publishTime) {
     }
 
     /** The idempotent-producer fields of a Kafka-written entry. */
@@ -167,7 +167,7 @@ public final class PulsarEntryFormat {
         }
     }
 
-    /** Reads offsets from the broker entry index; {@code readable} is false for markers and chunks. */
+    /** Reads an entry's offsets (from the broker entry index) and publish time. */
     public static EntryInfo info(ByteBuf entry) {
         int start = entry.readerIndex();
         try {
@@ -178,8 +178,7 @@ public final class PulsarEntryFormat {
             }
             MessageMetadata md = Commands.parseMessageMetadata(entry);
             int n = md.hasNumMessagesInBatch() ? md.getNumMessagesInBatch() : 1;
-            boolean readable = !md.hasMarkerType() && !(md.hasNumChunksFromMsg() && md.getNumChunksFromMsg() > 1);
-            return new EntryInfo(bem.getIndex() - n + 1, bem.getIndex(), md.getPublishTime(), readable);
+            return new EntryInfo(bem.getIndex() - n + 1, bem.getIndex(), md.getPublishTime());
         } finally {
             entry.readerIndex(start);
         }

@@ -82,10 +82,6 @@ final class ProducerStateTable {
         producers.remove(producerId);
     }
 
-    int size() {
-        return producers.size();
-    }
-
     private static int nextSequence(int seq) {
         return seq == Integer.MAX_VALUE ? 0 : seq + 1;
     }

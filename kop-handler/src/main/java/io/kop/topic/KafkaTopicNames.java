@@ -52,10 +52,6 @@ public final class KafkaTopicNames {
         return base.getNamespace() + "/" + base.getLocalName();
     }
 
-    public boolean inDefaultNamespace(TopicName topic) {
-        return topic.getNamespace().equals(defaultNamespace);
-    }
-
     public String defaultNamespace() {
         return defaultNamespace;
     }
