@@ -1,7 +1,7 @@
 package io.kop.api;
 
 import io.kop.KopServices;
-import io.kop.format.FetchRecordsBuilder;
+import io.kop.format.RecordChunks;
 import io.kop.storage.PartitionLog;
 import io.kop.storage.StorageErrors;
 import java.util.ArrayList;
@@ -64,7 +64,7 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
         final int maxBytes;
         final PartitionData data;
         final CompletableFuture<PartitionLog> log;
-        FetchRecordsBuilder records;
+        RecordChunks records;
         boolean failed;
 
         PartitionFetch(long offset, int maxBytes, PartitionData data, CompletableFuture<PartitionLog> log) {
@@ -119,9 +119,12 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
         }
 
         private CompletableFuture<Void> read(PartitionFetch p) {
-            p.records = new FetchRecordsBuilder(Math.min(Math.max(p.maxBytes, 1024), 64 * 1024)); // grows as needed
-            return p.log.thenCompose(log -> log.read(p.offset, Math.min(p.maxBytes, maxBytes), p.records)
-                            .handle((v, t) -> t)
+            p.records = null;
+            return p.log.thenCompose(log -> log.read(p.offset, Math.min(p.maxBytes, maxBytes))
+                            .handle((records, t) -> {
+                                p.records = records;
+                                return t;
+                            })
                             .thenCompose(readError -> log.offsets().thenAccept(o -> {
                                 p.data.setHighWatermark(o.highWatermark()).setLastStableOffset(o.highWatermark())
                                         .setLogStartOffset(o.logStartOffset());
@@ -186,12 +189,12 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
             int budget = maxBytes;
             boolean first = true;
             for (PartitionFetch p : partitions) {
-                if (p.records == null || p.records.records() == 0) {
+                if (p.records == null || p.records.recordCount() == 0) {
                     continue;
                 }
                 // max.bytes is soft for the first non-empty partition, as in Kafka, so progress is always possible
                 if (first || p.bytes() <= budget) {
-                    p.data.setRecords(p.records.build());
+                    p.data.setRecords(p.records);
                     budget -= p.bytes();
                     first = false;
                 }

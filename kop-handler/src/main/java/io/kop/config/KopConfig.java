@@ -33,7 +33,7 @@ public final class KopConfig {
     private final String metadataNamespace;
     private final int offsetsTopicPartitions;
     private final long groupSubscriptionMirrorIntervalMs;
-    private final boolean readAhead;
+    private final long readAheadMaxBytes;
     private final long offsetsTopicCompactionRecords;
     private final Map<String, Object> groupCoordinatorConfig;
 
@@ -72,7 +72,7 @@ public final class KopConfig {
         this.metadataNamespace = p.getProperty("kafkaMetadataNamespace", "__kafka").trim();
         this.offsetsTopicPartitions = intKey(p, "offsetsTopicNumPartitions", 8);
         this.groupSubscriptionMirrorIntervalMs = longKey(p, "kafkaGroupSubscriptionIntervalMs", 5000L);
-        this.readAhead = Boolean.parseBoolean(p.getProperty("kafkaFetchReadAhead", "true").trim());
+        this.readAheadMaxBytes = longKey(p, "kafkaFetchReadAheadMaxBytes", 256L * 1024 * 1024);
         this.offsetsTopicCompactionRecords = longKey(p, "offsetsTopicCompactionRecords", 10_000L);
         Map<String, Object> group = new java.util.HashMap<>();
         group.put("offsets.retention.minutes", intKey(p, "offsetsRetentionMinutes", 10080));
@@ -216,8 +216,8 @@ public final class KopConfig {
     }
 
     /** Start reading a sequential consumer's next entries as soon as a fetch is answered. */
-    public boolean readAhead() {
-        return readAhead;
+    public long readAheadMaxBytes() {
+        return readAheadMaxBytes;
     }
 
     public long groupSubscriptionMirrorIntervalMs() {

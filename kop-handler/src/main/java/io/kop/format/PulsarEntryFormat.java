@@ -246,8 +246,7 @@ public final class PulsarEntryFormat {
                         long ts = smm.hasEventTime() && smm.getEventTime() > 0 ? smm.getEventTime() : md.getPublishTime();
                         byte[] key = smm.hasPartitionKey()
                                 ? keyBytes(smm.getPartitionKey(), smm.isPartitionKeyB64Encoded()) : null;
-                        // the value goes from the entry into the output without an intermediate array
-                        ByteBuffer value = smm.hasNullValue() && smm.isNullValue() ? null : single.nioBuffer();
+                        ByteBuffer value = smm.hasNullValue() && smm.isNullValue() ? null : out.heapView(single);
                         Header[] headers = HeaderMapping.fromProperties(smm.getPropertiesList());
                         builder.appendWithOffset(offset, ts, key == null ? null : ByteBuffer.wrap(key), value, headers);
                         written++;

@@ -1,6 +1,7 @@
 package io.kop.storage;
 
 import io.kop.format.FetchRecordsBuilder;
+import io.kop.format.RecordChunks;
 import io.kop.format.PulsarEntryFormat;
 import io.kop.format.PulsarEntryFormat.EntryInfo;
 import io.netty.buffer.ByteBuf;
@@ -25,6 +26,7 @@ import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.record.internal.Record;
 import io.kop.config.EntryFormat;
 import io.kop.format.EntryReader;
+import io.kop.storage.CursorReader.DecodedEntry;
 import io.kop.format.KafkaEntryFormat;
 import java.nio.ByteBuffer;
 import org.apache.kafka.common.InvalidRecordException;
@@ -47,7 +49,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     private final ManagedLedgerImpl ledger;
     private final Executor decodeExecutor;
     private final int maxReadEntries;
-    private final boolean readAhead;
+    private final CursorReader.Budget readAheadBudget;
     private final ProducerStateTable producers = new ProducerStateTable();
     private final ReadCursors cursors;
     private final GroupSubscriptions groupSubscriptions;
@@ -61,9 +63,10 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     private record CachedOffset(Position position, long offset) {
     }
 
-    ManagedLedgerPartitionLog(PersistentTopic topic, Executor decodeExecutor, int maxReadEntries, boolean readAhead) {
+    ManagedLedgerPartitionLog(PersistentTopic topic, Executor decodeExecutor, int maxReadEntries,
+                              CursorReader.Budget readAheadBudget) {
         this.topic = topic;
-        this.readAhead = readAhead;
+        this.readAheadBudget = readAheadBudget;
         this.ledger = (ManagedLedgerImpl) topic.getManagedLedger();
         this.decodeExecutor = decodeExecutor;
         this.maxReadEntries = maxReadEntries;
@@ -218,34 +221,62 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     // ---------------------------------------------------------------- read
 
     @Override
-    public CompletableFuture<Void> read(long offset, int maxBytes, FetchRecordsBuilder out) {
+    public CompletableFuture<RecordChunks> read(long offset, int maxBytes) {
         return offsets().thenCompose(bounds -> {
             if (offset < bounds.logStartOffset() || offset > bounds.highWatermark()) {
                 throw new OffsetOutOfRangeException("offset " + offset + " is outside [" + bounds.logStartOffset()
                         + ", " + bounds.highWatermark() + "] of " + topic.getName());
             }
             if (offset == bounds.highWatermark()) {
-                return CompletableFuture.completedFuture(null);
+                return CompletableFuture.completedFuture(RecordChunks.EMPTY);
             }
-            return cursorAt(offset).thenCompose(cursor -> readWith(cursor, offset, maxBytes, out))
-                    .thenCompose(next -> {
-                        // Entries without records (markers, compacted-out messages) hold offsets too:
-                        // read on, or the client would ask for the same offset forever.
-                        if (out.records() == 0 && next > offset && next < bounds.highWatermark()) {
-                            return read(next, maxBytes, out);
-                        }
-                        return CompletableFuture.completedFuture(null);
-                    });
+            return readAt(offset, maxBytes).thenCompose(served -> {
+                // Entries without records (markers, compacted-out messages) hold offsets too:
+                // read on, or the client would ask for the same offset forever.
+                if (served.records().recordCount() == 0 && served.nextOffset() > offset
+                        && served.nextOffset() < bounds.highWatermark()) {
+                    return read(served.nextOffset(), maxBytes);
+                }
+                return CompletableFuture.completedFuture(served.records());
+            });
         });
     }
 
-    /** A cursor positioned at the entry holding {@code offset}: a parked one, or a new one after a search. */
-    private CompletableFuture<ReadCursors.Parked> cursorAt(long offset) {
-        ReadCursors.Parked parked = cursors.take(offset);
-        if (parked != null) {
-            return CompletableFuture.completedFuture(parked);
+    static final class Prof { long n, bk, dec, e;
+        synchronized void rec(long b, long d, int en) { n++; bk += b; dec += d; e += en; if (n % 100 == 0) { System.err.printf("PROF bk=%.2fms dec=%.2fms entries=%.1f%n", bk/1e6/n, dec/1e6/n, e/(double)n); n = bk = dec = e = 0; } } }
+    static final Prof PROF = new Prof();
+
+    private record Served(RecordChunks records, long nextOffset) {
+    }
+
+    /** Serves from the reader parked at {@code offset} (with what it read ahead), or from a new cursor. */
+    private CompletableFuture<Served> readAt(long offset, int maxBytes) {
+        CursorReader parked = cursors.take(offset);
+        CompletableFuture<CursorReader> reader = parked != null ? CompletableFuture.completedFuture(parked)
+                : newCursorAt(offset).thenApply(c -> new CursorReader(c, offset, this::readDecoded, readAheadBudget));
+        return reader.thenCompose(r -> r.next(maxBytes)
+                .thenApply(entries -> {
+                    Served served = serve(entries, offset);
+                    cursors.park(served.nextOffset(), r);
+                    return served;
+                })
+                .whenComplete((served, t) -> {
+                    if (t != null) {
+                        cursors.discard(r);
+                    }
+                }));
+    }
+
+    private static Served serve(List<DecodedEntry> entries, long offset) {
+        List<ByteBuffer> chunks = new ArrayList<>(entries.size());
+        int records = 0;
+        long next = offset;
+        for (DecodedEntry e : entries) {
+            chunks.add(e.batches());
+            records += e.records();
+            next = Math.max(next, e.nextOffset());
         }
-        return newCursorAt(offset).thenApply(c -> new ReadCursors.Parked(c, null, 0));
+        return new Served(new RecordChunks(chunks, records), next);
     }
 
     private CompletableFuture<ManagedCursor> newCursorAt(long offset) {
@@ -263,41 +294,27 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         });
     }
 
-    private CompletableFuture<List<Entry>> readEntries(ManagedCursor cursor, int maxBytes) {
-        return storageErrors(Ledgers.read(cursor, maxReadEntries, Math.max(1, maxBytes)));
+    /** Reads the cursor's next entries, about {@code maxBytes}, and decodes them on the storage pool. */
+    private CompletableFuture<List<DecodedEntry>> readDecoded(ManagedCursor cursor, long fromOffset, int maxBytes) {
+        long t0 = System.nanoTime();
+        return storageErrors(Ledgers.read(cursor, maxReadEntries, Math.max(1, maxBytes)))
+                .thenApplyAsync(entries -> { long t1 = System.nanoTime(); var r = decode(entries, fromOffset); PROF.rec(t1 - t0, System.nanoTime() - t1, entries.size()); return r; }, decodeExecutor);
     }
 
-    /** Reads one batch of entries (the read-ahead's, when it found any); completes with the next offset. */
-    private CompletableFuture<Long> readWith(ReadCursors.Parked parked, long offset, int maxBytes,
-                                             FetchRecordsBuilder out) {
-        ManagedCursor cursor = parked.cursor();
-        CompletableFuture<List<Entry>> entries = parked.readAhead() == null ? readEntries(cursor, maxBytes)
-                // an empty read-ahead was at the end of the log then; new entries may have come since
-                : parked.readAhead().thenCompose(list -> list.isEmpty() ? readEntries(cursor, maxBytes)
-                        : CompletableFuture.completedFuture(list));
-        return entries.thenApplyAsync(list -> decode(list, cursor, offset, maxBytes, out), decodeExecutor)
-                .whenComplete((next, t) -> {
-                    if (t != null) {
-                        cursors.delete(cursor);
-                    }
-                });
-    }
-
-    private long decode(List<Entry> entries, ManagedCursor cursor, long offset, int maxBytes,
-                        FetchRecordsBuilder out) {
-        long next = offset;
+    private static List<DecodedEntry> decode(List<Entry> entries, long fromOffset) {
+        List<DecodedEntry> decoded = new ArrayList<>(entries.size());
         try {
             for (Entry entry : entries) {
-                ByteBuf data = entry.getDataBuffer();
-                next = Math.max(next, EntryReader.decode(data, offset, out));
+                FetchRecordsBuilder records = new FetchRecordsBuilder(entry.getLength() + 1024);
+                long next = EntryReader.decode(entry.getDataBuffer(), fromOffset, records);
+                decoded.add(new DecodedEntry(records.build().buffer(), records.records(), next));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
             entries.forEach(Entry::release);
         }
-        cursors.park(next, cursor, readAhead ? readEntries(cursor, maxBytes) : null);
-        return next;
+        return decoded;
     }
 
     @Override
@@ -371,11 +388,10 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         if (from >= end) {
             return CompletableFuture.completedFuture(best);
         }
-        FetchRecordsBuilder chunk = new FetchRecordsBuilder(64 * 1024);
-        return read(from, 1024 * 1024, chunk).thenCompose(v -> {
+        return read(from, 1024 * 1024).thenCompose(chunk -> {
             OffsetAndTimestamp max = best;
             long next = from;
-            for (Record r : chunk.build().records()) {
+            for (Record r : chunk.toList()) {
                 if (r.timestamp() > max.timestamp()) {
                     max = new OffsetAndTimestamp(r.offset(), r.timestamp());
                 }
@@ -405,7 +421,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                 return CompletableFuture.completedFuture(null);
             }
             return newCursorAt(from).thenCompose(cursor -> replay(cursor, bounds.highWatermark())
-                    .whenComplete((v, t) -> cursors.delete(cursor)));
+                    .whenComplete((v, t) -> Ledgers.deleteCursor(ledger, cursor)));
         });
     }
 

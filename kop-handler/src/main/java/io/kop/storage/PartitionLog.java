@@ -1,6 +1,6 @@
 package io.kop.storage;
 
-import io.kop.format.FetchRecordsBuilder;
+import io.kop.format.RecordChunks;
 import java.util.concurrent.CompletableFuture;
 import io.kop.config.EntryFormat;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
@@ -28,8 +28,8 @@ public interface PartitionLog {
     CompletableFuture<AppendResult> append(MutableRecordBatch batch, int numRecords, boolean logAppendTime,
                                            EntryFormat format);
 
-    /** Reads records from {@code offset} into {@code out}, at least one batch if any exists, about maxBytes. */
-    CompletableFuture<Void> read(long offset, int maxBytes, FetchRecordsBuilder out);
+    /** Reads records from {@code offset}: at least one batch if any exists, then up to maxBytes. */
+    CompletableFuture<RecordChunks> read(long offset, int maxBytes);
 
     CompletableFuture<LogOffsets> offsets();
 

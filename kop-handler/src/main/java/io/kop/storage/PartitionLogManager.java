@@ -28,16 +28,16 @@ public final class PartitionLogManager implements AutoCloseable {
 
     private final BrokerService brokerService;
     private final int maxReadEntries;
-    private final boolean readAhead;
+    private final CursorReader.Budget readAheadBudget;
     private final long producerRecoveryRecords;
     private final ExecutorService decodeExecutor;
     private final ScheduledExecutorService housekeeping;
     private final Map<String, CompletableFuture<ManagedLedgerPartitionLog>> logs = new ConcurrentHashMap<>();
 
     public PartitionLogManager(BrokerService brokerService, int maxReadEntries, long producerRecoveryRecords,
-                               boolean readAhead) {
+                               long readAheadMaxBytes) {
         this.brokerService = brokerService;
-        this.readAhead = readAhead;
+        this.readAheadBudget = readAheadMaxBytes > 0 ? new CursorReader.Budget(readAheadMaxBytes) : null;
         this.maxReadEntries = maxReadEntries;
         this.producerRecoveryRecords = producerRecoveryRecords;
         this.decodeExecutor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
@@ -74,7 +74,8 @@ public final class PartitionLogManager implements AutoCloseable {
                 return created;
             });
             if (winner == created) {
-                ManagedLedgerPartitionLog fresh = new ManagedLedgerPartitionLog(topic, decodeExecutor, maxReadEntries, readAhead);
+                ManagedLedgerPartitionLog fresh = new ManagedLedgerPartitionLog(topic, decodeExecutor, maxReadEntries,
+                        readAheadBudget);
                 fresh.recoverProducerState(producerRecoveryRecords).whenComplete((v, e) -> {
                     if (e != null) {
                         log.warn("[{}] producer state not recovered: {}", partition, e.toString());

@@ -3,32 +3,24 @@ package io.kop.storage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.bookkeeper.mledger.Entry;
-import org.apache.bookkeeper.mledger.ManagedCursor;
 import org.apache.bookkeeper.mledger.ManagedLedger;
 
 /**
- * Non-durable cursors parked between fetches, keyed by the offset they will read next. A consumer reading
- * sequentially takes its cursor back on the next fetch and skips the offset lookup; the read for that
- * next fetch is already under way when it is parked (read-ahead), so the BookKeeper round trip overlaps
- * with the client's. A cursor is used by one read at a time: it is out of the map while that runs.
+ * Cursor readers parked between fetches, keyed by the offset they will serve next. A consumer reading
+ * sequentially takes its reader back on the next fetch, skipping the offset lookup and finding what was
+ * read ahead for it. A reader is out of the map while a fetch uses it.
  */
 final class ReadCursors {
     private final ManagedLedger ledger;
-    private final Map<Long, List<Parked>> parked = new ConcurrentHashMap<>();
-
-    /** A parked cursor and the read of its next entries, already started. */
-    record Parked(ManagedCursor cursor, CompletableFuture<List<Entry>> readAhead, long since) {
-    }
+    private final Map<Long, List<CursorReader>> parked = new ConcurrentHashMap<>();
 
     ReadCursors(ManagedLedger ledger) {
         this.ledger = ledger;
     }
 
-    Parked take(long offset) {
-        Parked[] found = new Parked[1];
+    CursorReader take(long offset) {
+        CursorReader[] found = new CursorReader[1];
         parked.computeIfPresent(offset, (k, list) -> {
             found[0] = list.remove(list.size() - 1);
             return list.isEmpty() ? null : list;
@@ -36,23 +28,23 @@ final class ReadCursors {
         return found[0];
     }
 
-    void park(long nextOffset, ManagedCursor cursor, CompletableFuture<List<Entry>> readAhead) {
+    void park(long nextOffset, CursorReader reader) {
         parked.compute(nextOffset, (k, list) -> {
-            List<Parked> l = list == null ? new ArrayList<>(1) : list;
-            l.add(new Parked(cursor, readAhead, System.currentTimeMillis()));
+            List<CursorReader> l = list == null ? new ArrayList<>(1) : list;
+            l.add(reader);
             return l;
         });
     }
 
-    /** Deletes cursors parked longer than {@code maxIdleMs}, so they stop holding entries in the cache. */
+    /** Deletes readers parked longer than {@code maxIdleMs}, so they stop holding memory and cache. */
     void expire(long maxIdleMs) {
         long cutoff = System.currentTimeMillis() - maxIdleMs;
         for (Long offset : parked.keySet()) {
-            List<Parked> expired = new ArrayList<>();
+            List<CursorReader> expired = new ArrayList<>();
             parked.computeIfPresent(offset, (k, list) -> {
-                list.removeIf(p -> {
-                    if (p.since() < cutoff) {
-                        expired.add(p);
+                list.removeIf(r -> {
+                    if (r.lastUsed() < cutoff) {
+                        expired.add(r);
                         return true;
                     }
                     return false;
@@ -67,21 +59,8 @@ final class ReadCursors {
         expire(-1);
     }
 
-    /** Releases what the read-ahead got, then deletes the cursor. */
-    void discard(Parked p) {
-        if (p.readAhead() == null) {
-            delete(p.cursor());
-            return;
-        }
-        p.readAhead().whenComplete((entries, t) -> {
-            if (entries != null) {
-                entries.forEach(Entry::release);
-            }
-            delete(p.cursor());
-        });
-    }
-
-    void delete(ManagedCursor cursor) {
-        Ledgers.deleteCursor(ledger, cursor);
+    /** Drops the reader's read-ahead and deletes its cursor once no read is under way. */
+    void discard(CursorReader reader) {
+        reader.close().whenComplete((v, t) -> Ledgers.deleteCursor(ledger, reader.cursor()));
     }
 }
