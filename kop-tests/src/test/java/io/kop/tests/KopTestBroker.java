@@ -110,10 +110,15 @@ public final class KopTestBroker {
     }
 
     public KafkaConsumer<byte[], byte[]> consumer() {
+        return consumer(Map.of());
+    }
+
+    public KafkaConsumer<byte[], byte[]> consumer(Map<String, Object> overrides) {
         Properties p = clientProps();
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.putAll(overrides);
         return new KafkaConsumer<>(p);
     }
 

@@ -98,6 +98,52 @@ class ProduceFetchTest {
         }
     }
 
+    /**
+     * Read-ahead: two consumers of one partition, one taking a single batch per fetch (what was read
+     * ahead beyond it waits for the next fetch) and one taking many, polled in turns, both get every
+     * record once and in order.
+     */
+    @ParameterizedTest
+    @CsvSource({"pulsar", "kafka"})
+    void readAheadServesEveryRecordOnceWhateverTheFetchSize(String format) throws Exception {
+        String topic = KopTestBroker.uniqueTopic("read-ahead-" + format);
+        try (Admin admin = broker.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1)
+                    .configs(Map.of("kop.entry.format", format)))).all().get();
+        }
+        int n = 3000;
+        try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of(
+                ProducerConfig.BATCH_SIZE_CONFIG, 4096, ProducerConfig.LINGER_MS_CONFIG, 2))) {
+            for (int i = 0; i < n; i++) {
+                producer.send(new ProducerRecord<>(topic, 0, null, ("v" + i + "-" + "y".repeat(100)).getBytes()));
+            }
+            producer.flush();
+        }
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaConsumer<byte[], byte[]> small = broker.consumer(Map.of("max.partition.fetch.bytes", 1));
+             KafkaConsumer<byte[], byte[]> large = broker.consumer()) {
+            List<KafkaConsumer<byte[], byte[]>> consumers = List.of(small, large);
+            List<List<ConsumerRecord<byte[], byte[]>>> got = List.of(new ArrayList<>(), new ArrayList<>());
+            for (KafkaConsumer<byte[], byte[]> c : consumers) {
+                c.assign(List.of(tp));
+                c.seekToBeginning(List.of(tp));
+            }
+            long deadline = System.currentTimeMillis() + 60_000;
+            while ((got.get(0).size() < n || got.get(1).size() < n) && System.currentTimeMillis() < deadline) {
+                for (int c = 0; c < 2; c++) {
+                    consumers.get(c).poll(Duration.ofMillis(100)).forEach(got.get(c)::add);
+                }
+            }
+            for (List<ConsumerRecord<byte[], byte[]>> records : got) {
+                assertEquals(n, records.size());
+                for (int i = 0; i < n; i++) {
+                    assertEquals(i, records.get(i).offset());
+                    assertEquals("v" + i + "-" + "y".repeat(100), new String(records.get(i).value()));
+                }
+            }
+        }
+    }
+
     @Test
     void nullKeyAndValueRoundTrip() throws Exception {
         String topic = KopTestBroker.uniqueTopic("nulls");
