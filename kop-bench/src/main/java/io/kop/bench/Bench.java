@@ -5,12 +5,14 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,19 +25,32 @@ public final class Bench {
     private final Path work;
     private final String toolsCp;
     private final String kopCp;
+    private final String pulsarPerfCp;
     private final Path nar;
     private final int records;
     private final String heap;
     private final List<Process> started = new ArrayList<>();
 
-    record Result(String workload, String system, double recordsPerSec, double mibPerSec, double p50, double p99,
-                  double cpuMsPerMib, long peakRssMib) {
+    record Result(int run, String workload, String system, double recordsPerSec, double mibPerSec, double p50,
+                  double p99, double cpuMsPerMib, long peakRssMib) {
     }
 
-    private Bench(Path work, String toolsCp, String kopCp, Path nar, int records, String heap) {
+    /** What each system is, and the durability it runs with. */
+    private static final Map<String, String> SYSTEMS = new LinkedHashMap<>();
+
+    static {
+        SYSTEMS.put("kafka", "Apache Kafka 4.4, Kafka clients; log in the page cache, no fsync (Kafka's default)");
+        SYSTEMS.put("kop", "KoP, entryFormat=pulsar, Kafka clients; bookie journal without fsync (standalone default)");
+        SYSTEMS.put("pulsar", "the same KoP broker driven by the Pulsar Java client (pulsar-perf): the cost of the Kafka layer");
+        SYSTEMS.put("kop-kf", "KoP, entryFormat=kafka, Kafka clients; journal without fsync");
+        SYSTEMS.put("kop-fs", "KoP, entryFormat=pulsar, Kafka clients; bookie journal fsync on (./kop standalone --fsync)");
+    }
+
+    private Bench(Path work, String toolsCp, String kopCp, String pulsarPerfCp, Path nar, int records, String heap) {
         this.work = work;
         this.toolsCp = toolsCp;
         this.kopCp = kopCp;
+        this.pulsarPerfCp = pulsarPerfCp;
         this.nar = nar;
         this.records = records;
         this.heap = heap;
@@ -47,35 +62,61 @@ public final class Bench {
             a.put(args[i], args[i + 1]);
         }
         Path work = Files.createTempDirectory("kop-bench-");
-        Bench bench = new Bench(work, Files.readString(Path.of(a.get("--tools-cp"))).trim(),
-                Files.readString(Path.of(a.get("--kop-cp"))).trim(), Path.of(a.get("--nar")),
+        String kopCp = Files.readString(Path.of(a.get("--kop-cp"))).trim();
+        Bench bench = new Bench(work, Files.readString(Path.of(a.get("--tools-cp"))).trim(), kopCp,
+                Files.readString(Path.of(a.get("--pulsar-perf-cp"))).trim(), Path.of(a.get("--nar")),
                 Integer.parseInt(a.getOrDefault("--records", "200000")), a.getOrDefault("--heap", "2g"));
+        int runs = Integer.parseInt(a.getOrDefault("--runs", "1"));
+        List<String> systems = List.of(a.getOrDefault("--systems", "kafka,kop,kop-kf,kop-fs").split(","));
         Runtime.getRuntime().addShutdownHook(new Thread(bench::stopAll));
         List<Result> results = new ArrayList<>();
         try {
-            results.addAll(bench.runAll("kafka"));
-            results.addAll(bench.runAll("kop"));
-            results.addAll(bench.runAll("kop-kf"));
+            for (int run = 1; run <= runs; run++) {
+                for (String system : systems) {
+                    results.addAll(bench.runAll(run, system));
+                    int current = run;
+                    print(results.stream().filter(r -> r.run() == current).toList(), bench.records,
+                            "run " + run + " so far");
+                }
+            }
         } finally {
             bench.stopAll();
         }
-        print(results, bench.records);
+        print(results, bench.records, runs == 1 ? "one run" : "median of " + runs + " runs");
     }
 
-    private List<Result> runAll(String system) throws Exception {
-        Process broker = system.equals("kafka") ? startKafka() : startKop(system.equals("kop-kf") ? "kafka" : "pulsar");
-        String bs = "127.0.0.1:" + (system.equals("kafka") ? 19092 : 29092);
+    private List<Result> runAll(int run, String system) throws Exception {
+        boolean kafka = system.equals("kafka");
+        Process broker = kafka ? startKafka() : startKop(system.equals("kop-kf") ? "kafka" : "pulsar",
+                system.equals("kop-fs"));
+        String bs = "127.0.0.1:" + (kafka ? 19092 : 29092);
+        Load load = new Load(run, system, broker, bs);
         List<Result> out = new ArrayList<>();
         try {
-            produce(system, broker, bs, "warm-up", "warmup", 1, 1024, "all", records); // JIT, caches, connections
-            out.add(produce(system, broker, bs, "produce 1KiB acks=all 1p", "p1-all", 1, 1024, "all", records));
-            out.add(produce(system, broker, bs, "produce 1KiB acks=1 1p", "p1-one", 1, 1024, "1", records));
-            out.add(produce(system, broker, bs, "produce 100B acks=all 1p", "p1-small", 1, 100, "all", records * 4));
-            out.add(produce(system, broker, bs, "produce 1KiB acks=all 8p", "p8-all", 8, 1024, "all", records));
-            out.add(consume(system, broker, bs, "consume 1KiB from earliest 1p", "p1-all", records, 1024));
-            out.add(consume(system, broker, bs, "consume 1KiB from earliest 8p", "p8-all", records, 1024));
-            out.add(throttled(system, broker, bs));
-            out.add(endToEnd(system, broker, bs));
+            // JIT, caches, connections: one produce and one consume that are not reported
+            load.produce("warm-up", "warmup", 1, 1024, "all", records);
+            load.consume("warm-up", "warmup", records);
+            out.add(load.produce("produce 1KiB acks=all 1p", "p1-all", 1, 1024, "all", records));
+            if (!system.equals("kop-fs")) {
+                out.add(load.produce("produce 1KiB acks=1 1p", "p1-one", 1, 1024, "1", records));
+                out.add(load.produce("produce 100B acks=all 1p", "p1-small", 1, 100, "all", records * 4));
+            }
+            out.add(load.produce("produce 1KiB acks=all 8p", "p8-all", 8, 1024, "all", records));
+            if (!system.equals("kop-fs")) {
+                out.add(load.consume("consume 1KiB from earliest 1p", "p1-all", records));
+                out.add(load.consume("consume 1KiB from earliest 8p", "p8-all", records));
+            }
+            out.add(load.throttled());
+            out.add(load.endToEnd());
+            if (system.equals("kop")) {
+                Load pulsar = new Load(run, "pulsar", broker, bs);
+                out.add(pulsar.pulsarProduce("produce 1KiB acks=all 1p", "pulsar-p1", 1, 1024, records, -1));
+                out.add(pulsar.pulsarProduce("produce 100B acks=all 1p", "pulsar-p1-small", 1, 100, records * 4, -1));
+                out.add(pulsar.pulsarProduce("produce 1KiB acks=all 8p", "pulsar-p8", 8, 1024, records, -1));
+                out.add(pulsar.pulsarConsume("consume 1KiB from earliest 1p", "pulsar-p1", 1024, records));
+                out.add(pulsar.pulsarConsume("consume 1KiB from earliest 8p", "pulsar-p8", 1024, records));
+                out.add(pulsar.pulsarProduce(THROTTLED, "pulsar-throttled", 1, 1024, 50_000, 5000));
+            }
         } finally {
             stop(broker);
         }
@@ -106,14 +147,17 @@ public final class Bench {
         return p;
     }
 
-    /** The KoP standalone with every topic in {@code entryFormat} (bookie journal without fsync, its default). */
-    private Process startKop(String entryFormat) throws Exception {
+    /** The KoP standalone with every topic in {@code entryFormat}, the bookie journal fsync on or off. */
+    private Process startKop(String entryFormat, boolean fsync) throws Exception {
         Path dir = work.resolve("kop");
         List<String> cmd = new ArrayList<>(List.of(java(), "-Xms" + heap, "-Xmx" + heap, "-XX:MaxDirectMemorySize=2g",
                 "-Dkop.log.dir=" + dir.resolve("logs"), "-cp", kopCp, "io.kop.standalone.Main", "--nar", nar.toString(),
                 "--data-dir", dir.toString(), "--wipe", "--kafka-port", "29092", "--pulsar-port", "26650",
                 "--http-port", "28080", "--bookie-port", "23181", "--conf", "group.initial.rebalance.delay.ms=0",
                 "--conf", "entryFormat=" + entryFormat));
+        if (fsync) {
+            cmd.add("--fsync");
+        }
         Process p = spawn("kop", cmd);
         awaitPort(29092, 120);
         return p;
@@ -121,77 +165,157 @@ public final class Bench {
 
     // ------------------------------------------------------------ workloads
 
+    private static final String THROTTLED = "throttled 5000 rec/s 1KiB acks=all";
     private static final Pattern PRODUCED = Pattern.compile("(\\d+) records sent, ([\\d.]+) records/sec \\(([\\d.]+) MB/sec\\), "
             + "[\\d.]+ ms avg latency, [\\d.]+ ms max latency, (\\d+) ms 50th, \\d+ ms 95th, (\\d+) ms 99th");
-
-    private Result produce(String system, Process broker, String bs, String name, String topic, int partitions,
-                           int size, String acks, int n) throws Exception {
-        createTopic(bs, topic, partitions);
-        long cpu0 = cpuMillis(broker);
-        String out = run(List.of(java(), "-Xmx1g", "-cp", toolsCp, "org.apache.kafka.tools.ProducerPerformance",
-                "--topic", topic, "--num-records", Integer.toString(n), "--record-size", Integer.toString(size),
-                "--throughput", "-1", "--producer-props", "bootstrap.servers=" + bs, "acks=" + acks,
-                "linger.ms=5", "batch.size=131072"), 900);
-        long cpu = cpuMillis(broker) - cpu0;
-        Matcher m = last(PRODUCED, out, name);
-        double mib = (double) n * size / (1024 * 1024);
-        return new Result(name, system, Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)),
-                Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5)), cpu / mib, peakRssMib(broker));
-    }
-
-    private Result consume(String system, Process broker, String bs, String name, String topic, int n, int size)
-            throws Exception {
-        long cpu0 = cpuMillis(broker);
-        String out = run(List.of(java(), "-Xmx1g", "-cp", toolsCp, "org.apache.kafka.tools.ConsumerPerformance",
-                "--bootstrap-server", bs, "--topic", topic, "--messages", Integer.toString(n), "--timeout", "60000",
-                "--group", "bench-" + UUID.randomUUID()), 900);
-        long cpu = cpuMillis(broker) - cpu0;
-        // start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
-        // rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec: the fetch.* figures leave out the join
-        String line = out.lines().filter(l -> l.matches("^\\d{4}-.*")).reduce((x, y) -> y)
-                .orElseThrow(() -> new IllegalStateException(name + ": no result in\n" + out));
-        String[] f = line.split(",\\s*");
-        double mib = Double.parseDouble(f[2]);
-        return new Result(name, system, Double.parseDouble(f[9]), Double.parseDouble(f[8]), Double.NaN, Double.NaN,
-                cpu / Math.max(mib, 1e-9), peakRssMib(broker));
-    }
-
-    private Result throttled(String system, Process broker, String bs) throws Exception {
-        String name = "throttled 5000 rec/s 1KiB acks=all";
-        createTopic(bs, "throttled", 1);
-        long cpu0 = cpuMillis(broker);
-        int n = 50_000;
-        String out = run(List.of(java(), "-Xmx1g", "-cp", toolsCp, "org.apache.kafka.tools.ProducerPerformance",
-                "--topic", "throttled", "--num-records", Integer.toString(n), "--record-size", "1024",
-                "--throughput", "5000", "--producer-props", "bootstrap.servers=" + bs, "acks=all"), 600);
-        long cpu = cpuMillis(broker) - cpu0;
-        Matcher m = last(PRODUCED, out, name);
-        return new Result(name, system, Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)),
-                Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5)), cpu / (n / 1024.0),
-                peakRssMib(broker));
-    }
-
     private static final Pattern PERCENTILES = Pattern.compile("Percentiles: 50th = ([\\d.]+), 99th = ([\\d.]+)");
+    // pulsar-perf's producer idles up to one stats interval before it prints its aggregated rate, so its
+    // rate is the median of the per-second figures; the consumer stops at once and its aggregate is right.
+    private static final Pattern PULSAR_TOTAL = Pattern.compile(
+            "Aggregated throughput stats --- (\\d+) records (?:sent|received) --- ([\\d.]+) msg/s");
+    private static final Pattern PULSAR_INTERVAL = Pattern.compile(
+            "Throughput produced:\\s+\\d+ msg ---\\s+([\\d.]+) msg/s");
+    private static final Pattern PULSAR_LATENCY = Pattern.compile(
+            "Aggregated latency stats --- Latency: mean:\\s+[\\d.]+ ms - med:\\s+([\\d.]+) - 95pct:\\s+[\\d.]+ - 99pct:\\s+([\\d.]+)");
 
-    private Result endToEnd(String system, Process broker, String bs) throws Exception {
-        String name = "end-to-end 1 record at a time 1KiB";
-        createTopic(bs, "e2e", 1);
-        int n = 5_000;
-        long cpu0 = cpuMillis(broker);
-        long t0 = System.nanoTime();
-        String out = run(List.of(java(), "-Xmx1g", "-cp", toolsCp, "org.apache.kafka.tools.EndToEndLatency",
-                "--bootstrap-server", bs, "--topic", "e2e", "--num-records", Integer.toString(n),
-                "--producer-acks", "all", "--record-size", "1024"), 600);
-        double secs = (System.nanoTime() - t0) / 1e9;
-        long cpu = cpuMillis(broker) - cpu0;
-        Matcher m = last(PERCENTILES, out, name);
-        return new Result(name, system, n / secs, n / 1024.0 / secs, Double.parseDouble(m.group(1)),
-                Double.parseDouble(m.group(2)), cpu / (n / 1024.0), peakRssMib(broker));
-    }
+    /** The workloads of one system in one run, measuring the broker process's CPU and memory. */
+    private final class Load {
+        private final int run;
+        private final String system;
+        private final Process broker;
+        private final String bs;
 
-    private void createTopic(String bs, String topic, int partitions) throws Exception {
-        run(List.of(java(), "-Xmx256m", "-cp", toolsCp, "org.apache.kafka.tools.TopicCommand", "--bootstrap-server", bs,
-                "--create", "--if-not-exists", "--topic", topic, "--partitions", Integer.toString(partitions)), 120);
+        Load(int run, String system, Process broker, String bs) {
+            this.run = run;
+            this.system = system;
+            this.broker = broker;
+            this.bs = bs;
+        }
+
+        Result produce(String name, String topic, int partitions, int size, String acks, int n) throws Exception {
+            createTopic(topic, partitions);
+            long cpu0 = cpuMillis(broker);
+            String out = Bench.this.run(List.of(java(), "-Xmx1g", "-cp", toolsCp,
+                    "org.apache.kafka.tools.ProducerPerformance", "--topic", topic, "--num-records", Integer.toString(n),
+                    "--record-size", Integer.toString(size), "--throughput", "-1", "--producer-props",
+                    "bootstrap.servers=" + bs, "acks=" + acks, "linger.ms=5", "batch.size=131072"), 900);
+            long cpu = cpuMillis(broker) - cpu0;
+            Matcher m = last(PRODUCED, out, name);
+            double mib = (double) n * size / (1024 * 1024);
+            return new Result(run, name, system, Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)),
+                    Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5)), cpu / mib, peakRssMib(broker));
+        }
+
+        Result consume(String name, String topic, int n) throws Exception {
+            long cpu0 = cpuMillis(broker);
+            String out = Bench.this.run(List.of(java(), "-Xmx1g", "-cp", toolsCp,
+                    "org.apache.kafka.tools.ConsumerPerformance", "--bootstrap-server", bs, "--topic", topic,
+                    "--messages", Integer.toString(n), "--timeout", "60000", "--group", "bench-" + UUID.randomUUID()),
+                    900);
+            long cpu = cpuMillis(broker) - cpu0;
+            // start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
+            // rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec: the fetch.* figures leave out the join
+            String line = out.lines().filter(l -> l.matches("^\\d{4}-.*")).reduce((x, y) -> y)
+                    .orElseThrow(() -> new IllegalStateException(name + ": no result in\n" + out));
+            String[] f = line.split(",\\s*");
+            double mib = Double.parseDouble(f[2]);
+            return new Result(run, name, system, Double.parseDouble(f[9]), Double.parseDouble(f[8]), Double.NaN,
+                    Double.NaN, cpu / Math.max(mib, 1e-9), peakRssMib(broker));
+        }
+
+        Result throttled() throws Exception {
+            createTopic("throttled", 1);
+            long cpu0 = cpuMillis(broker);
+            int n = 50_000;
+            String out = Bench.this.run(List.of(java(), "-Xmx1g", "-cp", toolsCp,
+                    "org.apache.kafka.tools.ProducerPerformance", "--topic", "throttled", "--num-records",
+                    Integer.toString(n), "--record-size", "1024", "--throughput", "5000", "--producer-props",
+                    "bootstrap.servers=" + bs, "acks=all"), 600);
+            long cpu = cpuMillis(broker) - cpu0;
+            Matcher m = last(PRODUCED, out, THROTTLED);
+            return new Result(run, THROTTLED, system, Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)),
+                    Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5)), cpu / (n / 1024.0),
+                    peakRssMib(broker));
+        }
+
+        Result endToEnd() throws Exception {
+            String name = "end-to-end 1 record at a time 1KiB";
+            createTopic("e2e", 1);
+            int n = 5_000;
+            long cpu0 = cpuMillis(broker);
+            long t0 = System.nanoTime();
+            String out = Bench.this.run(List.of(java(), "-Xmx1g", "-cp", toolsCp,
+                    "org.apache.kafka.tools.EndToEndLatency", "--bootstrap-server", bs, "--topic", "e2e",
+                    "--num-records", Integer.toString(n), "--producer-acks", "all", "--record-size", "1024"), 600);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            long cpu = cpuMillis(broker) - cpu0;
+            Matcher m = last(PERCENTILES, out, name);
+            return new Result(run, name, system, n / secs, n / 1024.0 / secs, Double.parseDouble(m.group(1)),
+                    Double.parseDouble(m.group(2)), cpu / (n / 1024.0), peakRssMib(broker));
+        }
+
+        /**
+         * pulsar-perf produce with the Kafka producer's batching (5 ms, 128 KiB); Pulsar producers always
+         * wait for the bookie quorum, which is acks=all. {@code rate} -1: as fast as it goes.
+         */
+        Result pulsarProduce(String name, String topic, int partitions, int size, int n, int rate) throws Exception {
+            long cpu0 = cpuMillis(broker);
+            String out = pulsarPerf(List.of("produce", "-i", "1", "-u", "pulsar://127.0.0.1:26650", "-au", "http://127.0.0.1:28080",
+                    "-np", Integer.toString(partitions), "-r", Integer.toString(rate > 0 ? rate : 10_000_000),
+                    "-s", Integer.toString(size), "-m", Integer.toString(n), "-b", "5", "-bb", "131072",
+                    "-bm", "100000", "-o", "50000", "-p", "50000", "persistent://public/default/" + topic));
+            long cpu = cpuMillis(broker) - cpu0;
+            Matcher latency = last(PULSAR_LATENCY, out, name);
+            double msgs = pulsarProduceRate(out, name);
+            double mib = Long.parseLong(last(PULSAR_TOTAL, out, name).group(1)) * (double) size / (1024 * 1024);
+            return new Result(run, name, system, msgs, msgs * size / (1024 * 1024), Double.parseDouble(latency.group(1)),
+                    Double.parseDouble(latency.group(2)), cpu / mib, peakRssMib(broker));
+        }
+
+        Result pulsarConsume(String name, String topic, int size, int n) throws Exception {
+            long cpu0 = cpuMillis(broker);
+            String out = pulsarPerf(List.of("consume", "-i", "1", "-u", "pulsar://127.0.0.1:26650", "-m", Integer.toString(n),
+                    "-sp", "Earliest", "-ss", "bench-" + UUID.randomUUID(), "-q", "5000",
+                    "persistent://public/default/" + topic));
+            long cpu = cpuMillis(broker) - cpu0;
+            Matcher total = last(PULSAR_TOTAL, out, name);
+            double msgs = Double.parseDouble(total.group(2));
+            double mib = Long.parseLong(total.group(1)) * (double) size / (1024 * 1024);
+            return new Result(run, name, system, msgs, msgs * size / (1024 * 1024), Double.NaN, Double.NaN, cpu / mib,
+                    peakRssMib(broker));
+        }
+
+        private double pulsarProduceRate(String out, String name) {
+            List<Double> rates = new ArrayList<>();
+            Matcher m = PULSAR_INTERVAL.matcher(out);
+            while (m.find()) {
+                double r = Double.parseDouble(m.group(1));
+                if (r > 0) {
+                    rates.add(r);
+                }
+            }
+            if (rates.isEmpty()) {
+                throw new IllegalStateException(name + ": no per-second rates in output:\n" + out);
+            }
+            return median(rates.stream().mapToDouble(Double::doubleValue).toArray());
+        }
+
+        private String pulsarPerf(List<String> args) throws Exception {
+            Path conf = work.resolve("client.conf");
+            if (!Files.exists(conf)) {
+                Files.writeString(conf, "");
+            }
+            List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx1g", "-cp", pulsarPerfCp,
+                    "org.apache.pulsar.testclient.PulsarPerfTestTool", conf.toString()));
+            cmd.addAll(args);
+            return Bench.this.run(cmd, 900);
+        }
+
+        private void createTopic(String topic, int partitions) throws Exception {
+            Bench.this.run(List.of(java(), "-Xmx256m", "-cp", toolsCp, "org.apache.kafka.tools.TopicCommand",
+                    "--bootstrap-server", bs, "--create", "--if-not-exists", "--topic", topic, "--partitions",
+                    Integer.toString(partitions)), 120);
+        }
     }
 
     // ------------------------------------------------------------ processes and /proc
@@ -282,40 +406,79 @@ public final class Bench {
 
     // ------------------------------------------------------------ report
 
-    private static void print(List<Result> results, int records) {
-        System.out.printf(Locale.ROOT, "%nKoP vs Apache Kafka 4.4, %d records per produce run, one broker at a time on this machine%n",
-                records);
-        System.out.printf(Locale.ROOT, "%-38s %-6s %12s %9s %8s %8s %10s %8s%n", "workload", "system", "records/s",
-                "MiB/s", "p50 ms", "p99 ms", "CPU ms/MiB", "RSS MiB");
-        Map<String, Result> kafka = new LinkedHashMap<>();
+    private static void print(List<Result> results, int records, String title) {
+        System.out.printf(Locale.ROOT, "%nKoP vs Apache Kafka 4.4, %d records per produce run, one broker at a time on this "
+                + "machine (%s)%n", records, title);
+        SYSTEMS.forEach((k, v) -> System.out.printf(Locale.ROOT, "  %-7s %s%n", k, v));
+        Map<String, Map<String, List<Result>>> byWorkload = new LinkedHashMap<>();
         for (Result r : results) {
-            if (r.system().equals("kafka")) {
-                kafka.put(r.workload(), r);
-            }
+            byWorkload.computeIfAbsent(r.workload(), w -> new LinkedHashMap<>())
+                    .computeIfAbsent(r.system(), x -> new ArrayList<>()).add(r);
         }
-        for (Result r : results) {
-            System.out.printf(Locale.ROOT, "%-38s %-6s %12.0f %9.1f %8s %8s %10.1f %8d%n", r.workload(), r.system(),
-                    r.recordsPerSec(), r.mibPerSec(), fmt(r.p50()), fmt(r.p99()), r.cpuMsPerMib(), r.peakRssMib());
-        }
-        System.out.printf(Locale.ROOT, "%nKoP / Kafka ratios (throughput: higher is better; latency, CPU: lower is better)"
-                + "%nkop = entryFormat pulsar, kop-kf = entryFormat kafka%n");
-        System.out.printf(Locale.ROOT, "%-38s %-6s %10s %8s %8s %10s%n", "workload", "system", "MiB/s", "p50", "p99",
+        System.out.printf(Locale.ROOT, "%n%-36s %-7s %11s %8s %8s %8s %10s %8s%n", "workload (medians)", "system",
+                "records/s", "MiB/s", "p50 ms", "p99 ms", "CPU ms/MiB", "RSS MiB");
+        byWorkload.forEach((w, bySystem) -> bySystem.forEach((system, rs) -> System.out.printf(Locale.ROOT,
+                "%-36s %-7s %11.0f %8.1f %8s %8s %10.1f %8d%n", w, system, median(rs, Result::recordsPerSec),
+                median(rs, Result::mibPerSec), fmt(median(rs, Result::p50)), fmt(median(rs, Result::p99)),
+                median(rs, Result::cpuMsPerMib), rs.stream().mapToLong(Result::peakRssMib).max().orElse(-1))));
+        System.out.printf(Locale.ROOT, "%nRatios against Kafka, taken within each run, then the median "
+                + "(throughput: higher is better; latency, CPU: lower is better)%n");
+        System.out.printf(Locale.ROOT, "%-36s %-7s %8s %8s %8s %8s%n", "workload", "system", "MiB/s", "p50", "p99",
                 "CPU/MiB");
-        for (Result r : results) {
-            Result k = kafka.get(r.workload());
-            if (!r.system().equals("kafka") && k != null) {
-                System.out.printf(Locale.ROOT, "%-38s %-6s %10.2f %8s %8s %10.2f%n", r.workload(), r.system(),
-                        r.mibPerSec() / k.mibPerSec(), ratio(r.p50(), k.p50()), ratio(r.p99(), k.p99()),
-                        r.cpuMsPerMib() / k.cpuMsPerMib());
+        byWorkload.forEach((w, bySystem) -> bySystem.forEach((system, rs) -> {
+            List<Result> base = bySystem.get("kafka");
+            if (system.equals("kafka") || base == null) {
+                return;
+            }
+            System.out.printf(Locale.ROOT, "%-36s %-7s %8s %8s %8s %8s%n", w, system,
+                    ratio(rs, base, Result::mibPerSec), ratio(rs, base, Result::p50), ratio(rs, base, Result::p99),
+                    ratio(rs, base, Result::cpuMsPerMib));
+        }));
+        System.out.printf(Locale.ROOT, "%nKoP against itself: kop/kop-kf (pulsar format vs kafka format) and "
+                + "kop/pulsar (Kafka clients vs Pulsar clients on the same broker), MiB/s and CPU/MiB%n");
+        byWorkload.forEach((w, bySystem) -> {
+            List<Result> kop = bySystem.get("kop");
+            if (kop == null) {
+                return;
+            }
+            for (String other : List.of("kop-kf", "pulsar")) {
+                List<Result> o = bySystem.get(other);
+                if (o != null) {
+                    System.out.printf(Locale.ROOT, "%-36s kop/%-7s %8s %8s%n", w, other,
+                            ratio(kop, o, Result::mibPerSec), ratio(kop, o, Result::cpuMsPerMib));
+                }
+            }
+        });
+    }
+
+    private static double median(List<Result> rs, ToDoubleFunction<Result> f) {
+        return median(rs.stream().mapToDouble(f).toArray());
+    }
+
+    private static double median(double[] values) {
+        double[] v = Arrays.stream(values).filter(d -> !Double.isNaN(d)).sorted().toArray();
+        if (v.length == 0) {
+            return Double.NaN;
+        }
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    /** The median over runs of a / b, each pair from the same run. */
+    private static String ratio(List<Result> a, List<Result> b, ToDoubleFunction<Result> f) {
+        List<Double> ratios = new ArrayList<>();
+        for (Result x : a) {
+            for (Result y : b) {
+                double d = f.applyAsDouble(y);
+                if (x.run() == y.run() && d != 0) {
+                    ratios.add(f.applyAsDouble(x) / d);
+                }
             }
         }
+        double m = median(ratios.stream().mapToDouble(Double::doubleValue).toArray());
+        return Double.isNaN(m) ? "-" : String.format(Locale.ROOT, "%.2f", m);
     }
 
     private static String fmt(double v) {
         return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.1f", v);
-    }
-
-    private static String ratio(double a, double b) {
-        return Double.isNaN(a) || Double.isNaN(b) || b == 0 ? "-" : String.format(Locale.ROOT, "%.2f", a / b);
     }
 }

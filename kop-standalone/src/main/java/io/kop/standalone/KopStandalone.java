@@ -92,6 +92,9 @@ public final class KopStandalone implements AutoCloseable {
         c.put("managedLedgerDefaultAckQuorum", "1");
         c.put("ledgerStorageClass", "org.apache.bookkeeper.bookie.storage.ldb.DbLedgerStorage");
         c.put("journalSyncData", Boolean.toString(o.journalSync()));
+        // Write the journal as soon as nothing else is queued instead of waiting up to 2 ms for a group:
+        // a lone produce is acknowledged in about 1 ms instead of 4 (end-to-end p50 measured 4 -> 1 ms).
+        c.put("journalFlushWhenQueueEmpty", "true");
         c.put("dbStorage_writeCacheMaxSizeMb", "64");
         c.put("dbStorage_readAheadCacheMaxSizeMb", "64");
         // The bookie reads entry logs through a buffer of this size (BookKeeper's default is 512 bytes):
