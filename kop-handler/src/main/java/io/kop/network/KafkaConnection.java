@@ -55,45 +55,51 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
-        ByteBuffer buffer;
+        CompletableFuture<ApiMessage> answered = null;
         try {
-            // A private copy: parsed requests (produce records) outlive the frame.
-            buffer = ByteBuffer.allocate(frame.readableBytes());
-            frame.readBytes(buffer);
-            buffer.flip();
+            answered = handle(ctx, frame.nioBuffer());
         } finally {
-            frame.release();
+            // Parsed produce records point into the frame: it is released once the request is answered.
+            if (answered == null) {
+                frame.release();
+            } else {
+                answered.whenComplete((r, t) -> frame.release());
+            }
         }
+    }
+
+    /** Parses and dispatches one request; returns its answer, or null when nothing refers to the frame. */
+    private CompletableFuture<ApiMessage> handle(ChannelHandlerContext ctx, ByteBuffer buffer) {
         if (closed) {
-            return;
+            return null;
         }
         RequestHeader header;
         try {
             header = RequestHeader.parse(buffer);
         } catch (RuntimeException e) {
             closeOnError("cannot parse request header", e);
-            return;
+            return null;
         }
         ApiKeys apiKey = header.apiKey();
         if (!dispatcher.supports(apiKey)) {
             closeOnError("unsupported API " + apiKey + " v" + header.apiVersion(), null);
-            return;
+            return null;
         }
         if (!ApiDispatcher.supportsVersion(apiKey, header.apiVersion())) {
             if (apiKey == ApiKeys.API_VERSIONS) {
                 // KIP-511: tell a newer client which versions we have, in v0 so it can read the answer.
                 enqueue(header, CompletableFuture.completedFuture(dispatcher.apiVersions(Errors.UNSUPPORTED_VERSION)));
-                return;
+                return null;
             }
             closeOnError("unsupported version " + header.apiVersion() + " of " + apiKey, null);
-            return;
+            return null;
         }
         AbstractRequest request;
         try {
             request = AbstractRequest.parseRequest(apiKey, header.apiVersion(), new ByteBufferAccessor(buffer)).request;
         } catch (RuntimeException e) {
             closeOnError("cannot parse " + apiKey + " v" + header.apiVersion() + " request", e);
-            return;
+            return null;
         }
         RequestContext context = new RequestContext(header, listenerName, ctx.channel().remoteAddress(), state);
         CompletableFuture<ApiMessage> response;
@@ -109,6 +115,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             return request.getErrorResponse(0, cause).data();
         });
         enqueue(header, dispatcher.expectsResponse(request) ? withErrors : null);
+        return withErrors;
     }
 
     private void enqueue(RequestHeader header, CompletableFuture<ApiMessage> response) {
