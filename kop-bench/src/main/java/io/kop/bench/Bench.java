@@ -19,7 +19,9 @@ import java.util.regex.Pattern;
 /**
  * Runs the same Kafka 4.4 load tools against Apache Kafka 4.4 (KRaft, one combined node) and against the
  * KoP standalone, one broker at a time, each in its own JVM with the same heap, and prints one table with
- * throughput, latency, broker CPU per MiB and peak RSS, plus the KoP/Kafka ratios.
+ * throughput, latency, broker CPU per MiB and peak RSS, plus the KoP/Kafka ratios. Both heaps are touched
+ * at start (AlwaysPreTouch), so neither broker pays first-touch page faults inside a measured run, as a
+ * broker that has been up for a while does not.
  */
 public final class Bench {
     private final Path work;
@@ -74,9 +76,7 @@ public final class Bench {
             for (int run = 1; run <= runs; run++) {
                 for (String system : systems) {
                     results.addAll(bench.runAll(run, system));
-                    int current = run;
-                    print(results.stream().filter(r -> r.run() == current).toList(), bench.records,
-                            "run " + run + " so far");
+                    print(results, bench.records, "so far: run " + run + " of " + runs + ", up to " + system);
                 }
             }
         } finally {
@@ -141,7 +141,7 @@ public final class Bench {
         run(List.of(java(), "-cp", toolsCp, "kafka.tools.StorageTool", "format", "-t",
                 UUID.randomUUID().toString().replace("-", "").substring(0, 22), "-c", props.toString(), "--standalone"),
                 120);
-        Process p = spawn("kafka", List.of(java(), "-Xms" + heap, "-Xmx" + heap, "-cp", toolsCp,
+        Process p = spawn("kafka", List.of(java(), "-Xms" + heap, "-Xmx" + heap, "-XX:+AlwaysPreTouch", "-cp", toolsCp,
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "kafka.Kafka", props.toString()));
         awaitPort(19092, 120);
         return p;
@@ -150,7 +150,8 @@ public final class Bench {
     /** The KoP standalone with every topic in {@code entryFormat}, the bookie journal fsync on or off. */
     private Process startKop(String entryFormat, boolean fsync) throws Exception {
         Path dir = work.resolve("kop");
-        List<String> cmd = new ArrayList<>(List.of(java(), "-Xms" + heap, "-Xmx" + heap, "-XX:MaxDirectMemorySize=2g",
+        List<String> cmd = new ArrayList<>(List.of(java(), "-Xms" + heap, "-Xmx" + heap, "-XX:+AlwaysPreTouch",
+                "-XX:MaxDirectMemorySize=2g",
                 "-Dkop.log.dir=" + dir.resolve("logs"), "-cp", kopCp, "io.kop.standalone.Main", "--nar", nar.toString(),
                 "--data-dir", dir.toString(), "--wipe", "--kafka-port", "29092", "--pulsar-port", "26650",
                 "--http-port", "28080", "--bookie-port", "23181", "--conf", "group.initial.rebalance.delay.ms=0",
@@ -169,14 +170,14 @@ public final class Bench {
     private static final Pattern PRODUCED = Pattern.compile("(\\d+) records sent, ([\\d.]+) records/sec \\(([\\d.]+) MB/sec\\), "
             + "[\\d.]+ ms avg latency, [\\d.]+ ms max latency, (\\d+) ms 50th, \\d+ ms 95th, (\\d+) ms 99th");
     private static final Pattern PERCENTILES = Pattern.compile("Percentiles: 50th = ([\\d.]+), 99th = ([\\d.]+)");
-    // pulsar-perf's producer idles up to one stats interval before it prints its aggregated rate, so its
-    // rate is the median of the per-second figures; the consumer stops at once and its aggregate is right.
+    // pulsar-perf's aggregated rates count from before its clients connect and, for the producer, up to
+    // one stats interval of idling at the end; the rate here is its count over the time from the clients'
+    // start to the producer's close (every send acknowledged) or to the consumer's DONE line.
     private static final Pattern PULSAR_TOTAL = Pattern.compile(
-            "Aggregated throughput stats --- (\\d+) records (?:sent|received) --- ([\\d.]+) msg/s");
-    private static final Pattern PULSAR_INTERVAL = Pattern.compile(
-            "Throughput produced:\\s+\\d+ msg ---\\s+([\\d.]+) msg/s");
+            "Aggregated throughput stats --- (\\d+) records (?:sent|received)");
     private static final Pattern PULSAR_LATENCY = Pattern.compile(
             "Aggregated latency stats --- Latency: mean:\\s+[\\d.]+ ms - med:\\s+([\\d.]+) - 95pct:\\s+[\\d.]+ - 99pct:\\s+([\\d.]+)");
+    private static final Pattern LOG_TIME = Pattern.compile("^(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d,\\d{3})");
 
     /** The workloads of one system in one run, measuring the broker process's CPU and memory. */
     private final class Load {
@@ -266,8 +267,9 @@ public final class Bench {
                     "-bm", "100000", "-o", "50000", "-p", "50000", "persistent://public/default/" + topic));
             long cpu = cpuMillis(broker) - cpu0;
             Matcher latency = last(PULSAR_LATENCY, out, name);
-            double msgs = pulsarProduceRate(out, name);
-            double mib = Long.parseLong(last(PULSAR_TOTAL, out, name).group(1)) * (double) size / (1024 * 1024);
+            long count = Long.parseLong(last(PULSAR_TOTAL, out, name).group(1));
+            double msgs = pulsarRate(out, name, count, "Created 1 producers", "Closed Producer");
+            double mib = count * (double) size / (1024 * 1024);
             return new Result(run, name, system, msgs, msgs * size / (1024 * 1024), Double.parseDouble(latency.group(1)),
                     Double.parseDouble(latency.group(2)), cpu / mib, peakRssMib(broker));
         }
@@ -278,26 +280,34 @@ public final class Bench {
                     "-sp", "Earliest", "-ss", "bench-" + UUID.randomUUID(), "-q", "5000",
                     "persistent://public/default/" + topic));
             long cpu = cpuMillis(broker) - cpu0;
-            Matcher total = last(PULSAR_TOTAL, out, name);
-            double msgs = Double.parseDouble(total.group(2));
-            double mib = Long.parseLong(total.group(1)) * (double) size / (1024 * 1024);
+            long count = Long.parseLong(last(PULSAR_TOTAL, out, name).group(1));
+            double msgs = pulsarRate(out, name, count, "Start receiving from", "DONE");
+            double mib = count * (double) size / (1024 * 1024);
             return new Result(run, name, system, msgs, msgs * size / (1024 * 1024), Double.NaN, Double.NaN, cpu / mib,
                     peakRssMib(broker));
         }
 
-        private double pulsarProduceRate(String out, String name) {
-            List<Double> rates = new ArrayList<>();
-            Matcher m = PULSAR_INTERVAL.matcher(out);
-            while (m.find()) {
-                double r = Double.parseDouble(m.group(1));
-                if (r > 0) {
-                    rates.add(r);
+        /** Messages per second between the first line containing {@code from} and the last containing {@code to}. */
+        private double pulsarRate(String out, String name, long count, String from, String to) {
+            java.time.LocalDateTime start = null;
+            java.time.LocalDateTime end = null;
+            java.time.format.DateTimeFormatter f = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss,SSS");
+            for (String line : out.split("\n")) {
+                Matcher t = LOG_TIME.matcher(line);
+                if (!t.find()) {
+                    continue;
+                }
+                if (start == null && line.contains(from)) {
+                    start = java.time.LocalDateTime.parse(t.group(1), f);
+                }
+                if (start != null && line.contains(to)) {
+                    end = java.time.LocalDateTime.parse(t.group(1), f);
                 }
             }
-            if (rates.isEmpty()) {
-                throw new IllegalStateException(name + ": no per-second rates in output:\n" + out);
+            if (start == null || end == null || !end.isAfter(start)) {
+                throw new IllegalStateException(name + ": no '" + from + "' .. '" + to + "' lines in output:\n" + out);
             }
-            return median(rates.stream().mapToDouble(Double::doubleValue).toArray());
+            return count / (java.time.Duration.between(start, end).toMillis() / 1000.0);
         }
 
         private String pulsarPerf(List<String> args) throws Exception {

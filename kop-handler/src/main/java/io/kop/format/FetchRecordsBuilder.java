@@ -9,7 +9,7 @@ import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.utils.internals.ByteBufferOutputStream;
 
-/** Collects Kafka batches (of one entry, or of one partition's fetch answer) into one buffer. */
+/** Builds the Kafka batches of one stored entry (for fetches and timestamp lookups) in one buffer. */
 public final class FetchRecordsBuilder {
     private final ByteBufferOutputStream stream;
     private int records;
@@ -64,10 +64,6 @@ public final class FetchRecordsBuilder {
         }
         buf.getBytes(buf.readerIndex(), scratch, 0, n);
         return ByteBuffer.wrap(scratch, 0, n);
-    }
-
-    public int sizeInBytes() {
-        return stream.position();
     }
 
     public int records() {
