@@ -242,10 +242,6 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         });
     }
 
-    static final class Prof { long n, bk, dec, e;
-        synchronized void rec(long b, long d, int en) { n++; bk += b; dec += d; e += en; if (n % 100 == 0) { System.err.printf("PROF bk=%.2fms dec=%.2fms entries=%.1f%n", bk/1e6/n, dec/1e6/n, e/(double)n); n = bk = dec = e = 0; } } }
-    static final Prof PROF = new Prof();
-
     private record Served(RecordChunks records, long nextOffset) {
     }
 
@@ -296,9 +292,8 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
 
     /** Reads the cursor's next entries, about {@code maxBytes}, and decodes them on the storage pool. */
     private CompletableFuture<List<DecodedEntry>> readDecoded(ManagedCursor cursor, long fromOffset, int maxBytes) {
-        long t0 = System.nanoTime();
         return storageErrors(Ledgers.read(cursor, maxReadEntries, Math.max(1, maxBytes)))
-                .thenApplyAsync(entries -> { long t1 = System.nanoTime(); var r = decode(entries, fromOffset); PROF.rec(t1 - t0, System.nanoTime() - t1, entries.size()); return r; }, decodeExecutor);
+                .thenApplyAsync(entries -> decode(entries, fromOffset), decodeExecutor);
     }
 
     private static List<DecodedEntry> decode(List<Entry> entries, long fromOffset) {
