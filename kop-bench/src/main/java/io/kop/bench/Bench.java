@@ -34,7 +34,18 @@ public final class Bench {
     private final List<Process> started = new ArrayList<>();
 
     record Result(int run, String workload, String system, double recordsPerSec, double mibPerSec, double p50,
-                  double p99, double cpuMsPerMib, long peakRssMib) {
+                  double p99, double cpuMsPerMib, double cpuNoJitMsPerMib, long peakRssMib) {
+    }
+
+    /** CPU time of a process, in ms: all threads, and the share of the JIT compiler threads. */
+    record Cpu(long totalMs, long jitMs) {
+        Cpu minus(Cpu start) {
+            return new Cpu(totalMs - start.totalMs, jitMs - start.jitMs);
+        }
+
+        long withoutJitMs() {
+            return totalMs - jitMs;
+        }
     }
 
     /** What each system is, and the durability it runs with. */
@@ -141,7 +152,8 @@ public final class Bench {
         run(List.of(java(), "-cp", toolsCp, "kafka.tools.StorageTool", "format", "-t",
                 UUID.randomUUID().toString().replace("-", "").substring(0, 22), "-c", props.toString(), "--standalone"),
                 120);
-        Process p = spawn("kafka", List.of(java(), "-Xms" + heap, "-Xmx" + heap, "-XX:+AlwaysPreTouch", "-cp", toolsCp,
+        Process p = spawn("kafka", List.of(java(), "-Xms" + heap, "-Xmx" + heap, "-XX:+AlwaysPreTouch",
+                "-XX:-UseDynamicNumberOfCompilerThreads", "-cp", toolsCp,
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "kafka.Kafka", props.toString()));
         awaitPort(19092, 120);
         return p;
@@ -151,7 +163,7 @@ public final class Bench {
     private Process startKop(String entryFormat, boolean fsync) throws Exception {
         Path dir = work.resolve("kop");
         List<String> cmd = new ArrayList<>(List.of(java(), "-Xms" + heap, "-Xmx" + heap, "-XX:+AlwaysPreTouch",
-                "-XX:MaxDirectMemorySize=2g",
+                "-XX:-UseDynamicNumberOfCompilerThreads", "-XX:MaxDirectMemorySize=2g",
                 "-Dkop.log.dir=" + dir.resolve("logs"), "-cp", kopCp, "io.kop.standalone.Main", "--nar", nar.toString(),
                 "--data-dir", dir.toString(), "--wipe", "--kafka-port", "29092", "--pulsar-port", "26650",
                 "--http-port", "28080", "--bookie-port", "23181", "--conf", "group.initial.rebalance.delay.ms=0",
@@ -195,25 +207,26 @@ public final class Bench {
 
         Result produce(String name, String topic, int partitions, int size, String acks, int n) throws Exception {
             createTopic(topic, partitions);
-            long cpu0 = cpuMillis(broker);
+            Cpu cpu0 = cpu(broker);
             String out = Bench.this.run(List.of(java(), "-Xmx1g", "-cp", toolsCp,
                     "org.apache.kafka.tools.ProducerPerformance", "--topic", topic, "--num-records", Integer.toString(n),
                     "--record-size", Integer.toString(size), "--throughput", "-1", "--producer-props",
                     "bootstrap.servers=" + bs, "acks=" + acks, "linger.ms=5", "batch.size=131072"), 900);
-            long cpu = cpuMillis(broker) - cpu0;
+            Cpu cpu = cpu(broker).minus(cpu0);
             Matcher m = last(PRODUCED, out, name);
             double mib = (double) n * size / (1024 * 1024);
             return new Result(run, name, system, Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)),
-                    Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5)), cpu / mib, peakRssMib(broker));
+                    Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5)), cpu.totalMs() / mib,
+                    cpu.withoutJitMs() / mib, peakRssMib(broker));
         }
 
         Result consume(String name, String topic, int n) throws Exception {
-            long cpu0 = cpuMillis(broker);
+            Cpu cpu0 = cpu(broker);
             String out = Bench.this.run(List.of(java(), "-Xmx1g", "-cp", toolsCp,
                     "org.apache.kafka.tools.ConsumerPerformance", "--bootstrap-server", bs, "--topic", topic,
                     "--messages", Integer.toString(n), "--timeout", "60000", "--group", "bench-" + UUID.randomUUID()),
                     900);
-            long cpu = cpuMillis(broker) - cpu0;
+            Cpu cpu = cpu(broker).minus(cpu0);
             // start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
             // rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec: the fetch.* figures leave out the join
             String line = out.lines().filter(l -> l.matches("^\\d{4}-.*")).reduce((x, y) -> y)
@@ -221,21 +234,23 @@ public final class Bench {
             String[] f = line.split(",\\s*");
             double mib = Double.parseDouble(f[2]);
             return new Result(run, name, system, Double.parseDouble(f[9]), Double.parseDouble(f[8]), Double.NaN,
-                    Double.NaN, cpu / Math.max(mib, 1e-9), peakRssMib(broker));
+                    Double.NaN, cpu.totalMs() / Math.max(mib, 1e-9), cpu.withoutJitMs() / Math.max(mib, 1e-9),
+                    peakRssMib(broker));
         }
 
         Result throttled() throws Exception {
             createTopic("throttled", 1);
-            long cpu0 = cpuMillis(broker);
+            Cpu cpu0 = cpu(broker);
             int n = 50_000;
             String out = Bench.this.run(List.of(java(), "-Xmx1g", "-cp", toolsCp,
                     "org.apache.kafka.tools.ProducerPerformance", "--topic", "throttled", "--num-records",
                     Integer.toString(n), "--record-size", "1024", "--throughput", "5000", "--producer-props",
                     "bootstrap.servers=" + bs, "acks=all"), 600);
-            long cpu = cpuMillis(broker) - cpu0;
+            Cpu cpu = cpu(broker).minus(cpu0);
             Matcher m = last(PRODUCED, out, THROTTLED);
             return new Result(run, THROTTLED, system, Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)),
-                    Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5)), cpu / (n / 1024.0),
+                    Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5)), cpu.totalMs() / (n / 1024.0),
+                    cpu.withoutJitMs() / (n / 1024.0),
                     peakRssMib(broker));
         }
 
@@ -243,16 +258,17 @@ public final class Bench {
             String name = "end-to-end 1 record at a time 1KiB";
             createTopic("e2e", 1);
             int n = 5_000;
-            long cpu0 = cpuMillis(broker);
+            Cpu cpu0 = cpu(broker);
             long t0 = System.nanoTime();
             String out = Bench.this.run(List.of(java(), "-Xmx1g", "-cp", toolsCp,
                     "org.apache.kafka.tools.EndToEndLatency", "--bootstrap-server", bs, "--topic", "e2e",
                     "--num-records", Integer.toString(n), "--producer-acks", "all", "--record-size", "1024"), 600);
             double secs = (System.nanoTime() - t0) / 1e9;
-            long cpu = cpuMillis(broker) - cpu0;
+            Cpu cpu = cpu(broker).minus(cpu0);
             Matcher m = last(PERCENTILES, out, name);
             return new Result(run, name, system, n / secs, n / 1024.0 / secs, Double.parseDouble(m.group(1)),
-                    Double.parseDouble(m.group(2)), cpu / (n / 1024.0), peakRssMib(broker));
+                    Double.parseDouble(m.group(2)), cpu.totalMs() / (n / 1024.0), cpu.withoutJitMs() / (n / 1024.0),
+                    peakRssMib(broker));
         }
 
         /**
@@ -260,30 +276,32 @@ public final class Bench {
          * wait for the bookie quorum, which is acks=all. {@code rate} -1: as fast as it goes.
          */
         Result pulsarProduce(String name, String topic, int partitions, int size, int n, int rate) throws Exception {
-            long cpu0 = cpuMillis(broker);
+            Cpu cpu0 = cpu(broker);
             String out = pulsarPerf(List.of("produce", "-i", "1", "-u", "pulsar://127.0.0.1:26650", "-au", "http://127.0.0.1:28080",
                     "-np", Integer.toString(partitions), "-r", Integer.toString(rate > 0 ? rate : 10_000_000),
                     "-s", Integer.toString(size), "-m", Integer.toString(n), "-b", "5", "-bb", "131072",
                     "-bm", "100000", "-o", "50000", "-p", "50000", "persistent://public/default/" + topic));
-            long cpu = cpuMillis(broker) - cpu0;
+            Cpu cpu = cpu(broker).minus(cpu0);
             Matcher latency = last(PULSAR_LATENCY, out, name);
             long count = Long.parseLong(last(PULSAR_TOTAL, out, name).group(1));
             double msgs = pulsarRate(out, name, count, "Created 1 producers", "Closed Producer");
             double mib = count * (double) size / (1024 * 1024);
             return new Result(run, name, system, msgs, msgs * size / (1024 * 1024), Double.parseDouble(latency.group(1)),
-                    Double.parseDouble(latency.group(2)), cpu / mib, peakRssMib(broker));
+                    Double.parseDouble(latency.group(2)), cpu.totalMs() / mib,
+                    cpu.withoutJitMs() / mib, peakRssMib(broker));
         }
 
         Result pulsarConsume(String name, String topic, int size, int n) throws Exception {
-            long cpu0 = cpuMillis(broker);
+            Cpu cpu0 = cpu(broker);
             String out = pulsarPerf(List.of("consume", "-i", "1", "-u", "pulsar://127.0.0.1:26650", "-m", Integer.toString(n),
                     "-sp", "Earliest", "-ss", "bench-" + UUID.randomUUID(), "-q", "5000",
                     "persistent://public/default/" + topic));
-            long cpu = cpuMillis(broker) - cpu0;
+            Cpu cpu = cpu(broker).minus(cpu0);
             long count = Long.parseLong(last(PULSAR_TOTAL, out, name).group(1));
             double msgs = pulsarRate(out, name, count, "Start receiving from", "DONE");
             double mib = count * (double) size / (1024 * 1024);
-            return new Result(run, name, system, msgs, msgs * size / (1024 * 1024), Double.NaN, Double.NaN, cpu / mib,
+            return new Result(run, name, system, msgs, msgs * size / (1024 * 1024), Double.NaN, Double.NaN,
+                    cpu.totalMs() / mib, cpu.withoutJitMs() / mib,
                     peakRssMib(broker));
         }
 
@@ -383,11 +401,35 @@ public final class Bench {
         throw new IllegalStateException("port " + port + " did not open within " + timeoutSeconds + " s");
     }
 
-    /** User + system CPU of the process, in ms (clock ticks of 10 ms). */
-    private static long cpuMillis(Process p) throws IOException {
-        String stat = Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
+    /**
+     * User + system CPU of the process and of its JIT compiler threads, in ms (clock ticks of 10 ms). A
+     * short run still compiles (a third of KoP's CPU in one produce profile); a long-running broker does
+     * not, so the report shows CPU with and without the compiler threads. Both JVMs run with a fixed
+     * number of compiler threads, so none exits between two readings.
+     */
+    private static Cpu cpu(Process p) throws IOException {
+        long total = ticks(Path.of("/proc/" + p.pid() + "/stat"));
+        long jit = 0;
+        try (var tasks = Files.list(Path.of("/proc/" + p.pid() + "/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
+                        jit += ticks(task.resolve("stat"));
+                    }
+                } catch (IOException threadEnded) {
+                    // a thread that ended between the listing and the read
+                }
+            }
+        }
+        return new Cpu(total * 10, jit * 10);
+    }
+
+    private static long ticks(Path stat) throws IOException {
+        String s = Files.readString(stat);
+        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
     private static long peakRssMib(Process p) throws IOException {
@@ -425,24 +467,25 @@ public final class Bench {
             byWorkload.computeIfAbsent(r.workload(), w -> new LinkedHashMap<>())
                     .computeIfAbsent(r.system(), x -> new ArrayList<>()).add(r);
         }
-        System.out.printf(Locale.ROOT, "%n%-36s %-7s %11s %8s %8s %8s %10s %8s%n", "workload (medians)", "system",
-                "records/s", "MiB/s", "p50 ms", "p99 ms", "CPU ms/MiB", "RSS MiB");
+        System.out.printf(Locale.ROOT, "%n%-36s %-7s %11s %8s %8s %8s %10s %8s %8s%n", "workload (medians)", "system",
+                "records/s", "MiB/s", "p50 ms", "p99 ms", "CPU ms/MiB", "w/o JIT", "RSS MiB");
         byWorkload.forEach((w, bySystem) -> bySystem.forEach((system, rs) -> System.out.printf(Locale.ROOT,
-                "%-36s %-7s %11.0f %8.1f %8s %8s %10.1f %8d%n", w, system, median(rs, Result::recordsPerSec),
+                "%-36s %-7s %11.0f %8.1f %8s %8s %10.1f %8.1f %8d%n", w, system, median(rs, Result::recordsPerSec),
                 median(rs, Result::mibPerSec), fmt(median(rs, Result::p50)), fmt(median(rs, Result::p99)),
-                median(rs, Result::cpuMsPerMib), rs.stream().mapToLong(Result::peakRssMib).max().orElse(-1))));
+                median(rs, Result::cpuMsPerMib), median(rs, Result::cpuNoJitMsPerMib),
+                rs.stream().mapToLong(Result::peakRssMib).max().orElse(-1))));
         System.out.printf(Locale.ROOT, "%nRatios against Kafka, taken within each run, then the median "
                 + "(throughput: higher is better; latency, CPU: lower is better)%n");
-        System.out.printf(Locale.ROOT, "%-36s %-7s %8s %8s %8s %8s%n", "workload", "system", "MiB/s", "p50", "p99",
-                "CPU/MiB");
+        System.out.printf(Locale.ROOT, "%-36s %-7s %8s %8s %8s %8s %8s%n", "workload", "system", "MiB/s", "p50", "p99",
+                "CPU/MiB", "w/o JIT");
         byWorkload.forEach((w, bySystem) -> bySystem.forEach((system, rs) -> {
             List<Result> base = bySystem.get("kafka");
             if (system.equals("kafka") || base == null) {
                 return;
             }
-            System.out.printf(Locale.ROOT, "%-36s %-7s %8s %8s %8s %8s%n", w, system,
+            System.out.printf(Locale.ROOT, "%-36s %-7s %8s %8s %8s %8s %8s%n", w, system,
                     ratio(rs, base, Result::mibPerSec), ratio(rs, base, Result::p50), ratio(rs, base, Result::p99),
-                    ratio(rs, base, Result::cpuMsPerMib));
+                    ratio(rs, base, Result::cpuMsPerMib), ratio(rs, base, Result::cpuNoJitMsPerMib));
         }));
         System.out.printf(Locale.ROOT, "%nKoP against itself: kop/kop-kf (pulsar format vs kafka format) and "
                 + "kop/pulsar (Kafka clients vs Pulsar clients on the same broker), MiB/s and CPU/MiB%n");
