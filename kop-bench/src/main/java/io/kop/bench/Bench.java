@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -54,9 +57,11 @@ public final class Bench {
     static {
         SYSTEMS.put("kafka", "Apache Kafka 4.4, Kafka clients; log in the page cache, no fsync (Kafka's default)");
         SYSTEMS.put("kop", "KoP, entryFormat=pulsar, Kafka clients; bookie journal without fsync (standalone default)");
-        SYSTEMS.put("pulsar", "the same KoP broker driven by the Pulsar Java client (pulsar-perf): the cost of the Kafka layer");
+        SYSTEMS.put("pulsar",
+                "the same KoP broker driven by the Pulsar Java client (pulsar-perf): the cost of the Kafka layer");
         SYSTEMS.put("kop-kf", "KoP, entryFormat=kafka, Kafka clients; journal without fsync");
-        SYSTEMS.put("kop-fs", "KoP, entryFormat=pulsar, Kafka clients; bookie journal fsync on (./kop standalone --fsync)");
+        SYSTEMS.put("kop-fs",
+                "KoP, entryFormat=pulsar, Kafka clients; bookie journal fsync on (./kop standalone --fsync)");
     }
 
     private Bench(Path work, String toolsCp, String kopCp, String pulsarPerfCp, Path nar, int records, String heap) {
@@ -277,7 +282,8 @@ public final class Bench {
          */
         Result pulsarProduce(String name, String topic, int partitions, int size, int n, int rate) throws Exception {
             Cpu cpu0 = cpu(broker);
-            String out = pulsarPerf(List.of("produce", "-i", "1", "-u", "pulsar://127.0.0.1:26650", "-au", "http://127.0.0.1:28080",
+            String out = pulsarPerf(List.of("produce", "-i", "1", "-u", "pulsar://127.0.0.1:26650",
+                    "-au", "http://127.0.0.1:28080",
                     "-np", Integer.toString(partitions), "-r", Integer.toString(rate > 0 ? rate : 10_000_000),
                     "-s", Integer.toString(size), "-m", Integer.toString(n), "-b", "5", "-bb", "131072",
                     "-bm", "100000", "-o", "50000", "-p", "50000", "persistent://public/default/" + topic));
@@ -293,7 +299,8 @@ public final class Bench {
 
         Result pulsarConsume(String name, String topic, int size, int n) throws Exception {
             Cpu cpu0 = cpu(broker);
-            String out = pulsarPerf(List.of("consume", "-i", "1", "-u", "pulsar://127.0.0.1:26650", "-m", Integer.toString(n),
+            String out = pulsarPerf(List.of("consume", "-i", "1", "-u", "pulsar://127.0.0.1:26650",
+                    "-m", Integer.toString(n),
                     "-sp", "Earliest", "-ss", "bench-" + UUID.randomUUID(), "-q", "5000",
                     "persistent://public/default/" + topic));
             Cpu cpu = cpu(broker).minus(cpu0);
@@ -307,25 +314,25 @@ public final class Bench {
 
         /** Messages per second between the first line containing {@code from} and the last containing {@code to}. */
         private double pulsarRate(String out, String name, long count, String from, String to) {
-            java.time.LocalDateTime start = null;
-            java.time.LocalDateTime end = null;
-            java.time.format.DateTimeFormatter f = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss,SSS");
+            LocalDateTime start = null;
+            LocalDateTime end = null;
+            DateTimeFormatter f = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss,SSS");
             for (String line : out.split("\n")) {
                 Matcher t = LOG_TIME.matcher(line);
                 if (!t.find()) {
                     continue;
                 }
                 if (start == null && line.contains(from)) {
-                    start = java.time.LocalDateTime.parse(t.group(1), f);
+                    start = LocalDateTime.parse(t.group(1), f);
                 }
                 if (start != null && line.contains(to)) {
-                    end = java.time.LocalDateTime.parse(t.group(1), f);
+                    end = LocalDateTime.parse(t.group(1), f);
                 }
             }
             if (start == null || end == null || !end.isAfter(start)) {
                 throw new IllegalStateException(name + ": no '" + from + "' .. '" + to + "' lines in output:\n" + out);
             }
-            return count / (java.time.Duration.between(start, end).toMillis() / 1000.0);
+            return count / (Duration.between(start, end).toMillis() / 1000.0);
         }
 
         private String pulsarPerf(List<String> args) throws Exception {
