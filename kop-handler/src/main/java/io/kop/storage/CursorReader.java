@@ -37,10 +37,6 @@ final class CursorReader {
         boolean exhausted() {
             return used.get() >= limit;
         }
-
-        long used() {
-            return used.get();
-        }
     }
 
     private final ManagedCursor cursor;
@@ -55,7 +51,10 @@ final class CursorReader {
     private Throwable failure;
     private volatile long lastUsed = System.currentTimeMillis();
 
-    /** A reader whose cursor is positioned at the entry holding {@code offset}. */
+    /**
+     * A reader whose cursor is positioned at the entry holding {@code offset}; with a null
+     * {@code budget} it reads only when a fetch finds nothing buffered (read-ahead off).
+     */
     CursorReader(ManagedCursor cursor, long offset, EntrySource source, Budget budget) {
         this.cursor = cursor;
         this.endOffset = offset;

@@ -32,6 +32,14 @@ import org.junit.jupiter.api.Test;
 class ConsumerGroupTest {
     private final KopTestBroker broker = KopTestBroker.get();
 
+    /** What a new classic member of {@code group} reads first: from where the group's committed offsets say. */
+    private List<ConsumerRecord<byte[], byte[]>> rejoinAndPoll(String group, String topic, int expected) {
+        try (KafkaConsumer<byte[], byte[]> consumer = groupConsumer(group, "classic", Map.of())) {
+            consumer.subscribe(List.of(topic));
+            return ProduceFetchTest.poll(consumer, expected, 60_000);
+        }
+    }
+
     KafkaConsumer<byte[], byte[]> groupConsumer(String group, String protocol, Map<String, Object> extra) {
         Properties p = broker.clientProps();
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -141,12 +149,9 @@ class ConsumerGroupTest {
             consumer.commitSync(Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(7)));
         }
         broker.restart();
-        try (KafkaConsumer<byte[], byte[]> consumer = groupConsumer(group, "classic", Map.of())) {
-            consumer.subscribe(List.of(topic));
-            List<ConsumerRecord<byte[], byte[]>> records = ProduceFetchTest.poll(consumer, 3, 60_000);
-            assertEquals(3, records.size());
-            assertEquals(7, records.get(0).offset(), "resumes at the committed offset");
-        }
+        List<ConsumerRecord<byte[], byte[]>> records = rejoinAndPoll(group, topic, 3);
+        assertEquals(3, records.size());
+        assertEquals(7, records.get(0).offset(), "resumes at the committed offset");
     }
 
     @Test
@@ -264,11 +269,8 @@ class ConsumerGroupTest {
             consumer.commitSync(Map.of(tp, new OffsetAndMetadata(12)), Duration.ofSeconds(60));
             assertEquals(12, consumer.committed(Set.of(tp), Duration.ofSeconds(60)).get(tp).offset());
         }
-        try (KafkaConsumer<byte[], byte[]> consumer = groupConsumer(group, "classic", Map.of())) {
-            consumer.subscribe(List.of(topic));
-            List<ConsumerRecord<byte[], byte[]>> records = ProduceFetchTest.poll(consumer, 1, 60_000);
-            assertEquals(12, records.get(0).offset(), "resumes at the offset committed after the move");
-        }
+        List<ConsumerRecord<byte[], byte[]>> records = rejoinAndPoll(group, topic, 1);
+        assertEquals(12, records.get(0).offset(), "resumes at the offset committed after the move");
     }
 
     @Test
