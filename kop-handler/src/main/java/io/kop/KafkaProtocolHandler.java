@@ -74,7 +74,8 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         offsetsTopic.start(topics, pulsar.getExecutor(), groups::onElection, groups::onResignation);
         services = new KopServices(config, pulsar, topics, new TopicIdRegistry(), brokers,
                 new PartitionLogManager(brokerService, config.maxReadEntriesPerFetch(),
-                        config.producerStateRecoveryRecords(), config.readAheadMaxBytes()),
+                        config.producerStateRecoveryRecords(), config.readAheadMaxBytes(),
+                        config.recentBatchesMaxBytes()),
                 new ProducerIdAllocator(pulsar.getLocalMetadataStore()), offsetsTopic, groups, pulsar.getExecutor());
         dispatcher = Handlers.all(services);
         KafkaListener self = config.advertisedListeners().get(0);

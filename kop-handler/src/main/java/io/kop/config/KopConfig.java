@@ -34,6 +34,7 @@ public final class KopConfig {
     private final int offsetsTopicPartitions;
     private final long groupSubscriptionMirrorIntervalMs;
     private final long readAheadMaxBytes;
+    private final long recentBatchesMaxBytes;
     private final long offsetsTopicCompactionRecords;
     private final Map<String, Object> groupCoordinatorConfig;
 
@@ -73,6 +74,9 @@ public final class KopConfig {
         this.offsetsTopicPartitions = intKey(p, "offsetsTopicNumPartitions", 8);
         this.groupSubscriptionMirrorIntervalMs = longKey(p, "kafkaGroupSubscriptionIntervalMs", 5000L);
         this.readAheadMaxBytes = longKey(p, "kafkaFetchReadAheadMaxBytes", 256L * 1024 * 1024);
+        // -1: a quarter of the heap, where the cache lives
+        long recent = longKey(p, "kafkaRecentBatchesCacheMaxBytes", -1L);
+        this.recentBatchesMaxBytes = recent < 0 ? Runtime.getRuntime().maxMemory() / 4 : recent;
         this.offsetsTopicCompactionRecords = longKey(p, "offsetsTopicCompactionRecords", 10_000L);
         Map<String, Object> group = new java.util.HashMap<>();
         group.put("offsets.retention.minutes", intKey(p, "offsetsRetentionMinutes", 10080));
@@ -218,6 +222,11 @@ public final class KopConfig {
     /** Start reading a sequential consumer's next entries as soon as a fetch is answered. */
     public long readAheadMaxBytes() {
         return readAheadMaxBytes;
+    }
+
+    /** Bytes of recently produced batches the broker keeps in memory to answer fetches; 0 keeps none. */
+    public long recentBatchesMaxBytes() {
+        return recentBatchesMaxBytes;
     }
 
     public long groupSubscriptionMirrorIntervalMs() {

@@ -52,6 +52,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     private final CursorReader.Budget readAheadBudget;
     private final ProducerStateTable producers = new ProducerStateTable();
     private final ReadCursors cursors;
+    private final RecentBatches.Partition recent;
     private final GroupSubscriptions groupSubscriptions;
     private final String producerName = "kafka-" + UUID.randomUUID();
     private final AtomicLong publishSequence = new AtomicLong();
@@ -64,8 +65,9 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     }
 
     ManagedLedgerPartitionLog(PersistentTopic topic, Executor decodeExecutor, int maxReadEntries,
-                              CursorReader.Budget readAheadBudget) {
+                              CursorReader.Budget readAheadBudget, RecentBatches.Partition recent) {
         this.topic = topic;
+        this.recent = recent;
         this.readAheadBudget = readAheadBudget;
         this.ledger = (ManagedLedgerImpl) topic.getManagedLedger();
         this.decodeExecutor = decodeExecutor;
@@ -101,7 +103,11 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                     producers.record(batch.producerId(), batch.producerEpoch(), batch.baseSequence(),
                             batch.lastSequence(), baseOffset);
                 }
-                topic.publishMessage(entry, new Publish(baseOffset, numRecords, publishSequence.incrementAndGet()));
+                // Reserved in append order, which is the ledger's (offset) order.
+                RecentBatches.Reservation cached = recent == null
+                        || batch.lastOffset() - batch.baseOffset() + 1 != numRecords ? null : recent.reserve(batch);
+                topic.publishMessage(entry, new Publish(baseOffset, numRecords, publishSequence.incrementAndGet(),
+                        cached, logAppendTime ? now : -1));
             }
         } finally {
             entry.release();
@@ -139,11 +145,17 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     private final class Publish extends IndexedPublish {
         private final CompletableFuture<Long> baseOffset;
         private final int numRecords;
+        private final RecentBatches.Reservation cached;
+        private final long logAppendTime;
 
-        Publish(CompletableFuture<Long> baseOffset, int numRecords, long sequenceId) {
+        /** {@code cached}: the batch's copy in {@link RecentBatches}, or null */
+        Publish(CompletableFuture<Long> baseOffset, int numRecords, long sequenceId, RecentBatches.Reservation cached,
+                long logAppendTime) {
             super(numRecords, producerName, sequenceId);
             this.baseOffset = baseOffset;
             this.numRecords = numRecords;
+            this.cached = cached;
+            this.logAppendTime = logAppendTime;
         }
 
         @Override
@@ -154,7 +166,12 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                 baseOffset.completeExceptionally(new IllegalStateException("an entry of " + topic.getName()
                         + " has no broker entry index"));
             } else {
-                baseOffset.complete(lastIndex - numRecords + 1);
+                long base = lastIndex - numRecords + 1;
+                if (cached != null) {
+                    // Before the append is reported, so fetches woken by it already find the batch here.
+                    recent.commit(cached, base, numRecords, logAppendTime);
+                }
+                baseOffset.complete(base);
             }
         }
     }
@@ -229,6 +246,10 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
             }
             if (offset == bounds.highWatermark()) {
                 return CompletableFuture.completedFuture(RecordChunks.EMPTY);
+            }
+            RecordChunks cachedBatches = recent == null ? null : recent.read(offset, maxBytes);
+            if (cachedBatches != null) {
+                return CompletableFuture.completedFuture(cachedBatches);
             }
             return readAt(offset, maxBytes).thenCompose(served -> {
                 // Entries without records (markers, compacted-out messages) hold offsets too:
@@ -450,5 +471,8 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
 
     void close() {
         cursors.closeAll();
+        if (recent != null) {
+            recent.clear();
+        }
     }
 }

@@ -29,14 +29,16 @@ public final class PartitionLogManager implements AutoCloseable {
     private final BrokerService brokerService;
     private final int maxReadEntries;
     private final CursorReader.Budget readAheadBudget;
+    private final RecentBatches recentBatches;
     private final long producerRecoveryRecords;
     private final ExecutorService decodeExecutor;
     private final ScheduledExecutorService housekeeping;
     private final Map<String, CompletableFuture<ManagedLedgerPartitionLog>> logs = new ConcurrentHashMap<>();
 
     public PartitionLogManager(BrokerService brokerService, int maxReadEntries, long producerRecoveryRecords,
-                               long readAheadMaxBytes) {
+                               long readAheadMaxBytes, long recentBatchesMaxBytes) {
         this.brokerService = brokerService;
+        this.recentBatches = recentBatchesMaxBytes > 0 ? new RecentBatches(recentBatchesMaxBytes) : null;
         this.readAheadBudget = readAheadMaxBytes > 0 ? new CursorReader.Budget(readAheadMaxBytes) : null;
         this.maxReadEntries = maxReadEntries;
         this.producerRecoveryRecords = producerRecoveryRecords;
@@ -75,7 +77,7 @@ public final class PartitionLogManager implements AutoCloseable {
             });
             if (winner == created) {
                 ManagedLedgerPartitionLog fresh = new ManagedLedgerPartitionLog(topic, decodeExecutor, maxReadEntries,
-                        readAheadBudget);
+                        readAheadBudget, recentBatches == null ? null : recentBatches.partition());
                 fresh.recoverProducerState(producerRecoveryRecords).whenComplete((v, e) -> {
                     if (e != null) {
                         log.warn("[{}] producer state not recovered: {}", partition, e.toString());

@@ -69,6 +69,15 @@ class ProduceFetchTest {
             producer.flush();
             assertEquals(n, acks.size());
         }
+        // First from the broker's memory (the batches just produced), then, after Pulsar reloads the
+        // topic, from storage through the entry format.
+        assertEveryRecord(topic, sent);
+        unload(topic);
+        assertEveryRecord(topic, sent);
+    }
+
+    private void assertEveryRecord(String topic, List<ProducerRecord<byte[], byte[]>> sent) {
+        int n = sent.size();
         try (KafkaConsumer<byte[], byte[]> consumer = broker.consumer()) {
             TopicPartition tp = new TopicPartition(topic, 0);
             consumer.assign(List.of(tp));
@@ -119,6 +128,7 @@ class ProduceFetchTest {
             }
             producer.flush();
         }
+        unload(topic); // read-ahead is for reads from storage: nothing is served from memory
         TopicPartition tp = new TopicPartition(topic, 0);
         try (KafkaConsumer<byte[], byte[]> small = broker.consumer(Map.of("max.partition.fetch.bytes", 1));
              KafkaConsumer<byte[], byte[]> large = broker.consumer()) {
@@ -184,6 +194,13 @@ class ProduceFetchTest {
                             consumer.poll(Duration.ofMillis(200));
                         }
                     });
+        }
+    }
+
+    /** Pulsar unloads the topic's partition 0; the next client request loads it again, with nothing in memory. */
+    private void unload(String topic) throws Exception {
+        try (var admin = broker.pulsarAdmin()) {
+            admin.topics().unload("persistent://public/default/" + topic + "-partition-0");
         }
     }
 

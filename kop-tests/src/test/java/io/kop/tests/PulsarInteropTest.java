@@ -90,6 +90,45 @@ class PulsarInteropTest {
         }
     }
 
+    /**
+     * Kafka batches are served from the broker's memory, Pulsar messages between them from storage: a
+     * Kafka consumer still reads them all once, in order, with dense offsets.
+     */
+    @Test
+    void kafkaAndPulsarProducersTakeTurnsOnOneTopic() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("turns");
+        broker.pulsarAdmin().topics().createPartitionedTopic("persistent://public/default/" + topic, 1);
+        List<String> expected = new java.util.ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> kafka = broker.producer(Map.of());
+             Producer<byte[]> pulsarProducer = pulsar.newProducer().topic("persistent://public/default/" + topic
+                     + "-partition-0").enableBatching(false).create()) {
+            for (int round = 0; round < 4; round++) {
+                for (int i = 0; i < 5; i++) {
+                    String v = "kafka-" + round + "-" + i;
+                    expected.add(v);
+                    kafka.send(new ProducerRecord<>(topic, 0, null, v.getBytes(StandardCharsets.UTF_8)));
+                }
+                kafka.flush();
+                for (int i = 0; i < 2; i++) {
+                    String v = "pulsar-" + round + "-" + i;
+                    expected.add(v);
+                    pulsarProducer.send(v.getBytes(StandardCharsets.UTF_8));
+                }
+            }
+        }
+        try (KafkaConsumer<byte[], byte[]> consumer = broker.consumer()) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            List<ConsumerRecord<byte[], byte[]>> got = ProduceFetchTest.poll(consumer, expected.size());
+            assertEquals(expected.size(), got.size());
+            for (int i = 0; i < got.size(); i++) {
+                assertEquals(i, got.get(i).offset());
+                assertEquals(expected.get(i), new String(got.get(i).value(), StandardCharsets.UTF_8));
+            }
+        }
+    }
+
     @Test
     void kafkaProducersAreReadByPulsarConsumers() throws Exception {
         String topic = KopTestBroker.uniqueTopic("to-pulsar");

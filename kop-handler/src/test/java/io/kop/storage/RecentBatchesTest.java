@@ -1,0 +1,131 @@
+package io.kop.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.kop.format.RecordChunks;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.junit.jupiter.api.Test;
+
+class RecentBatchesTest {
+
+    /** A producer's batch of {@code n} records (offsets from 0, as producers send them), about 100 bytes each. */
+    private static MutableRecordBatch batch(int n, String tag) {
+        SimpleRecord[] records = new SimpleRecord[n];
+        for (int i = 0; i < n; i++) {
+            records[i] = new SimpleRecord(1000L + i, null, (tag + i + "-" + "x".repeat(80)).getBytes(StandardCharsets.UTF_8));
+        }
+        return MemoryRecords.withRecords(Compression.NONE, records).batches().iterator().next();
+    }
+
+    private static void append(RecentBatches.Partition p, long baseOffset, MutableRecordBatch batch) {
+        RecentBatches.Reservation r = p.reserve(batch);
+        assertNotNull(r);
+        p.commit(r, baseOffset, batch.countOrNull(), -1);
+    }
+
+    @Test
+    void servesCommittedBatchesWithTheirOffsetsFromAnyOffsetInside() {
+        RecentBatches.Partition p = new RecentBatches(1 << 20, 64 * 1024).partition();
+        append(p, 100, batch(3, "a"));
+        append(p, 103, batch(2, "b"));
+
+        RecordChunks chunks = p.read(101, Integer.MAX_VALUE);
+        List<Record> records = chunks.toList();
+        assertEquals(5, records.size(), "the whole batch holding 101, then the next one");
+        for (int i = 0; i < 5; i++) {
+            assertEquals(100 + i, records.get(i).offset());
+        }
+        assertEquals("b1-" + "x".repeat(80), StandardCharsets.UTF_8.decode(records.get(4).value()).toString());
+        assertNull(p.read(99, Integer.MAX_VALUE), "below the cache");
+        assertNull(p.read(105, Integer.MAX_VALUE), "not appended yet");
+    }
+
+    @Test
+    void aReservedBatchIsInvisibleUntilCommittedAndAGapEndsARead() {
+        RecentBatches.Partition p = new RecentBatches(1 << 20, 64 * 1024).partition();
+        append(p, 0, batch(2, "a"));
+        RecentBatches.Reservation pending = p.reserve(batch(2, "b"));
+        assertEquals(2, p.read(0, Integer.MAX_VALUE).toList().size());
+        p.commit(pending, 2, 2, -1);
+        assertEquals(4, p.read(0, Integer.MAX_VALUE).toList().size());
+
+        append(p, 10, batch(1, "c")); // offsets 4..9 were written by someone else (a Pulsar producer)
+        assertEquals(4, p.read(0, Integer.MAX_VALUE).toList().size());
+        assertEquals(10, p.read(10, Integer.MAX_VALUE).toList().get(0).offset());
+    }
+
+    @Test
+    void takesAtLeastOneBatchThenStaysWithinMaxBytes() {
+        RecentBatches.Partition p = new RecentBatches(1 << 20, 64 * 1024).partition();
+        MutableRecordBatch first = batch(2, "a");
+        int size = first.sizeInBytes();
+        append(p, 0, first);
+        append(p, 2, batch(2, "b"));
+        append(p, 4, batch(2, "c"));
+        assertEquals(2, p.read(0, 1).recordCount());
+        assertEquals(4, p.read(0, 2 * size + 1).recordCount());
+        assertEquals(6, p.read(0, 10 * size).recordCount());
+        assertEquals(3 * size, p.read(0, 10 * size).sizeInBytes());
+    }
+
+    @Test
+    void evictsTheOldestSlabsOfAnyPartitionBeyondTheLimit() {
+        MutableRecordBatch sample = batch(10, "s");
+        int slab = sample.sizeInBytes() * 2; // two batches per slab
+        RecentBatches cache = new RecentBatches(2L * slab, slab);
+        RecentBatches.Partition p1 = cache.partition();
+        RecentBatches.Partition p2 = cache.partition();
+        append(p1, 0, batch(10, "a"));
+        append(p1, 10, batch(10, "a"));  // p1's first slab is full
+        append(p2, 0, batch(10, "b"));   // second slab: the limit
+        assertNotNull(p1.read(0, Integer.MAX_VALUE));
+        append(p2, 10, batch(10, "b"));
+        append(p2, 20, batch(10, "b"));  // a third slab: p1's goes
+        assertNull(p1.read(0, Integer.MAX_VALUE));
+        assertNull(p1.read(10, Integer.MAX_VALUE));
+        assertEquals(30, p2.read(0, Integer.MAX_VALUE).recordCount());
+    }
+
+    @Test
+    void aReservationWhoseSlabWasEvictedIsNeverServed() {
+        MutableRecordBatch sample = batch(10, "s");
+        int slab = sample.sizeInBytes();
+        RecentBatches cache = new RecentBatches(slab, slab);
+        RecentBatches.Partition p = cache.partition();
+        RecentBatches.Reservation early = p.reserve(batch(10, "a"));
+        append(p, 10, batch(10, "b")); // needs a new slab: the first one is evicted
+        p.commit(early, 0, 10, -1);
+        assertNull(p.read(0, Integer.MAX_VALUE));
+        assertEquals(10, p.read(10, Integer.MAX_VALUE).toList().get(0).offset());
+    }
+
+    @Test
+    void logAppendTimeReplacesTheProducersTimestampsOnCommit() {
+        RecentBatches.Partition p = new RecentBatches(1 << 20, 64 * 1024).partition();
+        RecentBatches.Reservation r = p.reserve(batch(3, "a"));
+        p.commit(r, 50, 3, 123_456L);
+        List<Record> served = p.read(50, Integer.MAX_VALUE).toList();
+        assertEquals(3, served.size());
+        for (Record record : served) {
+            assertEquals(123_456L, record.timestamp());
+        }
+    }
+
+    @Test
+    void clearDropsEverythingAndRefusesLaterBatches() {
+        RecentBatches cache = new RecentBatches(1 << 20, 64 * 1024);
+        RecentBatches.Partition p = cache.partition();
+        append(p, 0, batch(2, "a"));
+        p.clear();
+        assertNull(p.read(0, Integer.MAX_VALUE));
+        assertNull(p.reserve(batch(2, "b")));
+    }
+}
