@@ -1,6 +1,8 @@
 package io.kop.storage;
 
 import io.netty.buffer.ByteBuf;
+import org.apache.bookkeeper.mledger.Position;
+import org.apache.bookkeeper.mledger.PositionFactory;
 import org.apache.pulsar.broker.service.Topic;
 import org.apache.pulsar.common.api.proto.BrokerEntryMetadata;
 import org.apache.pulsar.common.protocol.Commands;
@@ -16,6 +18,7 @@ public abstract class IndexedPublish implements Topic.PublishContext {
     private final String producerName;
     private final long sequenceId;
     private volatile long lastIndex = -1;
+    private volatile Position position;
 
     protected IndexedPublish(int numRecords, String producerName, long sequenceId) {
         this.numRecords = numRecords;
@@ -36,7 +39,15 @@ public abstract class IndexedPublish implements Topic.PublishContext {
 
     @Override
     public final void completed(Exception e, long ledgerId, long entryId) {
+        if (e == null) {
+            position = PositionFactory.create(ledgerId, entryId);
+        }
         onComplete(e, lastIndex);
+    }
+
+    /** Where the entry was stored; valid in {@link #onComplete} after a success. */
+    protected final Position position() {
+        return position;
     }
 
     @Override

@@ -171,6 +171,9 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                     // Before the append is reported, so fetches woken by it already find the batch here.
                     recent.commit(cached, base, numRecords, logAppendTime);
                 }
+                // Appends complete in ledger order: this entry is the last confirmed one, and the high
+                // watermark needs no read of it.
+                lastEntry = new CachedOffset(position(), lastIndex + 1);
                 baseOffset.complete(base);
             }
         }
