@@ -109,9 +109,13 @@ public final class Bench {
         Load load = new Load(run, system, broker, bs);
         List<Result> out = new ArrayList<>();
         try {
-            // JIT, caches, connections: one produce and one consume that are not reported
-            load.produce("warm-up", "warmup", 1, 1024, "all", records);
-            load.consume("warm-up", "warmup", records);
+            // JIT, caches, connections: every produce and consume shape once, not reported, so neither
+            // broker spends the measured runs compiling code that a broker running for days has compiled
+            load.produce("warm-up", "warmup-1p", 1, 1024, "all", records / 2);
+            load.produce("warm-up", "warmup-small", 1, 100, "all", records * 2);
+            load.produce("warm-up", "warmup-8p", 8, 1024, "all", records / 2);
+            load.consume("warm-up", "warmup-1p", records / 2);
+            load.consume("warm-up", "warmup-8p", records / 2);
             out.add(load.produce("produce 1KiB acks=all 1p", "p1-all", 1, 1024, "all", records));
             if (!system.equals("kop-fs")) {
                 out.add(load.produce("produce 1KiB acks=1 1p", "p1-one", 1, 1024, "1", records));
