@@ -44,7 +44,7 @@ final class RecentBatches {
 
     RecentBatches(long limit, int slabBytes) {
         this.limit = limit;
-        this.slabBytes = slabBytes;
+        this.slabBytes = (int) Math.min(slabBytes, limit); // a small limit still holds a slab
     }
 
     /** A whole number of G1 regions (at least 4 MiB) minus the array header: one humongous object, no waste. */

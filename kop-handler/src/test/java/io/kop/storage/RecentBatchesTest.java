@@ -120,6 +120,13 @@ class RecentBatchesTest {
     }
 
     @Test
+    void aLimitBelowOneSlabStillKeepsBatches() {
+        RecentBatches.Partition p = new RecentBatches(4096, 4 * 1024 * 1024).partition();
+        append(p, 0, batch(2, "a"));
+        assertEquals(2, p.read(0, Integer.MAX_VALUE).recordCount());
+    }
+
+    @Test
     void clearDropsEverythingAndRefusesLaterBatches() {
         RecentBatches cache = new RecentBatches(1 << 20, 64 * 1024);
         RecentBatches.Partition p = cache.partition();
