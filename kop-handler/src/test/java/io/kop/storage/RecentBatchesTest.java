@@ -3,6 +3,7 @@ package io.kop.storage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kop.format.RecordChunks;
 import java.nio.charset.StandardCharsets;
@@ -124,6 +125,60 @@ class RecentBatchesTest {
         RecentBatches.Partition p = new RecentBatches(4096, 4 * 1024 * 1024).partition();
         append(p, 0, batch(2, "a"));
         assertEquals(2, p.read(0, Integer.MAX_VALUE).recordCount());
+    }
+
+    /** One appender (as a log appends: in offset order) and two readers, with eviction all the time. */
+    @Test
+    void readersSeeWholeBatchesWithTheRightOffsetsWhileSlabsAreEvicted() throws Exception {
+        int slab = batch(10, "b0-").sizeInBytes() * 3;
+        RecentBatches.Partition p = new RecentBatches(4L * slab, slab).partition();
+        java.util.concurrent.atomic.AtomicLong end = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicLong served = new java.util.concurrent.atomic.AtomicLong();
+        Runnable reader = () -> {
+            java.util.Random random = new java.util.Random();
+            try {
+                while (end.get() < 20_000) {
+                    long e = end.get();
+                    if (e == 0) {
+                        continue;
+                    }
+                    long from = Math.max(0, e - 1 - random.nextInt(200));
+                    RecordChunks chunks = p.read(from, 1 + random.nextInt(4000));
+                    if (chunks == null) {
+                        continue; // evicted meanwhile
+                    }
+                    List<Record> records = chunks.toList();
+                    served.incrementAndGet();
+                    long expected = records.get(0).offset();
+                    assertEquals(0, expected % 10, "a read starts at a batch boundary");
+                    for (Record r : records) {
+                        assertEquals(expected, r.offset());
+                        String value = StandardCharsets.UTF_8.decode(r.value()).toString();
+                        assertEquals("b" + (expected / 10) + "-" + (expected % 10), value.substring(0, value.indexOf('-', 1) + 2));
+                        expected++;
+                    }
+                }
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+                end.set(Long.MAX_VALUE);
+            }
+        };
+        Thread r1 = new Thread(reader);
+        Thread r2 = new Thread(reader);
+        r1.start();
+        r2.start();
+        for (int b = 0; b < 2000 && failure.get() == null; b++) {
+            append(p, b * 10L, batch(10, "b" + b + "-"));
+            end.set(b * 10L + 10);
+        }
+        end.set(Long.MAX_VALUE);
+        r1.join();
+        r2.join();
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+        assertTrue(served.get() > 100, "readers were served: " + served.get());
     }
 
     @Test
