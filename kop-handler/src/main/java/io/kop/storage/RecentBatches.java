@@ -22,15 +22,16 @@ import org.apache.kafka.common.record.internal.RecordBatch;
  * BookKeeper read, no conversion of the stored entry. It is this broker's counterpart of the page cache
  * a Kafka broker serves recent segments from. A read it cannot serve goes to storage as before.
  *
- * <p>Batches are copied into slabs, large heap arrays filled front to back like log segments. Slabs are
- * sized so the G1 collector allocates them as humongous objects: it never copies them between
- * generations and frees an unreferenced one at the next young collection. A broker-wide byte limit
+ * <p>Batches are copied into slabs, heap arrays filled front to back like log segments. A busy
+ * partition's slabs grow to a size the G1 collector allocates as humongous objects: it never copies
+ * them between generations and frees an unreferenced one at the next young collection. A broker-wide byte limit
  * evicts whole slabs, oldest first, whatever partition they belong to. Bytes in a slab are never written
  * again once their batch is visible, so any number of fetches may send them at once without locks.
  */
 final class RecentBatches {
     private static final int TARGET_SLAB_BYTES = 4 * 1024 * 1024;
     private static final int ARRAY_HEADER_BYTES = 16;
+    private static final int FIRST_SLAB_BYTES = 64 * 1024;
 
     private final long limit;
     private final int slabBytes;
@@ -119,6 +120,7 @@ final class RecentBatches {
     final class Partition {
         private final ConcurrentSkipListMap<Long, Batch> batches = new ConcurrentSkipListMap<>();
         private Slab current;
+        private int nextSlabBytes = Math.min(FIRST_SLAB_BYTES, slabBytes);
         private boolean closed;
 
         /**
@@ -134,7 +136,13 @@ final class RecentBatches {
                 }
                 Slab slab = current;
                 if (slab == null || slab.evicted || slab.bytes.length - slab.filled < size) {
-                    slab = allocate(this, Math.max(size, slabBytes));
+                    // Slabs grow from 64 KiB to full size as a partition keeps filling them, so a
+                    // partition that produces little does not hold (or keep reallocating) 4 MiB.
+                    if (slab != null && slab.evicted) {
+                        nextSlabBytes = Math.min(FIRST_SLAB_BYTES, slabBytes);
+                    }
+                    slab = allocate(this, Math.max(size, nextSlabBytes));
+                    nextSlabBytes = (int) Math.min(2L * nextSlabBytes, slabBytes);
                     current = slab;
                 }
                 r = new Reservation(slab, slab.filled, size);

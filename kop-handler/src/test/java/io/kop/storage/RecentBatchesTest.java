@@ -182,6 +182,20 @@ class RecentBatchesTest {
     }
 
     @Test
+    void partitionsThatProduceLittleTakeSmallSlabs() {
+        RecentBatches cache = new RecentBatches(1024 * 1024, 4 * 1024 * 1024);
+        List<RecentBatches.Partition> partitions = new java.util.ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            RecentBatches.Partition p = cache.partition();
+            append(p, 0, batch(1, "p" + i));
+            partitions.add(p);
+        }
+        for (RecentBatches.Partition p : partitions.subList(90, 100)) {
+            assertNotNull(p.read(0, Integer.MAX_VALUE), "one small batch does not take a whole 1 MiB slab");
+        }
+    }
+
+    @Test
     void clearDropsEverythingAndRefusesLaterBatches() {
         RecentBatches cache = new RecentBatches(1 << 20, 64 * 1024);
         RecentBatches.Partition p = cache.partition();
