@@ -104,8 +104,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                             batch.lastSequence(), baseOffset);
                 }
                 // Reserved in append order, which is the ledger's (offset) order.
-                RecentBatches.Reservation cached = recent == null
-                        || batch.lastOffset() - batch.baseOffset() + 1 != numRecords ? null : recent.reserve(batch);
+                RecentBatches.Reservation cached = recent.reserve(batch, numRecords);
                 topic.publishMessage(entry, new Publish(baseOffset, numRecords, publishSequence.incrementAndGet(),
                         cached, logAppendTime ? now : -1));
             }
@@ -250,8 +249,13 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
             if (offset == bounds.highWatermark()) {
                 return CompletableFuture.completedFuture(RecordChunks.EMPTY);
             }
-            RecordChunks cachedBatches = recent == null ? null : recent.read(offset, maxBytes);
+            RecordChunks cachedBatches = recent.read(offset, maxBytes);
             if (cachedBatches != null) {
+                // A reader parked here for this consumer would hold its read-ahead until it expires.
+                CursorReader parked = cursors.take(offset);
+                if (parked != null) {
+                    cursors.discard(parked);
+                }
                 return CompletableFuture.completedFuture(cachedBatches);
             }
             return readAt(offset, maxBytes).thenCompose(served -> {
@@ -474,8 +478,6 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
 
     void close() {
         cursors.closeAll();
-        if (recent != null) {
-            recent.clear();
-        }
+        recent.clear();
     }
 }

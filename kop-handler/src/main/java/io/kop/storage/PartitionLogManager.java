@@ -38,7 +38,7 @@ public final class PartitionLogManager implements AutoCloseable {
     public PartitionLogManager(BrokerService brokerService, int maxReadEntries, long producerRecoveryRecords,
                                long readAheadMaxBytes, long recentBatchesMaxBytes) {
         this.brokerService = brokerService;
-        this.recentBatches = recentBatchesMaxBytes > 0 ? new RecentBatches(recentBatchesMaxBytes) : null;
+        this.recentBatches = new RecentBatches(recentBatchesMaxBytes);
         this.readAheadBudget = readAheadMaxBytes > 0 ? new CursorReader.Budget(readAheadMaxBytes) : null;
         this.maxReadEntries = maxReadEntries;
         this.producerRecoveryRecords = producerRecoveryRecords;
@@ -77,7 +77,7 @@ public final class PartitionLogManager implements AutoCloseable {
             });
             if (winner == created) {
                 ManagedLedgerPartitionLog fresh = new ManagedLedgerPartitionLog(topic, decodeExecutor, maxReadEntries,
-                        readAheadBudget, recentBatches == null ? null : recentBatches.partition());
+                        readAheadBudget, recentBatches.partition());
                 fresh.recoverProducerState(producerRecoveryRecords).whenComplete((v, e) -> {
                     if (e != null) {
                         log.warn("[{}] producer state not recovered: {}", partition, e.toString());

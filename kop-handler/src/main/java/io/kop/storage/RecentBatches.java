@@ -38,7 +38,7 @@ final class RecentBatches {
     private final AtomicLong used = new AtomicLong();
     private final ConcurrentLinkedQueue<Slab> slabs = new ConcurrentLinkedQueue<>();
 
-    /** @param limit bytes of slabs all partitions may hold together */
+    /** @param limit bytes of slabs all partitions may hold together; 0 keeps nothing */
     RecentBatches(long limit) {
         this(limit, slabBytes());
     }
@@ -55,8 +55,7 @@ final class RecentBatches {
             if (Boolean.parseBoolean(vm.getVMOption("UseG1GC").getValue())) {
                 long region = Long.parseLong(vm.getVMOption("G1HeapRegionSize").getValue());
                 if (region > 0) {
-                    long regions = Math.max(1, TARGET_SLAB_BYTES / region);
-                    return (int) Math.min(Integer.MAX_VALUE - 64, regions * region - ARRAY_HEADER_BYTES);
+                    return (int) (Math.max(1, TARGET_SLAB_BYTES / region) * region - ARRAY_HEADER_BYTES);
                 }
             }
         } catch (RuntimeException e) {
@@ -113,7 +112,10 @@ final class RecentBatches {
     record Reservation(Slab slab, int position, int size) {
     }
 
-    private record Batch(Slab slab, int position, int size, long baseOffset, long nextOffset, int records) {
+    private record Batch(Slab slab, int position, int size, long baseOffset, int records) {
+        long nextOffset() {
+            return baseOffset + records;
+        }
     }
 
     /** The cached batches of one partition log, by base offset. */
@@ -124,14 +126,18 @@ final class RecentBatches {
         private boolean closed;
 
         /**
-         * Copies {@code batch} into a slab. Called in append order, which is offset order; null when the
-         * batch is larger than the whole cache.
+         * Copies {@code batch} of {@code records} records into a slab. Called in append order, which is
+         * offset order; null when the batch is not kept (larger than the whole cache, or its header's
+         * offset span does not match its records, so offsets could not be given to it).
          */
-        Reservation reserve(RecordBatch batch) {
+        Reservation reserve(RecordBatch batch, int records) {
             int size = batch.sizeInBytes();
+            if (size > limit || batch.lastOffset() - batch.baseOffset() + 1 != records) {
+                return null;
+            }
             Reservation r;
             synchronized (this) {
-                if (closed || size > limit) {
+                if (closed) {
                     return null;
                 }
                 Slab slab = current;
@@ -155,21 +161,26 @@ final class RecentBatches {
 
         /**
          * Makes a reserved batch readable once its append is confirmed: gives it its offsets, no leader
-         * epoch (Metadata reports none) and the broker's append time if the topic uses one.
+         * epoch (Metadata reports none) and the broker's append time if the topic uses one. Takes no
+         * lock, so the confirming (managed-ledger) thread never waits for an appender's copy.
          */
-        synchronized void commit(Reservation r, long baseOffset, int records, long logAppendTime) {
-            if (r.slab().evicted) {
+        void commit(Reservation r, long baseOffset, int records, long logAppendTime) {
+            Slab slab = r.slab();
+            if (slab.evicted) {
                 return;
             }
-            MutableRecordBatch batch = MemoryRecords.readableRecords(ByteBuffer.wrap(r.slab().bytes, r.position(),
+            MutableRecordBatch batch = MemoryRecords.readableRecords(ByteBuffer.wrap(slab.bytes, r.position(),
                     r.size()).slice()).batches().iterator().next();
-            batch.setLastOffset(baseOffset + batch.lastOffset() - batch.baseOffset());
+            batch.setLastOffset(baseOffset + records - 1);
             batch.setPartitionLeaderEpoch(RecordBatch.NO_PARTITION_LEADER_EPOCH);
             if (logAppendTime >= 0) {
                 batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, logAppendTime);
             }
-            batches.put(baseOffset, new Batch(r.slab(), r.position(), r.size(), baseOffset, baseOffset + records,
-                    records));
+            Batch b = new Batch(slab, r.position(), r.size(), baseOffset, records);
+            batches.put(baseOffset, b);
+            if (slab.evicted) {
+                batches.remove(baseOffset, b); // evicted while we put it: the eviction may have missed it
+            }
         }
 
         /**
@@ -203,8 +214,11 @@ final class RecentBatches {
             return new RecordChunks(chunks, records);
         }
 
-        /** Removes the batches of {@code slab}, this partition's oldest, so they are the first ones. */
-        private synchronized void evict(Slab slab) {
+        /**
+         * Removes the batches of {@code slab}, this partition's oldest, so they are the first ones; a
+         * commit racing with it removes its own batch (see {@link #commit}).
+         */
+        private void evict(Slab slab) {
             if (!slab.markEvicted()) {
                 return;
             }

@@ -27,7 +27,7 @@ class RecentBatchesTest {
     }
 
     private static void append(RecentBatches.Partition p, long baseOffset, MutableRecordBatch batch) {
-        RecentBatches.Reservation r = p.reserve(batch);
+        RecentBatches.Reservation r = p.reserve(batch, batch.countOrNull());
         assertNotNull(r);
         p.commit(r, baseOffset, batch.countOrNull(), -1);
     }
@@ -53,7 +53,7 @@ class RecentBatchesTest {
     void aReservedBatchIsInvisibleUntilCommittedAndAGapEndsARead() {
         RecentBatches.Partition p = new RecentBatches(1 << 20, 64 * 1024).partition();
         append(p, 0, batch(2, "a"));
-        RecentBatches.Reservation pending = p.reserve(batch(2, "b"));
+        RecentBatches.Reservation pending = p.reserve(batch(2, "b"), 2);
         assertEquals(2, p.read(0, Integer.MAX_VALUE).toList().size());
         p.commit(pending, 2, 2, -1);
         assertEquals(4, p.read(0, Integer.MAX_VALUE).toList().size());
@@ -101,7 +101,7 @@ class RecentBatchesTest {
         int slab = sample.sizeInBytes();
         RecentBatches cache = new RecentBatches(slab, slab);
         RecentBatches.Partition p = cache.partition();
-        RecentBatches.Reservation early = p.reserve(batch(10, "a"));
+        RecentBatches.Reservation early = p.reserve(batch(10, "a"), 10);
         append(p, 10, batch(10, "b")); // needs a new slab: the first one is evicted
         p.commit(early, 0, 10, -1);
         assertNull(p.read(0, Integer.MAX_VALUE));
@@ -111,7 +111,7 @@ class RecentBatchesTest {
     @Test
     void logAppendTimeReplacesTheProducersTimestampsOnCommit() {
         RecentBatches.Partition p = new RecentBatches(1 << 20, 64 * 1024).partition();
-        RecentBatches.Reservation r = p.reserve(batch(3, "a"));
+        RecentBatches.Reservation r = p.reserve(batch(3, "a"), 3);
         p.commit(r, 50, 3, 123_456L);
         List<Record> served = p.read(50, Integer.MAX_VALUE).toList();
         assertEquals(3, served.size());
@@ -202,6 +202,6 @@ class RecentBatchesTest {
         append(p, 0, batch(2, "a"));
         p.clear();
         assertNull(p.read(0, Integer.MAX_VALUE));
-        assertNull(p.reserve(batch(2, "b")));
+        assertNull(p.reserve(batch(2, "b"), 2));
     }
 }
