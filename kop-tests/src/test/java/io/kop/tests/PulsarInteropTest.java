@@ -129,6 +129,40 @@ class PulsarInteropTest {
         }
     }
 
+    /**
+     * A topic that a Pulsar producer creates on first use is non-partitioned (Pulsar's default, and the
+     * standalone's): Kafka clients see it as a topic of one partition and append to it.
+     */
+    @Test
+    void topicCreatedByAPulsarProducerIsOnePartitionForKafka() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("pulsar-created");
+        String pulsarTopic = "persistent://public/default/" + topic;
+        try (Producer<byte[]> producer = pulsar.newProducer().topic(pulsarTopic).enableBatching(false).create()) {
+            for (int i = 0; i < 3; i++) {
+                producer.newMessage().key("k" + i).value(("pulsar-" + i).getBytes(StandardCharsets.UTF_8)).send();
+            }
+        }
+        assertEquals(0, broker.pulsarAdmin().topics().getPartitionedTopicMetadata(pulsarTopic).partitions);
+        try (var admin = broker.admin()) {
+            assertEquals(1, admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size());
+        }
+        try (KafkaProducer<byte[], byte[]> kafka = broker.producer(Map.of())) {
+            kafka.send(new ProducerRecord<>(topic, 0, null, "kafka-3".getBytes(StandardCharsets.UTF_8))).get();
+        }
+        try (KafkaConsumer<byte[], byte[]> consumer = broker.consumer()) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            List<ConsumerRecord<byte[], byte[]>> got = ProduceFetchTest.poll(consumer, 4);
+            assertEquals(4, got.size());
+            for (int i = 0; i < 4; i++) {
+                assertEquals(i, got.get(i).offset());
+                assertEquals((i < 3 ? "pulsar-" : "kafka-") + i, new String(got.get(i).value(), StandardCharsets.UTF_8));
+            }
+            assertEquals("k0", new String(got.get(0).key(), StandardCharsets.UTF_8));
+        }
+    }
+
     @Test
     void kafkaProducersAreReadByPulsarConsumers() throws Exception {
         String topic = KopTestBroker.uniqueTopic("to-pulsar");
