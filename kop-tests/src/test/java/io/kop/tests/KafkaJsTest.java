@@ -12,8 +12,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,19 +43,14 @@ class KafkaJsTest {
         for (JsonNode p : result.get("offsets")) {
             assertEquals(p.get("partition").asInt() == 0 ? "10" : "0", p.get("high").asText(), out);
         }
-        try (KafkaConsumer<byte[], byte[]> consumer = broker.consumer()) {
-            TopicPartition tp = new TopicPartition(topic, 0);
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            List<ConsumerRecord<byte[], byte[]>> got = ProduceFetchTest.poll(consumer, 10);
-            assertEquals(10, got.size());
-            for (int i = 0; i < 10; i++) {
-                ConsumerRecord<byte[], byte[]> r = got.get(i);
-                assertArrayEquals(("k" + i).getBytes(StandardCharsets.UTF_8), r.key());
-                assertArrayEquals(("v" + i).getBytes(StandardCharsets.UTF_8), r.value());
-                assertArrayEquals(("x" + i).getBytes(StandardCharsets.UTF_8), r.headers().lastHeader("h").value());
-                assertEquals(1_700_000_000_000L + i, r.timestamp());
-            }
+        List<ConsumerRecord<byte[], byte[]>> got = ProduceFetchTest.readFromStart(broker, topic, 10);
+        assertEquals(10, got.size());
+        for (int i = 0; i < 10; i++) {
+            ConsumerRecord<byte[], byte[]> r = got.get(i);
+            assertArrayEquals(("k" + i).getBytes(StandardCharsets.UTF_8), r.key());
+            assertArrayEquals(("v" + i).getBytes(StandardCharsets.UTF_8), r.value());
+            assertArrayEquals(("x" + i).getBytes(StandardCharsets.UTF_8), r.headers().lastHeader("h").value());
+            assertEquals(1_700_000_000_000L + i, r.timestamp());
         }
     }
 }

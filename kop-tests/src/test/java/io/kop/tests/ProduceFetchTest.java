@@ -204,6 +204,16 @@ class ProduceFetchTest {
         }
     }
 
+    /** Up to {@code expected} records of partition 0 of {@code topic}, from its first offset, by an assigned consumer. */
+    static List<ConsumerRecord<byte[], byte[]>> readFromStart(KopTestBroker broker, String topic, int expected) {
+        try (KafkaConsumer<byte[], byte[]> consumer = broker.consumer()) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            return poll(consumer, expected);
+        }
+    }
+
     static List<ConsumerRecord<byte[], byte[]>> poll(KafkaConsumer<byte[], byte[]> consumer, int expected) {
         return poll(consumer, expected, 30_000);
     }

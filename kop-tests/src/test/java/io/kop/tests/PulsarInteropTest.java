@@ -10,10 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.pulsar.client.api.Consumer;
@@ -64,28 +62,23 @@ class PulsarInteropTest {
                 m.send();
             }
         }
-        try (KafkaConsumer<byte[], byte[]> consumer = broker.consumer()) {
-            TopicPartition tp = new TopicPartition(topic, 0);
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            List<ConsumerRecord<byte[], byte[]>> got = ProduceFetchTest.poll(consumer, 30);
-            assertEquals(30, got.size());
-            for (int i = 0; i < 30; i++) {
-                ConsumerRecord<byte[], byte[]> r = got.get(i);
-                assertEquals(i, r.offset());
-                String value = new String(r.value(), StandardCharsets.UTF_8);
-                if (i < 25) {
-                    assertEquals("b" + i, value);
-                    assertEquals("k" + i, new String(r.key(), StandardCharsets.UTF_8));
-                    assertEquals(1_000_000L + i, r.timestamp());
-                    Header p = r.headers().lastHeader("p");
-                    assertNotNull(p);
-                    assertEquals("v" + i, new String(p.value(), StandardCharsets.UTF_8));
-                } else {
-                    assertEquals("s" + i, value);
-                    assertEquals(i % 2 == 0 ? "k" + i : null, r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8));
-                    assertTrue(r.timestamp() > 1_000_000_000_000L, "publish time as timestamp");
-                }
+        List<ConsumerRecord<byte[], byte[]>> got = ProduceFetchTest.readFromStart(broker, topic, 30);
+        assertEquals(30, got.size());
+        for (int i = 0; i < 30; i++) {
+            ConsumerRecord<byte[], byte[]> r = got.get(i);
+            assertEquals(i, r.offset());
+            String value = new String(r.value(), StandardCharsets.UTF_8);
+            if (i < 25) {
+                assertEquals("b" + i, value);
+                assertEquals("k" + i, new String(r.key(), StandardCharsets.UTF_8));
+                assertEquals(1_000_000L + i, r.timestamp());
+                Header p = r.headers().lastHeader("p");
+                assertNotNull(p);
+                assertEquals("v" + i, new String(p.value(), StandardCharsets.UTF_8));
+            } else {
+                assertEquals("s" + i, value);
+                assertEquals(i % 2 == 0 ? "k" + i : null, r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8));
+                assertTrue(r.timestamp() > 1_000_000_000_000L, "publish time as timestamp");
             }
         }
     }
@@ -116,16 +109,11 @@ class PulsarInteropTest {
                 }
             }
         }
-        try (KafkaConsumer<byte[], byte[]> consumer = broker.consumer()) {
-            TopicPartition tp = new TopicPartition(topic, 0);
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            List<ConsumerRecord<byte[], byte[]>> got = ProduceFetchTest.poll(consumer, expected.size());
-            assertEquals(expected.size(), got.size());
-            for (int i = 0; i < got.size(); i++) {
-                assertEquals(i, got.get(i).offset());
-                assertEquals(expected.get(i), new String(got.get(i).value(), StandardCharsets.UTF_8));
-            }
+        List<ConsumerRecord<byte[], byte[]>> got = ProduceFetchTest.readFromStart(broker, topic, expected.size());
+        assertEquals(expected.size(), got.size());
+        for (int i = 0; i < got.size(); i++) {
+            assertEquals(i, got.get(i).offset());
+            assertEquals(expected.get(i), new String(got.get(i).value(), StandardCharsets.UTF_8));
         }
     }
 
@@ -149,18 +137,13 @@ class PulsarInteropTest {
         try (KafkaProducer<byte[], byte[]> kafka = broker.producer(Map.of())) {
             kafka.send(new ProducerRecord<>(topic, 0, null, "kafka-3".getBytes(StandardCharsets.UTF_8))).get();
         }
-        try (KafkaConsumer<byte[], byte[]> consumer = broker.consumer()) {
-            TopicPartition tp = new TopicPartition(topic, 0);
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            List<ConsumerRecord<byte[], byte[]>> got = ProduceFetchTest.poll(consumer, 4);
-            assertEquals(4, got.size());
-            for (int i = 0; i < 4; i++) {
-                assertEquals(i, got.get(i).offset());
-                assertEquals((i < 3 ? "pulsar-" : "kafka-") + i, new String(got.get(i).value(), StandardCharsets.UTF_8));
-            }
-            assertEquals("k0", new String(got.get(0).key(), StandardCharsets.UTF_8));
+        List<ConsumerRecord<byte[], byte[]>> got = ProduceFetchTest.readFromStart(broker, topic, 4);
+        assertEquals(4, got.size());
+        for (int i = 0; i < 4; i++) {
+            assertEquals(i, got.get(i).offset());
+            assertEquals((i < 3 ? "pulsar-" : "kafka-") + i, new String(got.get(i).value(), StandardCharsets.UTF_8));
         }
+        assertEquals("k0", new String(got.get(0).key(), StandardCharsets.UTF_8));
     }
 
     @Test
