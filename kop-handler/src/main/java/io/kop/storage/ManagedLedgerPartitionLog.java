@@ -85,8 +85,8 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     @Override
     public CompletableFuture<AppendResult> append(MutableRecordBatch batch, int numRecords, boolean logAppendTime,
                                                   EntryFormat format) {
-        long now = System.currentTimeMillis();
-        ByteBuf entry = encode(batch, numRecords, logAppendTime ? now : -1, format);
+        long appendTime = logAppendTime ? System.currentTimeMillis() : -1;
+        ByteBuf entry = encode(batch, numRecords, appendTime, format);
         CompletableFuture<Long> baseOffset = new CompletableFuture<>();
         try {
             // Sequence check, state update and publish in one step: the ledger appends in call order.
@@ -106,7 +106,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                 // Reserved in append order, which is the ledger's (offset) order.
                 RecentBatches.Reservation cached = recent.reserve(batch, numRecords);
                 topic.publishMessage(entry, new Publish(baseOffset, numRecords, publishSequence.incrementAndGet(),
-                        cached, logAppendTime ? now : -1));
+                        cached, appendTime));
             }
         } finally {
             entry.release();
@@ -121,7 +121,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                 }
             });
         }
-        return baseOffset.thenApply(o -> new AppendResult(o, logAppendTime ? now : -1));
+        return baseOffset.thenApply(o -> new AppendResult(o, appendTime));
     }
 
     private ByteBuf encode(MutableRecordBatch batch, int numRecords, long logAppendTime, EntryFormat format) {
@@ -252,10 +252,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
             RecordChunks cachedBatches = recent.read(offset, maxBytes);
             if (cachedBatches != null) {
                 // A reader parked here for this consumer would hold its read-ahead until it expires.
-                CursorReader parked = cursors.take(offset);
-                if (parked != null) {
-                    cursors.discard(parked);
-                }
+                cursors.discardAt(offset);
                 return CompletableFuture.completedFuture(cachedBatches);
             }
             return readAt(offset, maxBytes).thenCompose(served -> {

@@ -28,6 +28,14 @@ final class ReadCursors {
         return found[0];
     }
 
+    /** Discards a reader parked at {@code offset}, if there is one. */
+    void discardAt(long offset) {
+        CursorReader reader = take(offset);
+        if (reader != null) {
+            discard(reader);
+        }
+    }
+
     void park(long nextOffset, CursorReader reader) {
         parked.compute(nextOffset, (k, list) -> {
             List<CursorReader> l = list == null ? new ArrayList<>(1) : list;
