@@ -188,12 +188,9 @@ public final class Bench {
     // ------------------------------------------------------------ workloads
 
     private static final String THROTTLED = "throttled 5000 rec/s 1KiB acks=all";
-    private static final Pattern PRODUCED = Pattern.compile("(\\d+) records sent, ([\\d.]+) records/sec \\(([\\d.]+) MB/sec\\), "
-            + "[\\d.]+ ms avg latency, [\\d.]+ ms max latency, (\\d+) ms 50th, \\d+ ms 95th, (\\d+) ms 99th");
+    private static final Pattern PRODUCED = producerSummary("");
     // the same summary over the records after --warmup-records (ProducerPerformance prints both)
-    private static final Pattern STEADY = Pattern.compile("(\\d+) steady state records sent, ([\\d.]+) records/sec "
-            + "\\(([\\d.]+) MB/sec\\), [\\d.]+ ms avg latency, [\\d.]+ ms max latency, (\\d+) ms 50th, \\d+ ms 95th, "
-            + "(\\d+) ms 99th");
+    private static final Pattern STEADY = producerSummary(" steady state");
     private static final Pattern PERCENTILES = Pattern.compile("Percentiles: 50th = ([\\d.]+), 99th = ([\\d.]+)");
     // pulsar-perf's aggregated rates count from before its clients connect and, for the producer, up to
     // one stats interval of idling at the end; the rate here is its count over the time from the clients'
@@ -390,6 +387,12 @@ public final class Bench {
             started.remove(p);
         }
         return Files.readString(out);
+    }
+
+    /** ProducerPerformance's final line: count, records/s, MB/s, p50 and p99 (groups 1-5). */
+    private static Pattern producerSummary(String qualifier) {
+        return Pattern.compile("(\\d+)" + qualifier + " records sent, ([\\d.]+) records/sec \\(([\\d.]+) MB/sec\\), "
+                + "[\\d.]+ ms avg latency, [\\d.]+ ms max latency, (\\d+) ms 50th, \\d+ ms 95th, (\\d+) ms 99th");
     }
 
     private static Matcher last(Pattern pattern, String out, String what) {
