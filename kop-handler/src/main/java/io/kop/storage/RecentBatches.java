@@ -195,15 +195,10 @@ final class RecentBatches {
             List<ByteBuffer> chunks = new ArrayList<>();
             int records = 0;
             long bytes = 0;
-            Batch runStart = first.getValue();
+            Batch b = first.getValue();
+            Batch runStart = b;
             int runBytes = 0;
-            long expected = runStart.baseOffset();
-            // the first batch as found, even if evicted since: its bytes stay valid while referenced
-            Iterator<Batch> following = batches.tailMap(first.getKey(), false).values().iterator();
-            for (Batch b = runStart; b != null; b = following.hasNext() ? following.next() : null) {
-                if (b.baseOffset() != expected || (bytes > 0 && bytes + b.size() > maxBytes)) {
-                    break; // a gap (evicted or not cached) or the fetch is full
-                }
+            while (b != null && (bytes == 0 || bytes + b.size() <= maxBytes)) {
                 // batches side by side in one slab go out as one buffer
                 if (b.slab() != runStart.slab() || b.position() != runStart.position() + runBytes) {
                     chunks.add(ByteBuffer.wrap(runStart.slab().bytes, runStart.position(), runBytes).slice());
@@ -213,7 +208,7 @@ final class RecentBatches {
                 runBytes += b.size();
                 bytes += b.size();
                 records += b.records();
-                expected = b.nextOffset();
+                b = batches.get(b.nextOffset());
             }
             chunks.add(ByteBuffer.wrap(runStart.slab().bytes, runStart.position(), runBytes).slice());
             return new RecordChunks(chunks, records);
