@@ -77,6 +77,13 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
         int bytes() {
             return records == null ? 0 : records.sizeInBytes();
         }
+
+        void dropRecords() {
+            if (records != null) {
+                records.release();
+                records = null;
+            }
+        }
     }
 
     private final class FetchOperation {
@@ -119,7 +126,7 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
         }
 
         private CompletableFuture<Void> read(PartitionFetch p) {
-            p.records = null;
+            p.dropRecords(); // too few bytes last time: read again
             return p.log.thenCompose(log -> log.read(p.offset, Math.min(p.maxBytes, maxBytes))
                             .handle((records, t) -> {
                                 p.records = records;
@@ -140,7 +147,7 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
 
         private void fail(PartitionFetch p, Throwable t) {
             p.failed = true;
-            p.records = null;
+            p.dropRecords();
             p.data.setErrorCode(Errors.forException(StorageErrors.toKafka(t)).code());
         }
 
@@ -190,13 +197,16 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
             boolean first = true;
             for (PartitionFetch p : partitions) {
                 if (p.records == null || p.records.recordCount() == 0) {
+                    p.dropRecords();
                     continue;
                 }
                 // max.bytes is soft for the first non-empty partition, as in Kafka, so progress is always possible
                 if (first || p.bytes() <= budget) {
-                    p.data.setRecords(p.records);
+                    p.data.setRecords(p.records); // the response releases them once written
                     budget -= p.bytes();
                     first = false;
+                } else {
+                    p.dropRecords();
                 }
             }
             done.complete(null);

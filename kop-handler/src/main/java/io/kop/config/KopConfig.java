@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.function.Function;
 import org.apache.pulsar.broker.ServiceConfiguration;
+import org.apache.pulsar.common.util.DirectMemoryUtils;
 
 /**
  * KoP settings, read from the broker's own configuration file (Pulsar keeps unknown keys in
@@ -74,9 +75,9 @@ public final class KopConfig {
         this.offsetsTopicPartitions = intKey(p, "offsetsTopicNumPartitions", 8);
         this.groupSubscriptionMirrorIntervalMs = longKey(p, "kafkaGroupSubscriptionIntervalMs", 5000L);
         this.readAheadMaxBytes = longKey(p, "kafkaFetchReadAheadMaxBytes", 256L * 1024 * 1024);
-        // -1: a quarter of the heap, where the cache lives
+        // -1: a quarter of the JVM's direct memory, where the cache lives
         long recent = longKey(p, "kafkaRecentBatchesCacheMaxBytes", -1L);
-        this.recentBatchesMaxBytes = recent < 0 ? Runtime.getRuntime().maxMemory() / 4 : recent;
+        this.recentBatchesMaxBytes = recent < 0 ? DirectMemoryUtils.jvmMaxDirectMemory() / 4 : recent;
         this.offsetsTopicCompactionRecords = longKey(p, "offsetsTopicCompactionRecords", 10_000L);
         Map<String, Object> group = new java.util.HashMap<>();
         group.put("offsets.retention.minutes", intKey(p, "offsetsRetentionMinutes", 10080));

@@ -1,9 +1,12 @@
 package io.kop.format;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.network.TransferableChannel;
 import org.apache.kafka.common.record.internal.BaseRecords;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -11,25 +14,44 @@ import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordsSend;
 
 /**
- * A fetch answer's record set as the decoded entries' buffers, one after the other. It is written to the
- * response by reference (a gathering send), so a fetch never copies its records into one big buffer.
+ * A fetch answer's record set as buffers of whole Kafka batches, one after the other. It is written to
+ * the response by reference (a gathering send), so a fetch never copies its records into one big buffer.
+ *
+ * <p>It owns one reference to each buffer (cached batches live in reference-counted slabs): whoever holds
+ * it last calls {@link #release}, once the response carrying it is written or dropped. A send to a
+ * {@link ByteBufSink} hands the sink references of its own.
  */
 public final class RecordChunks implements BaseRecords {
     public static final RecordChunks EMPTY = new RecordChunks(List.of(), 0);
 
-    private final List<ByteBuffer> chunks;
+    /** A channel that takes buffers by reference: each one it is given carries a reference it must release. */
+    public interface ByteBufSink {
+        void add(ByteBuf retained);
+    }
+
+    private final ByteBuf[] chunks;
     private final int records;
     private final int sizeInBytes;
+    private final AtomicBoolean released = new AtomicBoolean();
 
-    /** @param chunks buffers of whole Kafka batches, in offset order */
-    public RecordChunks(List<ByteBuffer> chunks, int records) {
-        this.chunks = List.copyOf(chunks);
+    /** @param chunks buffers of whole Kafka batches, in offset order, each with one reference this takes over */
+    public RecordChunks(List<ByteBuf> chunks, int records) {
+        this.chunks = chunks.toArray(new ByteBuf[0]);
         this.records = records;
         int size = 0;
-        for (ByteBuffer b : this.chunks) {
-            size += b.remaining();
+        for (ByteBuf b : this.chunks) {
+            size += b.readableBytes();
         }
         this.sizeInBytes = size;
+    }
+
+    /** Batches in heap buffers (decoded from stored entries), which the garbage collector frees. */
+    public static RecordChunks ofHeap(List<ByteBuffer> chunks, int records) {
+        List<ByteBuf> wrapped = new ArrayList<>(chunks.size());
+        for (ByteBuffer b : chunks) {
+            wrapped.add(Unpooled.wrappedBuffer(b));
+        }
+        return new RecordChunks(wrapped, records);
     }
 
     public int recordCount() {
@@ -41,26 +63,45 @@ public final class RecordChunks implements BaseRecords {
         return sizeInBytes;
     }
 
-    /** The records, for the broker's own scans (timestamp lookups). */
+    /** Gives back the buffers' references; later calls do nothing, so a buffer is never released twice. */
+    public void release() {
+        if (released.compareAndSet(false, true)) {
+            for (ByteBuf b : chunks) {
+                b.release();
+            }
+        }
+    }
+
+    /** The records, for the broker's own scans (timestamp lookups); valid until {@link #release}. */
     public List<Record> toList() {
         List<Record> out = new ArrayList<>(records);
-        for (ByteBuffer b : chunks) {
-            MemoryRecords.readableRecords(b.duplicate()).records().forEach(out::add);
+        for (ByteBuf b : chunks) {
+            MemoryRecords.readableRecords(b.nioBuffer()).records().forEach(out::add);
         }
         return out;
     }
 
     @Override
     public RecordsSend<RecordChunks> toSend() {
-        ByteBuffer[] buffers = new ByteBuffer[chunks.size()];
-        for (int i = 0; i < buffers.length; i++) {
-            buffers[i] = chunks.get(i).duplicate();
-        }
         return new RecordsSend<>(this, sizeInBytes) {
+            private ByteBuffer[] views;
+
             @Override
             protected int writeTo(TransferableChannel channel, int previouslyWritten, int remaining)
                     throws IOException {
-                return (int) channel.write(buffers);
+                if (channel instanceof ByteBufSink sink && previouslyWritten == 0) {
+                    for (ByteBuf b : chunks) {
+                        sink.add(b.retainedDuplicate());
+                    }
+                    return sizeInBytes;
+                }
+                if (views == null) {
+                    views = new ByteBuffer[chunks.length];
+                    for (int i = 0; i < views.length; i++) {
+                        views[i] = chunks[i].nioBuffer();
+                    }
+                }
+                return (int) channel.write(views);
             }
         };
     }

@@ -139,10 +139,11 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         boolean wrote = false;
         while (!inFlight.isEmpty() && inFlight.peek().response().isDone()) {
             InFlight head = inFlight.poll();
+            ApiMessage body = head.response().join();
             if (closed) {
+                ResponseFrames.release(body);
                 continue;
             }
-            ApiMessage body = head.response().join();
             RequestHeader header = head.header();
             short version = header.apiVersion();
             if (header.apiKey() == ApiKeys.API_VERSIONS && !ApiDispatcher.supportsVersion(header.apiKey(), version)) {
@@ -153,7 +154,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 buf = ResponseFrames.frame(header.toResponseHeader(), body, version);
             } catch (IOException | RuntimeException e) {
                 closeOnError("cannot serialize " + header.apiKey() + " response", e);
-                return;
+                continue; // the rest are dropped, and released, here and as they complete
+            } finally {
+                ResponseFrames.release(body);
             }
             ctx.write(buf);
             wrote = true;
@@ -194,6 +197,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         closed = true;
+        // Responses still to come are dropped; what they hold is given back when they complete.
+        for (InFlight pending : inFlight) {
+            pending.response().thenAccept(ResponseFrames::release);
+        }
         inFlight.clear();
         super.channelInactive(ctx);
     }

@@ -1,11 +1,15 @@
 package io.kop.network;
 
+import io.kop.format.RecordChunks;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
+import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.network.Send;
 import org.apache.kafka.common.network.TransferableChannel;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -14,7 +18,8 @@ import org.apache.kafka.common.requests.ResponseHeader;
 
 /**
  * A response as one Netty buffer, size prefix included, built with kafka-clients' {@link SendBuilder}:
- * record sets (fetch responses) are referenced, not copied into the frame.
+ * record sets (fetch responses) are referenced, not copied into the frame. The frame holds references of
+ * its own to the records' buffers, so the body's are given back with {@link #release} once it is framed.
  */
 final class ResponseFrames {
     private ResponseFrames() {
@@ -23,15 +28,38 @@ final class ResponseFrames {
     static ByteBuf frame(ResponseHeader header, ApiMessage body, short version) throws IOException {
         Send send = SendBuilder.buildResponseSend(header, body, version);
         Collector collector = new Collector();
-        while (!send.completed()) {
-            send.writeTo(collector);
+        try {
+            while (!send.completed()) {
+                send.writeTo(collector);
+            }
+        } catch (IOException | RuntimeException e) {
+            collector.out.release();
+            throw e;
         }
         return collector.out;
     }
 
+    /** Gives back the references a response body holds: the record sets of a fetch response. */
+    static void release(ApiMessage body) {
+        if (body instanceof FetchResponseData fetch) {
+            for (FetchableTopicResponse topic : fetch.responses()) {
+                for (PartitionData partition : topic.partitions()) {
+                    if (partition.records() instanceof RecordChunks chunks) {
+                        chunks.release();
+                    }
+                }
+            }
+        }
+    }
+
     /** A "channel" that takes every buffer it is given by reference. */
-    private static final class Collector implements TransferableChannel {
+    private static final class Collector implements TransferableChannel, RecordChunks.ByteBufSink {
         final CompositeByteBuf out = Unpooled.compositeBuffer(Integer.MAX_VALUE);
+
+        @Override
+        public void add(ByteBuf retained) {
+            out.addComponent(true, retained);
+        }
 
         @Override
         public long write(ByteBuffer[] srcs, int offset, int length) {

@@ -105,8 +105,15 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                 }
                 // Reserved in append order, which is the ledger's (offset) order.
                 RecentBatches.Reservation cached = recent.reserve(batch, numRecords);
-                topic.publishMessage(entry, new Publish(baseOffset, numRecords, publishSequence.incrementAndGet(),
-                        cached, appendTime));
+                try {
+                    topic.publishMessage(entry, new Publish(baseOffset, numRecords, publishSequence.incrementAndGet(),
+                            cached, appendTime));
+                } catch (RuntimeException e) {
+                    if (cached != null) {
+                        recent.abandon(cached);
+                    }
+                    throw e;
+                }
             }
         } finally {
             entry.release();
@@ -159,6 +166,9 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
 
         @Override
         protected void onComplete(Exception e, long lastIndex) {
+            if (cached != null && (e != null || lastIndex < 0)) {
+                recent.abandon(cached);
+            }
             if (e != null) {
                 baseOffset.completeExceptionally(StorageErrors.toKafka(e));
             } else if (lastIndex < 0) {
@@ -260,6 +270,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                 // read on, or the client would ask for the same offset forever.
                 if (served.records().recordCount() == 0 && served.nextOffset() > offset
                         && served.nextOffset() < bounds.highWatermark()) {
+                    served.records().release();
                     return read(served.nextOffset(), maxBytes);
                 }
                 return CompletableFuture.completedFuture(served.records());
@@ -297,7 +308,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
             records += e.records();
             next = Math.max(next, e.nextOffset());
         }
-        return new Served(new RecordChunks(chunks, records), next);
+        return new Served(RecordChunks.ofHeap(chunks, records), next);
     }
 
     private CompletableFuture<ManagedCursor> newCursorAt(long offset) {
@@ -411,11 +422,15 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         return read(from, 1024 * 1024).thenCompose(chunk -> {
             OffsetAndTimestamp max = best;
             long next = from;
-            for (Record r : chunk.toList()) {
-                if (r.timestamp() > max.timestamp()) {
-                    max = new OffsetAndTimestamp(r.offset(), r.timestamp());
+            try {
+                for (Record r : chunk.toList()) {
+                    if (r.timestamp() > max.timestamp()) {
+                        max = new OffsetAndTimestamp(r.offset(), r.timestamp());
+                    }
+                    next = r.offset() + 1;
                 }
-                next = r.offset() + 1;
+            } finally {
+                chunk.release();
             }
             return next == from ? CompletableFuture.completedFuture(max) : scanMax(next, end, max);
         });

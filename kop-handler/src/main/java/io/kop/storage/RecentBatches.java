@@ -1,9 +1,9 @@
 package io.kop.storage;
 
-import com.sun.management.HotSpotDiagnosticMXBean;
 import io.kop.format.RecordChunks;
-import java.lang.management.ManagementFactory;
-import java.nio.ByteBuffer;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.util.IllegalReferenceCountException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -22,25 +22,30 @@ import org.apache.kafka.common.record.internal.RecordBatch;
  * BookKeeper read, no conversion of the stored entry. It is this broker's counterpart of the page cache
  * a Kafka broker serves recent segments from. A read it cannot serve goes to storage as before.
  *
- * <p>Batches are copied into slabs, heap arrays filled front to back like log segments. A busy
- * partition's slabs grow to a size the G1 collector allocates as humongous objects: it never copies
- * them between generations and frees an unreferenced one at the next young collection. A broker-wide byte limit
- * evicts whole slabs, oldest first, whatever partition they belong to. Bytes in a slab are never written
- * again once their batch is visible, so any number of fetches may send them at once without locks.
+ * <p>Batches are copied into slabs, direct-memory buffers filled front to back like log segments, so a
+ * response goes to the socket without another copy. A broker-wide byte limit evicts whole slabs,
+ * oldest first, whatever partition they belong to. Bytes in a slab are never written again once their
+ * batch is visible, so any number of fetches may send them at once without locks.
+ *
+ * <p>Slabs are reference counted: the cache holds one reference until eviction, a pending append holds
+ * one for its reservation, and every chunk a read returns holds one until the response that carries it
+ * is written or dropped. The memory is freed when the last one is released, never while a send still
+ * uses it; a slab that is already freed is simply not served (the read goes to storage).
  */
 final class RecentBatches {
-    private static final int TARGET_SLAB_BYTES = 4 * 1024 * 1024;
-    private static final int ARRAY_HEADER_BYTES = 16;
+    private static final int SLAB_BYTES = 4 * 1024 * 1024;
     private static final int FIRST_SLAB_BYTES = 64 * 1024;
 
     private final long limit;
     private final int slabBytes;
     private final AtomicLong used = new AtomicLong();
     private final ConcurrentLinkedQueue<Slab> slabs = new ConcurrentLinkedQueue<>();
+    /** Unpooled: a slab's memory goes back at its last release, and the metric counts live slabs. */
+    private final UnpooledByteBufAllocator allocator = new UnpooledByteBufAllocator(true, false, true);
 
     /** @param limit bytes of slabs all partitions may hold together; 0 keeps nothing */
     RecentBatches(long limit) {
-        this(limit, slabBytes());
+        this(limit, SLAB_BYTES);
     }
 
     RecentBatches(long limit, int slabBytes) {
@@ -48,28 +53,24 @@ final class RecentBatches {
         this.slabBytes = (int) Math.min(slabBytes, limit); // a small limit still holds a slab
     }
 
-    /** A whole number of G1 regions (at least 4 MiB) minus the array header: one humongous object, no waste. */
-    private static int slabBytes() {
-        try {
-            HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
-            if (Boolean.parseBoolean(vm.getVMOption("UseG1GC").getValue())) {
-                long region = Long.parseLong(vm.getVMOption("G1HeapRegionSize").getValue());
-                if (region > 0) {
-                    return (int) (Math.max(1, TARGET_SLAB_BYTES / region) * region - ARRAY_HEADER_BYTES);
-                }
-            }
-        } catch (RuntimeException e) {
-            // not a HotSpot JVM: plain slabs
-        }
-        return TARGET_SLAB_BYTES;
+    /** Direct memory the slabs take, evicted ones still being sent included. */
+    long allocatedBytes() {
+        return allocator.metric().usedDirectMemory();
     }
 
     Partition partition() {
         return new Partition();
     }
 
+    /** A new slab holding the cache's reference and one for the caller; null when direct memory is short. */
     private Slab allocate(Partition owner, int size) {
-        Slab slab = new Slab(owner, new byte[size]);
+        ByteBuf buf;
+        try {
+            buf = allocator.directBuffer(size, size);
+        } catch (OutOfMemoryError e) {
+            return null; // the append goes on without its cached copy
+        }
+        Slab slab = new Slab(owner, buf.retain());
         used.addAndGet(size);
         slabs.add(slab);
         return slab;
@@ -88,27 +89,52 @@ final class RecentBatches {
 
     private final class Slab {
         final Partition owner;
-        final byte[] bytes;
+        final ByteBuf buf;
         int filled; // guarded by owner
         volatile boolean evicted;
 
-        Slab(Partition owner, byte[] bytes) {
+        Slab(Partition owner, ByteBuf buf) {
             this.owner = owner;
-            this.bytes = bytes;
+            this.buf = buf;
         }
 
-        /** True for the one caller that evicts it; its bytes leave the count then. */
+        int capacity() {
+            return buf.capacity();
+        }
+
+        /** A reference for a pending append, or false if the slab is evicted (maybe freed already). */
+        boolean retainUnlessEvicted() {
+            if (evicted) {
+                return false;
+            }
+            try {
+                buf.retain();
+            } catch (IllegalReferenceCountException freed) {
+                return false;
+            }
+            if (evicted) {
+                buf.release();
+                return false;
+            }
+            return true;
+        }
+
+        /** True for the one caller that evicts it; its bytes leave the count and the cache's reference goes. */
         synchronized boolean markEvicted() {
             if (evicted) {
                 return false;
             }
             evicted = true;
-            used.addAndGet(-bytes.length);
+            used.addAndGet(-capacity());
+            buf.release();
             return true;
         }
     }
 
-    /** Space taken for a batch whose append is under way; it becomes readable with {@link Partition#commit}. */
+    /**
+     * Space taken for a batch whose append is under way, holding a reference to its slab: it becomes
+     * readable with {@link Partition#commit}, or is given back with {@link Partition#abandon}.
+     */
     record Reservation(Slab slab, int position, int size) {
     }
 
@@ -141,18 +167,21 @@ final class RecentBatches {
                     return null;
                 }
                 Slab slab = current;
-                if (slab == null || slab.evicted || slab.bytes.length - slab.filled < size) {
+                if (slab == null || slab.capacity() - slab.filled < size || !slab.retainUnlessEvicted()) {
                     // Slabs grow from 64 KiB to full size as a partition keeps filling them, so a
                     // partition that produces little does not hold (or keep reallocating) 4 MiB.
                     if (slab != null && slab.evicted) {
                         nextSlabBytes = Math.min(FIRST_SLAB_BYTES, slabBytes);
                     }
                     slab = allocate(this, Math.max(size, nextSlabBytes));
+                    if (slab == null) {
+                        return null;
+                    }
                     nextSlabBytes = (int) Math.min(2L * nextSlabBytes, slabBytes);
                     current = slab;
                 }
                 r = new Reservation(slab, slab.filled, size);
-                batch.writeTo(ByteBuffer.wrap(slab.bytes, r.position(), size));
+                batch.writeTo(slab.buf.nioBuffer(r.position(), size));
                 slab.filled += size;
             }
             evictOverLimit();
@@ -166,52 +195,78 @@ final class RecentBatches {
          */
         void commit(Reservation r, long baseOffset, int records, long logAppendTime) {
             Slab slab = r.slab();
-            if (slab.evicted) {
-                return;
+            try {
+                if (slab.evicted) {
+                    return;
+                }
+                MutableRecordBatch batch = MemoryRecords.readableRecords(slab.buf.nioBuffer(r.position(), r.size()))
+                        .batches().iterator().next();
+                batch.setLastOffset(baseOffset + records - 1);
+                batch.setPartitionLeaderEpoch(RecordBatch.NO_PARTITION_LEADER_EPOCH);
+                if (logAppendTime >= 0) {
+                    batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, logAppendTime);
+                }
+                Batch b = new Batch(slab, r.position(), r.size(), baseOffset, records);
+                batches.put(baseOffset, b);
+                if (slab.evicted) {
+                    batches.remove(baseOffset, b); // evicted while we put it: the eviction may have missed it
+                }
+            } finally {
+                slab.buf.release();
             }
-            MutableRecordBatch batch = MemoryRecords.readableRecords(ByteBuffer.wrap(slab.bytes, r.position(),
-                    r.size()).slice()).batches().iterator().next();
-            batch.setLastOffset(baseOffset + records - 1);
-            batch.setPartitionLeaderEpoch(RecordBatch.NO_PARTITION_LEADER_EPOCH);
-            if (logAppendTime >= 0) {
-                batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, logAppendTime);
-            }
-            Batch b = new Batch(slab, r.position(), r.size(), baseOffset, records);
-            batches.put(baseOffset, b);
-            if (slab.evicted) {
-                batches.remove(baseOffset, b); // evicted while we put it: the eviction may have missed it
-            }
+        }
+
+        /** Gives back a reservation whose append failed; its bytes are never served. */
+        void abandon(Reservation r) {
+            r.slab().buf.release();
         }
 
         /**
          * The cached batches from the one holding {@code offset} on, as long as they follow each other
          * without a gap: at least one, then up to {@code maxBytes}. Null when {@code offset} is not cached.
+         * The chunks hold references to their slabs: the caller releases them ({@link RecordChunks#release}).
          */
         RecordChunks read(long offset, int maxBytes) {
             Map.Entry<Long, Batch> first = batches.floorEntry(offset);
             if (first == null || first.getValue().nextOffset() <= offset) {
                 return null;
             }
-            List<ByteBuffer> chunks = new ArrayList<>();
+            List<ByteBuf> chunks = new ArrayList<>();
             int records = 0;
             long bytes = 0;
             Batch b = first.getValue();
             Batch runStart = b;
             int runBytes = 0;
+            int runRecords = 0; // records before runStart
             while (b != null && (bytes == 0 || bytes + b.size() <= maxBytes)) {
                 // batches side by side in one slab go out as one buffer
                 if (b.slab() != runStart.slab() || b.position() != runStart.position() + runBytes) {
-                    chunks.add(ByteBuffer.wrap(runStart.slab().bytes, runStart.position(), runBytes).slice());
+                    if (!addRun(chunks, runStart, runBytes)) {
+                        return chunks.isEmpty() ? null : new RecordChunks(chunks, runRecords);
+                    }
                     runStart = b;
                     runBytes = 0;
+                    runRecords = records;
                 }
                 runBytes += b.size();
                 bytes += b.size();
                 records += b.records();
                 b = batches.get(b.nextOffset());
             }
-            chunks.add(ByteBuffer.wrap(runStart.slab().bytes, runStart.position(), runBytes).slice());
+            if (!addRun(chunks, runStart, runBytes)) {
+                return chunks.isEmpty() ? null : new RecordChunks(chunks, runRecords);
+            }
             return new RecordChunks(chunks, records);
+        }
+
+        /** Adds the run of batches from {@code start} with a reference to its slab; false if the slab is freed. */
+        private static boolean addRun(List<ByteBuf> chunks, Batch start, int bytes) {
+            try {
+                chunks.add(start.slab().buf.retainedSlice(start.position(), bytes));
+                return true;
+            } catch (IllegalReferenceCountException freed) {
+                return false; // evicted, and its last reader is done: what was added so far is whole
+            }
         }
 
         /**

@@ -6,8 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kop.format.RecordChunks;
+import io.netty.buffer.ByteBuf;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.network.TransferableChannel;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
@@ -26,6 +32,33 @@ class RecentBatchesTest {
         return MemoryRecords.withRecords(Compression.NONE, records).batches().iterator().next();
     }
 
+    /** What a read served, copied out of the slabs; the read's references are given back. */
+    private record Served(long offset, long timestamp, String value) {
+    }
+
+    private static List<Served> served(RecordChunks chunks) {
+        try {
+            List<Served> out = new ArrayList<>();
+            for (Record r : chunks.toList()) {
+                out.add(new Served(r.offset(), r.timestamp(), StandardCharsets.UTF_8.decode(r.value()).toString()));
+            }
+            return out;
+        } finally {
+            chunks.release();
+        }
+    }
+
+    private static List<Served> read(RecentBatches.Partition p, long offset) {
+        RecordChunks chunks = p.read(offset, Integer.MAX_VALUE);
+        return chunks == null ? null : served(chunks);
+    }
+
+    private static int recordCount(RecentBatches.Partition p, long offset, int maxBytes) {
+        RecordChunks chunks = p.read(offset, maxBytes);
+        chunks.release();
+        return chunks.recordCount();
+    }
+
     private static void append(RecentBatches.Partition p, long baseOffset, MutableRecordBatch batch) {
         RecentBatches.Reservation r = p.reserve(batch, batch.countOrNull());
         assertNotNull(r);
@@ -38,13 +71,12 @@ class RecentBatchesTest {
         append(p, 100, batch(3, "a"));
         append(p, 103, batch(2, "b"));
 
-        RecordChunks chunks = p.read(101, Integer.MAX_VALUE);
-        List<Record> records = chunks.toList();
+        List<Served> records = read(p, 101);
         assertEquals(5, records.size(), "the whole batch holding 101, then the next one");
         for (int i = 0; i < 5; i++) {
             assertEquals(100 + i, records.get(i).offset());
         }
-        assertEquals("b1-" + "x".repeat(80), StandardCharsets.UTF_8.decode(records.get(4).value()).toString());
+        assertEquals("b1-" + "x".repeat(80), records.get(4).value());
         assertNull(p.read(99, Integer.MAX_VALUE), "below the cache");
         assertNull(p.read(105, Integer.MAX_VALUE), "not appended yet");
     }
@@ -54,13 +86,13 @@ class RecentBatchesTest {
         RecentBatches.Partition p = new RecentBatches(1 << 20, 64 * 1024).partition();
         append(p, 0, batch(2, "a"));
         RecentBatches.Reservation pending = p.reserve(batch(2, "b"), 2);
-        assertEquals(2, p.read(0, Integer.MAX_VALUE).toList().size());
+        assertEquals(2, read(p, 0).size());
         p.commit(pending, 2, 2, -1);
-        assertEquals(4, p.read(0, Integer.MAX_VALUE).toList().size());
+        assertEquals(4, read(p, 0).size());
 
         append(p, 10, batch(1, "c")); // offsets 4..9 were written by someone else (a Pulsar producer)
-        assertEquals(4, p.read(0, Integer.MAX_VALUE).toList().size());
-        assertEquals(10, p.read(10, Integer.MAX_VALUE).toList().get(0).offset());
+        assertEquals(4, read(p, 0).size());
+        assertEquals(10, read(p, 10).get(0).offset());
     }
 
     @Test
@@ -71,10 +103,12 @@ class RecentBatchesTest {
         append(p, 0, first);
         append(p, 2, batch(2, "b"));
         append(p, 4, batch(2, "c"));
-        assertEquals(2, p.read(0, 1).recordCount());
-        assertEquals(4, p.read(0, 2 * size + 1).recordCount());
-        assertEquals(6, p.read(0, 10 * size).recordCount());
-        assertEquals(3 * size, p.read(0, 10 * size).sizeInBytes());
+        assertEquals(2, recordCount(p, 0, 1));
+        assertEquals(4, recordCount(p, 0, 2 * size + 1));
+        assertEquals(6, recordCount(p, 0, 10 * size));
+        RecordChunks all = p.read(0, 10 * size);
+        all.release();
+        assertEquals(3 * size, all.sizeInBytes());
     }
 
     @Test
@@ -87,12 +121,13 @@ class RecentBatchesTest {
         append(p1, 0, batch(10, "a"));
         append(p1, 10, batch(10, "a"));  // p1's first slab is full
         append(p2, 0, batch(10, "b"));   // second slab: the limit
-        assertNotNull(p1.read(0, Integer.MAX_VALUE));
+        assertNotNull(read(p1, 0));
         append(p2, 10, batch(10, "b"));
         append(p2, 20, batch(10, "b"));  // a third slab: p1's goes
         assertNull(p1.read(0, Integer.MAX_VALUE));
         assertNull(p1.read(10, Integer.MAX_VALUE));
-        assertEquals(30, p2.read(0, Integer.MAX_VALUE).recordCount());
+        assertEquals(30, read(p2, 0).size());
+        assertEquals(2L * slab, cache.allocatedBytes(), "the evicted slab is freed");
     }
 
     @Test
@@ -103,9 +138,11 @@ class RecentBatchesTest {
         RecentBatches.Partition p = cache.partition();
         RecentBatches.Reservation early = p.reserve(batch(10, "a"), 10);
         append(p, 10, batch(10, "b")); // needs a new slab: the first one is evicted
+        assertEquals(2L * slab, cache.allocatedBytes(), "the reservation keeps the evicted slab");
         p.commit(early, 0, 10, -1);
+        assertEquals(slab, cache.allocatedBytes(), "freed once the reservation is committed");
         assertNull(p.read(0, Integer.MAX_VALUE));
-        assertEquals(10, p.read(10, Integer.MAX_VALUE).toList().get(0).offset());
+        assertEquals(10, read(p, 10).get(0).offset());
     }
 
     @Test
@@ -113,9 +150,9 @@ class RecentBatchesTest {
         RecentBatches.Partition p = new RecentBatches(1 << 20, 64 * 1024).partition();
         RecentBatches.Reservation r = p.reserve(batch(3, "a"), 3);
         p.commit(r, 50, 3, 123_456L);
-        List<Record> served = p.read(50, Integer.MAX_VALUE).toList();
+        List<Served> served = read(p, 50);
         assertEquals(3, served.size());
-        for (Record record : served) {
+        for (Served record : served) {
             assertEquals(123_456L, record.timestamp());
         }
     }
@@ -124,14 +161,15 @@ class RecentBatchesTest {
     void aLimitBelowOneSlabStillKeepsBatches() {
         RecentBatches.Partition p = new RecentBatches(4096, 4 * 1024 * 1024).partition();
         append(p, 0, batch(2, "a"));
-        assertEquals(2, p.read(0, Integer.MAX_VALUE).recordCount());
+        assertEquals(2, read(p, 0).size());
     }
 
     /** One appender (as a log appends: in offset order) and two readers, with eviction all the time. */
     @Test
     void readersSeeWholeBatchesWithTheRightOffsetsWhileSlabsAreEvicted() throws Exception {
         int slab = batch(10, "b0-").sizeInBytes() * 3;
-        RecentBatches.Partition p = new RecentBatches(4L * slab, slab).partition();
+        RecentBatches cache = new RecentBatches(4L * slab, slab);
+        RecentBatches.Partition p = cache.partition();
         java.util.concurrent.atomic.AtomicLong end = new java.util.concurrent.atomic.AtomicLong();
         java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
         java.util.concurrent.atomic.AtomicLong served = new java.util.concurrent.atomic.AtomicLong();
@@ -148,13 +186,13 @@ class RecentBatchesTest {
                     if (chunks == null) {
                         continue; // evicted meanwhile
                     }
-                    List<Record> records = chunks.toList();
+                    List<Served> records = served(chunks);
                     served.incrementAndGet();
                     long expected = records.get(0).offset();
                     assertEquals(0, expected % 10, "a read starts at a batch boundary");
-                    for (Record r : records) {
+                    for (Served r : records) {
                         assertEquals(expected, r.offset());
-                        String value = StandardCharsets.UTF_8.decode(r.value()).toString();
+                        String value = r.value();
                         assertEquals("b" + (expected / 10) + "-" + (expected % 10), value.substring(0, value.indexOf('-', 1) + 2));
                         expected++;
                     }
@@ -179,6 +217,8 @@ class RecentBatchesTest {
             throw new AssertionError(failure.get());
         }
         assertTrue(served.get() > 100, "readers were served: " + served.get());
+        p.clear();
+        assertEquals(0, cache.allocatedBytes(), "every reference was given back");
     }
 
     @Test
@@ -191,7 +231,7 @@ class RecentBatchesTest {
             partitions.add(p);
         }
         for (RecentBatches.Partition p : partitions.subList(90, 100)) {
-            assertNotNull(p.read(0, Integer.MAX_VALUE), "one small batch does not take a whole 1 MiB slab");
+            assertNotNull(read(p, 0), "one small batch does not take a whole 1 MiB slab");
         }
     }
 
@@ -203,5 +243,85 @@ class RecentBatchesTest {
         p.clear();
         assertNull(p.read(0, Integer.MAX_VALUE));
         assertNull(p.reserve(batch(2, "b"), 2));
+        assertEquals(0, cache.allocatedBytes());
+    }
+
+    @Test
+    void anEvictedSlabStaysReadableUntilItsLastReaderReleasesIt() throws IOException {
+        MutableRecordBatch sample = batch(10, "s");
+        int slab = sample.sizeInBytes();
+        RecentBatches cache = new RecentBatches(slab, slab);
+        RecentBatches.Partition p = cache.partition();
+        append(p, 0, batch(10, "a"));
+        RecordChunks held = p.read(0, Integer.MAX_VALUE);
+        List<ByteBuf> sent = new ArrayList<>();
+        held.toSend().writeTo(new Sink(sent)); // what a response frame does: references of its own
+        append(p, 10, batch(10, "b")); // evicts the first slab
+        assertNull(p.read(0, Integer.MAX_VALUE));
+        assertEquals(2L * slab, cache.allocatedBytes());
+
+        held.release();
+        held.release(); // a second release gives back nothing more
+        assertEquals(2L * slab, cache.allocatedBytes(), "the frame still sends it");
+        List<Record> inFrame = new ArrayList<>();
+        MemoryRecords.readableRecords(sent.get(0).nioBuffer()).records().forEach(inFrame::add);
+        assertEquals(9, inFrame.get(9).offset());
+        assertEquals("a9-" + "x".repeat(80), StandardCharsets.UTF_8.decode(inFrame.get(9).value()).toString());
+        sent.forEach(ByteBuf::release);
+        assertEquals(slab, cache.allocatedBytes(), "freed after the frame is written");
+    }
+
+    @Test
+    void anAbandonedReservationGivesItsReferenceBack() {
+        RecentBatches cache = new RecentBatches(1 << 20, 64 * 1024);
+        RecentBatches.Partition p = cache.partition();
+        RecentBatches.Reservation failed = p.reserve(batch(2, "a"), 2);
+        p.abandon(failed);
+        append(p, 0, batch(2, "b")); // the same slab, after the abandoned bytes
+        assertEquals("b0-" + "x".repeat(80), read(p, 0).get(0).value());
+        p.clear();
+        assertEquals(0, cache.allocatedBytes());
+    }
+
+    /** A frame under construction: keeps every buffer it is handed. */
+    private record Sink(List<ByteBuf> kept) implements RecordChunks.ByteBufSink, TransferableChannel {
+        @Override
+        public void add(ByteBuf retained) {
+            kept.add(retained);
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) {
+            throw new UnsupportedOperationException("buffers are taken by reference");
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs) {
+            throw new UnsupportedOperationException("buffers are taken by reference");
+        }
+
+        @Override
+        public int write(ByteBuffer src) {
+            throw new UnsupportedOperationException("buffers are taken by reference");
+        }
+
+        @Override
+        public boolean hasPendingWrites() {
+            return false;
+        }
+
+        @Override
+        public long transferFrom(FileChannel fileChannel, long position, long count) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+        }
     }
 }
