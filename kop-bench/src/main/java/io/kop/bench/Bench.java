@@ -2,6 +2,7 @@ package io.kop.bench;
 
 import java.io.IOException;
 import java.net.Socket;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,6 +10,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -28,6 +30,7 @@ import java.util.regex.Pattern;
  */
 public final class Bench {
     private final Path work;
+    private boolean cleaned;
     private final String toolsCp;
     private final String kopCp;
     private final String pulsarPerfCp;
@@ -86,8 +89,12 @@ public final class Bench {
                 Integer.parseInt(a.getOrDefault("--records", "200000")), a.getOrDefault("--heap", "2g"));
         int runs = Integer.parseInt(a.getOrDefault("--runs", "1"));
         List<String> systems = List.of(a.getOrDefault("--systems", "kafka,kop,kop-kf,kop-fs").split(","));
-        Runtime.getRuntime().addShutdownHook(new Thread(bench::stopAll));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            bench.stopAll();
+            bench.cleanUp(true); // interrupted: the logs stay
+        }));
         List<Result> results = new ArrayList<>();
+        boolean finished = false;
         try {
             for (int run = 1; run <= runs; run++) {
                 for (String system : systems) {
@@ -95,8 +102,10 @@ public final class Bench {
                     print(results, bench.records, "so far: run " + run + " of " + runs + ", up to " + system);
                 }
             }
+            finished = true;
         } finally {
             bench.stopAll();
+            bench.cleanUp(!finished);
         }
         print(results, bench.records, runs == 1 ? "one run" : "median of " + runs + " runs");
     }
@@ -472,8 +481,39 @@ public final class Bench {
     private void stopAll() {
         for (Process p : new ArrayList<>(started)) {
             p.destroyForcibly();
+            try {
+                p.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         started.clear();
+    }
+
+    /** Deletes what the brokers stored (gigabytes a run); after a failure their logs stay, and it says where. */
+    private synchronized void cleanUp(boolean keepLogs) {
+        if (cleaned) {
+            return;
+        }
+        cleaned = true;
+        Path kopLogs = work.resolve("kop").resolve("logs");
+        try (var paths = Files.walk(work)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                if (keepLogs && (path.toString().endsWith(".out") || path.startsWith(kopLogs))) {
+                    continue;
+                }
+                try {
+                    Files.delete(path);
+                } catch (DirectoryNotEmptyException kept) {
+                    // holds a log
+                }
+            }
+        } catch (IOException e) {
+            System.err.println("could not delete " + work + ": " + e);
+        }
+        if (keepLogs && Files.exists(work)) {
+            System.err.println("broker and tool logs kept in " + work);
+        }
     }
 
     // ------------------------------------------------------------ report
