@@ -151,7 +151,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             }
             ByteBuf buf;
             try {
-                buf = ResponseFrames.frame(header.toResponseHeader(), body, version);
+                buf = ResponseFrames.frame(ctx.alloc(), header.toResponseHeader(), body, version);
             } catch (IOException | RuntimeException e) {
                 closeOnError("cannot serialize " + header.apiKey() + " response", e);
                 continue; // the rest are dropped, and released, here and as they complete

@@ -2,6 +2,7 @@ package io.kop.network;
 
 import io.kop.format.RecordChunks;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
@@ -20,14 +21,19 @@ import org.apache.kafka.common.requests.ResponseHeader;
  * A response as one Netty buffer, size prefix included, built with kafka-clients' {@link SendBuilder}:
  * record sets (fetch responses) are referenced, not copied into the frame. The frame holds references of
  * its own to the records' buffers, so the body's are given back with {@link #release} once it is framed.
+ *
+ * <p>The frame is all direct memory: Netty copies a frame with any heap part whole into direct memory
+ * before the socket write, so the heap parts (the serialized fields, records decoded from storage) are
+ * copied here instead, and cached records, already direct, go out as they are.
  */
 final class ResponseFrames {
     private ResponseFrames() {
     }
 
-    static ByteBuf frame(ResponseHeader header, ApiMessage body, short version) throws IOException {
+    static ByteBuf frame(ByteBufAllocator alloc, ResponseHeader header, ApiMessage body, short version)
+            throws IOException {
         Send send = SendBuilder.buildResponseSend(header, body, version);
-        Collector collector = new Collector();
+        Collector collector = new Collector(alloc);
         try {
             while (!send.completed()) {
                 send.writeTo(collector);
@@ -54,11 +60,31 @@ final class ResponseFrames {
 
     /** A "channel" that takes every buffer it is given by reference. */
     private static final class Collector implements TransferableChannel, RecordChunks.ByteBufSink {
-        final CompositeByteBuf out = Unpooled.compositeBuffer(Integer.MAX_VALUE);
+        final ByteBufAllocator alloc;
+        final CompositeByteBuf out;
+
+        Collector(ByteBufAllocator alloc) {
+            this.alloc = alloc;
+            this.out = alloc.compositeDirectBuffer(Integer.MAX_VALUE);
+        }
 
         @Override
         public void add(ByteBuf retained) {
-            out.addComponent(true, retained);
+            if (retained.isDirect()) {
+                out.addComponent(true, retained);
+            } else {
+                try {
+                    addCopy(retained.nioBuffer());
+                } finally {
+                    retained.release();
+                }
+            }
+        }
+
+        private void addCopy(ByteBuffer heap) {
+            ByteBuf direct = alloc.directBuffer(heap.remaining());
+            direct.writeBytes(heap);
+            out.addComponent(true, direct);
         }
 
         @Override
@@ -79,7 +105,11 @@ final class ResponseFrames {
         public int write(ByteBuffer src) {
             int n = src.remaining();
             if (n > 0) {
-                out.addComponent(true, Unpooled.wrappedBuffer(src.slice()));
+                if (src.isDirect()) {
+                    out.addComponent(true, Unpooled.wrappedBuffer(src.slice()));
+                } else {
+                    addCopy(src.slice());
+                }
                 src.position(src.limit());
             }
             return n;

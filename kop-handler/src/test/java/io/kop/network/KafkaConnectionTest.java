@@ -2,6 +2,7 @@ package io.kop.network;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kop.api.ApiDispatcher;
 import io.kop.api.ApiHandler;
@@ -61,6 +62,7 @@ class KafkaConnectionTest {
         answer.complete(responseHoldingCachedBytes());
         channel.runPendingTasks();
         ByteBuf frame = channel.readOutbound();
+        assertTrue(frame.isDirect(), "all direct, or Netty copies the whole frame before the socket write");
         assertEquals(1, cached.refCnt(), "the frame's reference; the response's own is given back");
         frame.release(); // what Netty does once the frame is on the wire
         assertEquals(0, cached.refCnt());
