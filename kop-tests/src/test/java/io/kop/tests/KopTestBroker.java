@@ -48,24 +48,17 @@ public final class KopTestBroker {
                 instance = new KopTestBroker(o);
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     instance.standalone.close();
-                    deleteTree(dir);
+                    try {
+                        KopStandalone.deleteRecursively(dir); // a few hundred MiB per test run
+                    } catch (IOException e) {
+                        System.err.println("could not delete " + dir + ": " + e);
+                    }
                 }));
             } catch (Exception e) {
                 throw new IllegalStateException("could not start the test broker", e);
             }
         }
         return instance;
-    }
-
-    /** The broker's data: a few hundred MiB per test run, left behind before. */
-    private static void deleteTree(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            System.err.println("could not delete " + dir + ": " + e);
-        }
     }
 
     /** The NAR the build just packaged: tests load exactly what operators deploy. */
