@@ -30,7 +30,6 @@ import java.util.regex.Pattern;
  */
 public final class Bench {
     private final Path work;
-    private boolean cleaned;
     private final String toolsCp;
     private final String kopCp;
     private final String pulsarPerfCp;
@@ -38,6 +37,7 @@ public final class Bench {
     private final int records;
     private final String heap;
     private final List<Process> started = new ArrayList<>();
+    private boolean cleaned; // the work directory was deleted (or kept with its logs)
 
     record Result(int run, String workload, String system, double recordsPerSec, double mibPerSec, double p50,
                   double p99, double cpuMsPerMib, double cpuNoJitMsPerMib, long peakRssMib) {

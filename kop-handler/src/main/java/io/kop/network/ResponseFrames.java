@@ -72,19 +72,15 @@ final class ResponseFrames {
         public void add(ByteBuf retained) {
             if (retained.isDirect()) {
                 out.addComponent(true, retained);
-            } else {
-                try {
-                    addCopy(retained.nioBuffer());
-                } finally {
-                    retained.release();
-                }
+                return;
             }
-        }
-
-        private void addCopy(ByteBuffer heap) {
-            ByteBuf direct = alloc.directBuffer(heap.remaining());
-            direct.writeBytes(heap);
-            out.addComponent(true, direct);
+            try {
+                ByteBuf direct = alloc.directBuffer(retained.readableBytes());
+                direct.writeBytes(retained, retained.readerIndex(), retained.readableBytes());
+                out.addComponent(true, direct);
+            } finally {
+                retained.release();
+            }
         }
 
         @Override
@@ -105,11 +101,7 @@ final class ResponseFrames {
         public int write(ByteBuffer src) {
             int n = src.remaining();
             if (n > 0) {
-                if (src.isDirect()) {
-                    out.addComponent(true, Unpooled.wrappedBuffer(src.slice()));
-                } else {
-                    addCopy(src.slice());
-                }
+                add(Unpooled.wrappedBuffer(src.slice()));
                 src.position(src.limit());
             }
             return n;

@@ -104,9 +104,6 @@ final class RecentBatches {
 
         /** A reference for a pending append, or false if the slab is evicted (maybe freed already). */
         boolean retainUnlessEvicted() {
-            if (evicted) {
-                return false;
-            }
             try {
                 buf.retain();
             } catch (IllegalReferenceCountException freed) {
@@ -233,30 +230,32 @@ final class RecentBatches {
             }
             List<ByteBuf> chunks = new ArrayList<>();
             int records = 0;
+            int served = 0; // records in chunks
             long bytes = 0;
             Batch b = first.getValue();
             Batch runStart = b;
             int runBytes = 0;
-            int runRecords = 0; // records before runStart
             while (b != null && (bytes == 0 || bytes + b.size() <= maxBytes)) {
                 // batches side by side in one slab go out as one buffer
                 if (b.slab() != runStart.slab() || b.position() != runStart.position() + runBytes) {
                     if (!addRun(chunks, runStart, runBytes)) {
-                        return chunks.isEmpty() ? null : new RecordChunks(chunks, runRecords);
+                        runStart = null;
+                        break;
                     }
+                    served = records;
                     runStart = b;
                     runBytes = 0;
-                    runRecords = records;
                 }
                 runBytes += b.size();
                 bytes += b.size();
                 records += b.records();
                 b = batches.get(b.nextOffset());
             }
-            if (!addRun(chunks, runStart, runBytes)) {
-                return chunks.isEmpty() ? null : new RecordChunks(chunks, runRecords);
+            if (runStart != null && addRun(chunks, runStart, runBytes)) {
+                served = records;
             }
-            return new RecordChunks(chunks, records);
+            // a freed slab ends the read: what was added before it is whole
+            return chunks.isEmpty() ? null : new RecordChunks(chunks, served);
         }
 
         /** Adds the run of batches from {@code start} with a reference to its slab; false if the slab is freed. */
@@ -265,7 +264,7 @@ final class RecentBatches {
                 chunks.add(start.slab().buf.retainedSlice(start.position(), bytes));
                 return true;
             } catch (IllegalReferenceCountException freed) {
-                return false; // evicted, and its last reader is done: what was added so far is whole
+                return false; // evicted, and its last reader is done
             }
         }
 
