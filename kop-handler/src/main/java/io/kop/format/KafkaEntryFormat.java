@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.pulsar.common.api.proto.BrokerEntryMetadata;
 import org.apache.pulsar.common.api.proto.KeyValue;
 import org.apache.pulsar.common.api.proto.MessageMetadata;
@@ -62,6 +63,16 @@ public final class KafkaEntryFormat {
         return encode(records, numRecords, producerName, sequenceId, false);
     }
 
+    /** Wraps one producer batch for storage, copying it once, straight into the entry. */
+    public static ByteBuf encode(RecordBatch batch, int numRecords, String producerName) {
+        MessageMetadata metadata = metadata(numRecords, producerName, 0, false);
+        EntryBuffer entry = new EntryBuffer(metadata.getSerializedSize(), batch.sizeInBytes());
+        ByteBuf payload = entry.payload();
+        batch.writeTo(payload.nioBuffer(payload.writerIndex(), batch.sizeInBytes()));
+        payload.writerIndex(payload.writerIndex() + batch.sizeInBytes());
+        return entry.finish(metadata);
+    }
+
     /** Wraps a compacted copy of records that keep their original offsets (see {@link #isSnapshot}). */
     public static ByteBuf encodeSnapshot(MemoryRecords records, int numRecords) {
         return encode(records, numRecords, "kop-offsets-compactor", 0, true);
@@ -89,6 +100,12 @@ public final class KafkaEntryFormat {
 
     private static ByteBuf encode(MemoryRecords records, int numRecords, String producerName, long sequenceId,
                                   boolean snapshot) {
+        ByteBuffer buffer = records.buffer().duplicate();
+        return Commands.serializeMetadataAndPayload(Commands.ChecksumType.Crc32c,
+                metadata(numRecords, producerName, sequenceId, snapshot), Unpooled.wrappedBuffer(buffer));
+    }
+
+    private static MessageMetadata metadata(int numRecords, String producerName, long sequenceId, boolean snapshot) {
         MessageMetadata metadata = new MessageMetadata()
                 .setProducerName(producerName)
                 .setSequenceId(sequenceId)
@@ -98,9 +115,7 @@ public final class KafkaEntryFormat {
         if (snapshot) {
             metadata.addProperty().setKey(PROP_SNAPSHOT).setValue("true");
         }
-        ByteBuffer buffer = records.buffer().duplicate();
-        return Commands.serializeMetadataAndPayload(Commands.ChecksumType.Crc32c, metadata,
-                Unpooled.wrappedBuffer(buffer));
+        return metadata;
     }
 
     /** Rewrites the base offsets of the batches so that the first record gets {@code baseOffset}. */

@@ -1,8 +1,6 @@
 package io.kop.format;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -49,74 +47,92 @@ public final class PulsarEntryFormat {
      * @param logAppendTime the broker time to use as record timestamps, or -1 to keep the producer's
      */
     public static ByteBuf encode(RecordBatch batch, int numRecords, long publishTime, long logAppendTime) {
-        ByteBuf payload = ByteBufAllocator.DEFAULT.buffer(Math.max(64, batch.sizeInBytes() * 2));
-        ByteBuf compressed = null;
+        MessageMetadata metadata = new MessageMetadata()
+                .setProducerName(PRODUCER_NAME)
+                .setSequenceId(0)
+                .setPublishTime(publishTime)
+                .setNumMessagesInBatch(numRecords);
+        if (batch.hasProducerId()) {
+            metadata.addProperty().setKey(PROP_PRODUCER_ID).setValue(Long.toString(batch.producerId()));
+            metadata.addProperty().setKey(PROP_PRODUCER_EPOCH).setValue(Short.toString(batch.producerEpoch()));
+            metadata.addProperty().setKey(PROP_BASE_SEQUENCE).setValue(Integer.toString(batch.baseSequence()));
+        }
+        if (logAppendTime >= 0) {
+            metadata.addProperty().setKey(PROP_LOG_APPEND_TIME).setValue("true");
+        }
+        org.apache.pulsar.common.api.proto.CompressionType codec = pulsarCodec(batch.compressionType());
+        boolean compressed = codec != org.apache.pulsar.common.api.proto.CompressionType.NONE;
+        // Pulsar's per-message framing is a few bytes more than Kafka's per record; keys and headers
+        // that need base64 grow the buffer. Compressed batches build their payload here, then compress.
+        EntryBuffer entry = new EntryBuffer(metadata.getSerializedSize() + UNCOMPRESSED_SIZE_FIELD_MAX,
+                compressed ? 0 : batch.sizeInBytes() + numRecords * 8);
+        ByteBuf payload = entry.payload();
+        boolean done = false;
         try {
-            SingleMessageMetadata smm = new SingleMessageMetadata();
-            try (CloseableIterator<Record> records = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
-                long expectedOffset = batch.baseOffset();
-                while (records.hasNext()) {
-                    Record r = records.next();
-                    if (r.offset() != expectedOffset++) {
-                        throw new InvalidRecordException("record offsets in a batch must be consecutive from "
-                                + batch.baseOffset() + ", found " + r.offset());
-                    }
-                    smm.clear();
-                    if (r.hasKey()) {
-                        byte[] key = bytes(r.key());
-                        String text = HeaderMapping.strictUtf8(key);
-                        if (text != null) {
-                            smm.setPartitionKey(text);
-                        } else {
-                            smm.setPartitionKey(Base64.getEncoder().encodeToString(key));
-                            smm.setPartitionKeyB64Encoded(true);
-                        }
-                    }
-                    long ts = logAppendTime >= 0 ? logAppendTime : r.timestamp();
-                    if (ts > 0) {
-                        smm.setEventTime(ts);
-                    }
-                    HeaderMapping.toProperties(r.headers(), (k, v) -> smm.addProperty().setKey(k).setValue(v));
-                    ByteBuf value;
-                    if (r.hasValue()) {
-                        value = Unpooled.wrappedBuffer(r.value());
-                    } else {
-                        smm.setNullValue(true);
-                        value = Unpooled.EMPTY_BUFFER;
-                    }
-                    Commands.serializeSingleMessageInBatchWithPayload(smm, value, payload);
-                }
-                if (expectedOffset - batch.baseOffset() != numRecords) {
-                    throw new InvalidRecordException("batch header counts " + numRecords + " records, found "
-                            + (expectedOffset - batch.baseOffset()));
+            writeMessages(batch, numRecords, logAppendTime, payload);
+            metadata.setUncompressedSize(payload.readableBytes());
+            if (compressed) {
+                ByteBuf body = CompressionCodecProvider.getCompressionCodec(codec).encode(payload);
+                try {
+                    metadata.setCompression(codec);
+                    return Commands.serializeMetadataAndPayload(Commands.ChecksumType.Crc32c, metadata, body);
+                } finally {
+                    body.release();
                 }
             }
-            MessageMetadata metadata = new MessageMetadata()
-                    .setProducerName(PRODUCER_NAME)
-                    .setSequenceId(0)
-                    .setPublishTime(publishTime)
-                    .setNumMessagesInBatch(numRecords)
-                    .setUncompressedSize(payload.readableBytes());
-            if (batch.hasProducerId()) {
-                metadata.addProperty().setKey(PROP_PRODUCER_ID).setValue(Long.toString(batch.producerId()));
-                metadata.addProperty().setKey(PROP_PRODUCER_EPOCH).setValue(Short.toString(batch.producerEpoch()));
-                metadata.addProperty().setKey(PROP_BASE_SEQUENCE).setValue(Integer.toString(batch.baseSequence()));
-            }
-            if (logAppendTime >= 0) {
-                metadata.addProperty().setKey(PROP_LOG_APPEND_TIME).setValue("true");
-            }
-            org.apache.pulsar.common.api.proto.CompressionType codec = pulsarCodec(batch.compressionType());
-            ByteBuf body = payload;
-            if (codec != org.apache.pulsar.common.api.proto.CompressionType.NONE) {
-                compressed = CompressionCodecProvider.getCompressionCodec(codec).encode(payload);
-                metadata.setCompression(codec);
-                body = compressed;
-            }
-            return Commands.serializeMetadataAndPayload(Commands.ChecksumType.Crc32c, metadata, body);
+            done = true;
+            return entry.finish(metadata);
         } finally {
-            payload.release();
-            if (compressed != null) {
-                compressed.release();
+            if (!done) {
+                entry.release();
+            }
+        }
+    }
+
+    /** Tag and largest varint of {@code uncompressed_size}, set once the payload is written. */
+    private static final int UNCOMPRESSED_SIZE_FIELD_MAX = 1 + 5;
+
+    /** One Pulsar message per record, as a Pulsar batch lays them out: size, single-message metadata, value. */
+    private static void writeMessages(RecordBatch batch, int numRecords, long logAppendTime, ByteBuf payload) {
+        SingleMessageMetadata smm = new SingleMessageMetadata();
+        try (CloseableIterator<Record> records = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
+            long expectedOffset = batch.baseOffset();
+            while (records.hasNext()) {
+                Record r = records.next();
+                if (r.offset() != expectedOffset++) {
+                    throw new InvalidRecordException("record offsets in a batch must be consecutive from "
+                            + batch.baseOffset() + ", found " + r.offset());
+                }
+                smm.clear();
+                if (r.hasKey()) {
+                    byte[] key = bytes(r.key());
+                    String text = HeaderMapping.strictUtf8(key);
+                    if (text != null) {
+                        smm.setPartitionKey(text);
+                    } else {
+                        smm.setPartitionKey(Base64.getEncoder().encodeToString(key));
+                        smm.setPartitionKeyB64Encoded(true);
+                    }
+                }
+                long ts = logAppendTime >= 0 ? logAppendTime : r.timestamp();
+                if (ts > 0) {
+                    smm.setEventTime(ts);
+                }
+                HeaderMapping.toProperties(r.headers(), (k, v) -> smm.addProperty().setKey(k).setValue(v));
+                ByteBuffer value = r.hasValue() ? r.value() : null;
+                if (value == null) {
+                    smm.setNullValue(true);
+                }
+                smm.setPayloadSize(value == null ? 0 : value.remaining());
+                payload.writeInt(smm.getSerializedSize());
+                smm.writeTo(payload);
+                if (value != null) {
+                    payload.writeBytes(value);
+                }
+            }
+            if (expectedOffset - batch.baseOffset() != numRecords) {
+                throw new InvalidRecordException("batch header counts " + numRecords + " records, found "
+                        + (expectedOffset - batch.baseOffset()));
             }
         }
     }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.bookkeeper.mledger.ManagedCursor;
 import org.apache.bookkeeper.mledger.Position;
 import org.apache.bookkeeper.mledger.impl.ManagedLedgerImpl;
@@ -15,6 +16,8 @@ import org.apache.pulsar.common.util.FutureUtil;
 /**
  * One partition's Pulsar subscriptions that mirror Kafka consumer groups: a durable subscription per
  * group, acknowledged up to the entry before the group's committed offset, so its backlog is the lag.
+ * Finding that entry is a binary search over the ledger, reading entries from storage, so it is done
+ * only when the group's offset has moved or someone else moved the subscription.
  */
 final class GroupSubscriptions {
     /** Marks subscriptions KoP created for Kafka groups, so Pulsar users' own subscriptions are left alone. */
@@ -22,6 +25,11 @@ final class GroupSubscriptions {
 
     private final PersistentTopic topic;
     private final ManagedLedgerImpl ledger;
+    private final Map<String, Mirrored> mirrored = new ConcurrentHashMap<>();
+
+    /** A group's committed offset and where its subscription was moved for it. */
+    private record Mirrored(long offset, Position markDeleted) {
+    }
 
     GroupSubscriptions(PersistentTopic topic, ManagedLedgerImpl ledger) {
         this.topic = topic;
@@ -34,6 +42,7 @@ final class GroupSubscriptions {
         topic.getSubscriptions().forEach((name, sub) -> {
             if (sub.getSubscriptionProperties().containsKey(GROUP_SUBSCRIPTION_PROPERTY)
                     && !committedOffsets.containsKey(name)) {
+                mirrored.remove(name);
                 steps.add(sub.deleteForcefully());
             }
         });
@@ -47,28 +56,41 @@ final class GroupSubscriptions {
                     : topic.createSubscription(group, CommandSubscribe.InitialPosition.Earliest, false,
                             Map.of(GROUP_SUBSCRIPTION_PROPERTY, "true"))
                             .thenApply(s -> (PersistentSubscription) s);
-            steps.add(sub.thenCompose(s -> acknowledgeUpTo(s, offset)));
+            steps.add(sub.thenCompose(s -> {
+                Mirrored last = mirrored.get(group);
+                if (last != null && last.offset() == offset
+                        && last.markDeleted().equals(s.getCursor().getMarkDeletedPosition())) {
+                    return CompletableFuture.completedFuture(null);
+                }
+                return acknowledgeUpTo(s, offset).thenAccept(found -> {
+                    if (found) {
+                        mirrored.put(group, new Mirrored(offset, s.getCursor().getMarkDeletedPosition()));
+                    }
+                });
+            }));
         });
         return FutureUtil.waitForAll(steps);
     }
 
-    /** Everything below {@code offset} acknowledged: the subscription's backlog is the group's lag. */
-    private CompletableFuture<Void> acknowledgeUpTo(PersistentSubscription sub, long offset) {
+    /**
+     * Everything below {@code offset} acknowledged: the subscription's backlog is the group's lag. False
+     * when the search for the entry failed, so the next round tries again.
+     */
+    private CompletableFuture<Boolean> acknowledgeUpTo(PersistentSubscription sub, long offset) {
         return ledger.asyncFindPosition(entry -> ManagedLedgerPartitionLog.lastIndex(entry) < offset).thenCompose(next -> {
             if (next == null) {
-                return CompletableFuture.completedFuture(null);
+                return CompletableFuture.completedFuture(false);
             }
             ManagedCursor cursor = sub.getCursor();
             Position target = ledger.getPreviousPosition(next);
             int cmp = target.compareTo(cursor.getMarkDeletedPosition());
             if (cmp == 0) {
-                return CompletableFuture.completedFuture(null);
+                return CompletableFuture.completedFuture(true);
             }
-            if (cmp < 0) {
-                return sub.resetCursor(next); // the group's offset went back (a reset)
-            }
-            return Ledgers.markDelete(cursor, target);
+            CompletableFuture<Void> moved = cmp < 0
+                    ? sub.resetCursor(next) // the group's offset went back (a reset)
+                    : Ledgers.markDelete(cursor, target);
+            return moved.thenApply(v -> true);
         });
     }
-
 }

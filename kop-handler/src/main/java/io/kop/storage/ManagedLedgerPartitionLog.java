@@ -31,7 +31,6 @@ import io.kop.format.KafkaEntryFormat;
 import java.nio.ByteBuffer;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.record.TimestampType;
-import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.pulsar.broker.intercept.ManagedLedgerInterceptorImpl;
 import org.apache.pulsar.broker.service.persistent.PersistentTopic;
@@ -142,10 +141,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         if (logAppendTime >= 0) {
             batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, logAppendTime);
         }
-        ByteBuffer copy = ByteBuffer.allocate(batch.sizeInBytes());
-        batch.writeTo(copy);
-        copy.flip();
-        return KafkaEntryFormat.encode(MemoryRecords.readableRecords(copy), numRecords, producerName, 0);
+        return KafkaEntryFormat.encode(batch, numRecords, producerName);
     }
 
     private final class Publish extends IndexedPublish {

@@ -3,7 +3,10 @@ package io.kop.storage;
 import io.kop.format.RecordChunks;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.buffer.UnpooledUnsafeDirectByteBuf;
 import io.netty.util.IllegalReferenceCountException;
+import io.netty.util.internal.PlatformDependent;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -30,7 +33,10 @@ import org.apache.kafka.common.record.internal.RecordBatch;
  * <p>Slabs are reference counted: the cache holds one reference until eviction, a pending append holds
  * one for its reservation, and every chunk a read returns holds one until the response that carries it
  * is written or dropped. The memory is freed when the last one is released, never while a send still
- * uses it; a slab that is already freed is simply not served (the read goes to storage).
+ * uses it; a slab that is already freed is simply not served (the read goes to storage). The memory of
+ * a freed full-size slab is kept for the next one while the cache and its spare memory stay within the
+ * limit plus one slab: fresh direct memory costs the kernel a zeroed page per 4 KiB on first touch,
+ * which made allocating slabs a third of the appending thread's CPU.
  */
 final class RecentBatches {
     private static final int SLAB_BYTES = 4 * 1024 * 1024;
@@ -38,10 +44,12 @@ final class RecentBatches {
 
     private final long limit;
     private final int slabBytes;
-    private final AtomicLong used = new AtomicLong();
+    private final AtomicLong used = new AtomicLong(); // slabs not evicted
+    private final AtomicLong live = new AtomicLong(); // slabs not released, evicted ones still sent included
     private final ConcurrentLinkedQueue<Slab> slabs = new ConcurrentLinkedQueue<>();
-    /** Unpooled: a slab's memory goes back at its last release, and the metric counts live slabs. */
-    private final UnpooledByteBufAllocator allocator = new UnpooledByteBufAllocator(true, false, true);
+    private final ConcurrentLinkedQueue<ByteBuffer> spare = new ConcurrentLinkedQueue<>();
+    private final AtomicLong spareBytes = new AtomicLong();
+    private final AtomicLong slabsAllocated = new AtomicLong();
 
     /** @param limit bytes of slabs all partitions may hold together; 0 keeps nothing */
     RecentBatches(long limit) {
@@ -55,7 +63,17 @@ final class RecentBatches {
 
     /** Direct memory the slabs take, evicted ones still being sent included. */
     long allocatedBytes() {
-        return allocator.metric().usedDirectMemory();
+        return live.get();
+    }
+
+    /** Slabs that took fresh memory, not a released slab's. */
+    long slabsAllocated() {
+        return slabsAllocated.get();
+    }
+
+    /** Direct memory of released slabs kept for new ones. */
+    long spareBytes() {
+        return spareBytes.get();
     }
 
     Partition partition() {
@@ -64,13 +82,19 @@ final class RecentBatches {
 
     /** A new slab holding the cache's reference and one for the caller; null when direct memory is short. */
     private Slab allocate(Partition owner, int size) {
-        ByteBuf buf;
-        try {
-            buf = allocator.directBuffer(size, size);
-        } catch (OutOfMemoryError e) {
-            return null; // the append goes on without its cached copy
+        ByteBuffer memory = size == slabBytes ? spare.poll() : null;
+        if (memory != null) {
+            spareBytes.addAndGet(-size);
+        } else {
+            try {
+                memory = ByteBuffer.allocateDirect(size);
+                slabsAllocated.incrementAndGet();
+            } catch (OutOfMemoryError e) {
+                return null; // the append goes on without its cached copy
+            }
         }
-        Slab slab = new Slab(owner, buf.retain());
+        live.addAndGet(size);
+        Slab slab = new Slab(owner, new SlabMemory(memory).retain());
         used.addAndGet(size);
         slabs.add(slab);
         return slab;
@@ -84,6 +108,40 @@ final class RecentBatches {
                 return;
             }
             oldest.owner.evict(oldest);
+        }
+    }
+
+    /** A released full-size slab's memory is kept if the cache and the spare memory stay within bounds. */
+    private void recycle(ByteBuffer memory) {
+        int size = memory.capacity();
+        live.addAndGet(-size);
+        if (size == slabBytes && spareBytes.addAndGet(size) + used.get() <= limit + slabBytes) {
+            spare.add(memory);
+            return;
+        }
+        if (size == slabBytes) {
+            spareBytes.addAndGet(-size);
+        }
+        PlatformDependent.freeDirectBuffer(memory);
+    }
+
+    /**
+     * A slab's buffer over memory it does not free: at its last release the memory goes to
+     * {@link #recycle}. A later slab on the same memory is a new buffer with its own count, so a stale
+     * reference to this one still fails as released.
+     */
+    private final class SlabMemory extends UnpooledUnsafeDirectByteBuf {
+        private final ByteBuffer memory;
+
+        SlabMemory(ByteBuffer memory) {
+            super(UnpooledByteBufAllocator.DEFAULT, memory, memory.capacity());
+            this.memory = memory;
+        }
+
+        @Override
+        protected void deallocate() {
+            super.deallocate(); // drops its view of the memory without freeing it
+            recycle(memory);
         }
     }
 

@@ -283,6 +283,53 @@ class RecentBatchesTest {
         assertEquals(0, cache.allocatedBytes());
     }
 
+    @Test
+    void theMemoryOfAReleasedSlabCarriesTheNextOneAndAStaleChunkStaysReleased() {
+        MutableRecordBatch sample = batch(10, "s");
+        int slab = sample.sizeInBytes();
+        RecentBatches cache = new RecentBatches(slab, slab);
+        RecentBatches.Partition p = cache.partition();
+        append(p, 0, batch(10, "a"));
+        RecordChunks stale = p.read(0, Integer.MAX_VALUE);
+        append(p, 10, batch(10, "b")); // evicts the first slab, which the read still holds
+        assertEquals(0, cache.spareBytes());
+        stale.release();
+        assertEquals(slab, cache.spareBytes(), "the released slab's memory is kept");
+        append(p, 20, batch(10, "c")); // takes the first slab's memory; the second slab's is kept
+        assertEquals(2, cache.slabsAllocated(), "no new memory for the third slab");
+        assertEquals(slab, cache.allocatedBytes());
+        assertEquals(slab, cache.spareBytes());
+        assertEquals("c0-" + "x".repeat(80), read(p, 20).get(0).value());
+        assertNull(p.read(0, Integer.MAX_VALUE));
+        stale.release(); // a second release of the old chunks touches nothing on the reused memory
+        assertEquals("c9-" + "x".repeat(80), read(p, 20).get(9).value());
+    }
+
+    @Test
+    void spareMemoryStaysWithinTheLimitPlusOneSlab() {
+        MutableRecordBatch sample = batch(10, "s");
+        int slab = sample.sizeInBytes();
+        RecentBatches cache = new RecentBatches(3L * slab, slab);
+        List<RecentBatches.Partition> partitions = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            RecentBatches.Partition p = cache.partition();
+            append(p, 0, batch(10, String.valueOf((char) ('a' + i))));
+            partitions.add(p);
+        }
+        List<RecordChunks> held = new ArrayList<>();
+        for (int i = 3; i < 8; i++) { // each one evicts a slab that a reader still holds
+            RecentBatches.Partition p = cache.partition();
+            append(p, 0, batch(10, String.valueOf((char) ('a' + i))));
+            held.add(p.read(0, Integer.MAX_VALUE));
+            partitions.add(p);
+        }
+        partitions.forEach(RecentBatches.Partition::clear);
+        held.forEach(RecordChunks::release);
+        assertEquals(0, cache.allocatedBytes());
+        assertEquals(4L * slab, cache.spareBytes(), "three slabs of limit and one more; the rest is freed");
+        assertEquals(5, cache.slabsAllocated());
+    }
+
     /** A frame under construction: keeps every buffer it is handed. */
     private record Sink(List<ByteBuf> kept) implements RecordChunks.ByteBufSink, TransferableChannel {
         @Override
