@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -132,6 +133,9 @@ public final class Bench {
             }
             out.add(load.produce("produce 1KiB acks=all 8p", "p8-all", 8, 1024, "all", records));
             if (!system.equals("kop-fs")) {
+                // The warm-up topic is older than the last 500 MiB produced, past KoP's recent-batches
+                // cache: reading it compiles the storage read path before the consume that measures it.
+                load.consume("warm-up", "warmup-1p", records / 2);
                 out.add(load.consume("consume 1KiB from earliest 1p", "p1-all", records));
                 out.add(load.consume("consume 1KiB from earliest 8p", "p8-all", records));
             }
@@ -148,6 +152,10 @@ public final class Bench {
             }
         } finally {
             stop(broker);
+            // Deleting the files drops their pages from the page cache, so every broker starts with the
+            // same free memory rather than reclaiming the previous one's gigabytes as it writes.
+            deleteTree(kafka ? work.resolve("kafka").resolve("data") : work.resolve("kop"),
+                    path -> path.startsWith(work.resolve("kop").resolve("logs")));
         }
         return out;
     }
@@ -497,22 +505,30 @@ public final class Bench {
         }
         cleaned = true;
         Path kopLogs = work.resolve("kop").resolve("logs");
-        try (var paths = Files.walk(work)) {
+        deleteTree(work, path -> keepLogs && (path.toString().endsWith(".out") || path.startsWith(kopLogs)));
+        if (keepLogs && Files.exists(work)) {
+            System.err.println("broker and tool logs kept in " + work);
+        }
+    }
+
+    /** Deletes {@code root} and what is under it, except the paths {@code keep} accepts (and their parents). */
+    private static void deleteTree(Path root, Predicate<Path> keep) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
             for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                if (keepLogs && (path.toString().endsWith(".out") || path.startsWith(kopLogs))) {
+                if (keep.test(path)) {
                     continue;
                 }
                 try {
                     Files.delete(path);
                 } catch (DirectoryNotEmptyException kept) {
-                    // holds a log
+                    // holds a kept path
                 }
             }
         } catch (IOException e) {
-            System.err.println("could not delete " + work + ": " + e);
-        }
-        if (keepLogs && Files.exists(work)) {
-            System.err.println("broker and tool logs kept in " + work);
+            System.err.println("could not delete " + root + ": " + e);
         }
     }
 
