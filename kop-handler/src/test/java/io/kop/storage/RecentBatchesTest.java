@@ -22,6 +22,8 @@ import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.junit.jupiter.api.Test;
 
 class RecentBatchesTest {
+    /** The size of every 10-record batch with a one-letter tag, so a slab can be sized in batches. */
+    private static final int BATCH_BYTES = batch(10, "s").sizeInBytes();
 
     /** A producer's batch of {@code n} records (offsets from 0, as producers send them), about 100 bytes each. */
     private static MutableRecordBatch batch(int n, String tag) {
@@ -113,8 +115,7 @@ class RecentBatchesTest {
 
     @Test
     void evictsTheOldestSlabsOfAnyPartitionBeyondTheLimit() {
-        MutableRecordBatch sample = batch(10, "s");
-        int slab = sample.sizeInBytes() * 2; // two batches per slab
+        int slab = BATCH_BYTES * 2; // two batches per slab
         RecentBatches cache = new RecentBatches(2L * slab, slab);
         RecentBatches.Partition p1 = cache.partition();
         RecentBatches.Partition p2 = cache.partition();
@@ -132,8 +133,7 @@ class RecentBatchesTest {
 
     @Test
     void aReservationWhoseSlabWasEvictedIsNeverServed() {
-        MutableRecordBatch sample = batch(10, "s");
-        int slab = sample.sizeInBytes();
+        int slab = BATCH_BYTES;
         RecentBatches cache = new RecentBatches(slab, slab);
         RecentBatches.Partition p = cache.partition();
         RecentBatches.Reservation early = p.reserve(batch(10, "a"), 10);
@@ -248,8 +248,7 @@ class RecentBatchesTest {
 
     @Test
     void anEvictedSlabStaysReadableUntilItsLastReaderReleasesIt() throws IOException {
-        MutableRecordBatch sample = batch(10, "s");
-        int slab = sample.sizeInBytes();
+        int slab = BATCH_BYTES;
         RecentBatches cache = new RecentBatches(slab, slab);
         RecentBatches.Partition p = cache.partition();
         append(p, 0, batch(10, "a"));
@@ -285,8 +284,7 @@ class RecentBatchesTest {
 
     @Test
     void theMemoryOfAReleasedSlabCarriesTheNextOneAndAStaleChunkStaysReleased() {
-        MutableRecordBatch sample = batch(10, "s");
-        int slab = sample.sizeInBytes();
+        int slab = BATCH_BYTES;
         RecentBatches cache = new RecentBatches(slab, slab);
         RecentBatches.Partition p = cache.partition();
         append(p, 0, batch(10, "a"));
@@ -307,8 +305,7 @@ class RecentBatchesTest {
 
     @Test
     void spareMemoryStaysWithinTheLimitPlusOneSlab() {
-        MutableRecordBatch sample = batch(10, "s");
-        int slab = sample.sizeInBytes();
+        int slab = BATCH_BYTES;
         RecentBatches cache = new RecentBatches(3L * slab, slab);
         List<RecentBatches.Partition> partitions = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
