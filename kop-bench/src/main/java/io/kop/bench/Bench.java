@@ -1,5 +1,7 @@
 package io.kop.bench;
 
+import io.kop.bench.ProcStats.Cpu;
+import io.kop.bench.Report.Result;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.file.DirectoryNotEmptyException;
@@ -9,16 +11,13 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.function.ToDoubleFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -39,21 +38,6 @@ public final class Bench {
     private final String heap;
     private final List<Process> started = new ArrayList<>();
     private boolean cleaned; // the work directory was deleted (or kept with its logs)
-
-    record Result(int run, String workload, String system, double recordsPerSec, double mibPerSec, double p50,
-                  double p99, double cpuMsPerMib, double cpuNoJitMsPerMib, long peakRssMib) {
-    }
-
-    /** CPU time of a process, in ms: all threads, and the share of the JIT compiler threads. */
-    record Cpu(long totalMs, long jitMs) {
-        Cpu minus(Cpu start) {
-            return new Cpu(totalMs - start.totalMs, jitMs - start.jitMs);
-        }
-
-        long withoutJitMs() {
-            return totalMs - jitMs;
-        }
-    }
 
     /** What each system is, and the durability it runs with. */
     private static final Map<String, String> SYSTEMS = new LinkedHashMap<>();
@@ -100,7 +84,8 @@ public final class Bench {
             for (int run = 1; run <= runs; run++) {
                 for (String system : systems) {
                     results.addAll(bench.runAll(run, system));
-                    print(results, bench.records, "so far: run " + run + " of " + runs + ", up to " + system);
+                    Report.print(results, bench.records, SYSTEMS,
+                            "so far: run " + run + " of " + runs + ", up to " + system);
                 }
             }
             finished = true;
@@ -108,7 +93,7 @@ public final class Bench {
             bench.stopAll();
             bench.cleanUp(!finished);
         }
-        print(results, bench.records, runs == 1 ? "one run" : "median of " + runs + " runs");
+        Report.print(results, bench.records, SYSTEMS, runs == 1 ? "one run" : "median of " + runs + " runs");
     }
 
     private List<Result> runAll(int run, String system) throws Exception {
@@ -234,26 +219,26 @@ public final class Bench {
 
         Result produce(String name, String topic, int partitions, int size, String acks, int n) throws Exception {
             createTopic(topic, partitions);
-            Cpu cpu0 = cpu(broker);
+            Cpu cpu0 = ProcStats.cpu(broker);
             String out = Bench.this.run(List.of(java(), "-Xmx1g", "-cp", toolsCp,
                     "org.apache.kafka.tools.ProducerPerformance", "--topic", topic, "--num-records", Integer.toString(n),
                     "--record-size", Integer.toString(size), "--throughput", "-1", "--producer-props",
                     "bootstrap.servers=" + bs, "acks=" + acks, "linger.ms=5", "batch.size=131072"), 900);
-            Cpu cpu = cpu(broker).minus(cpu0);
+            Cpu cpu = ProcStats.cpu(broker).minus(cpu0);
             Matcher m = last(PRODUCED, out, name);
             double mib = (double) n * size / (1024 * 1024);
             return new Result(run, name, system, Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)),
                     Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5)), cpu.totalMs() / mib,
-                    cpu.withoutJitMs() / mib, peakRssMib(broker));
+                    cpu.withoutJitMs() / mib, ProcStats.peakRssMib(broker));
         }
 
         Result consume(String name, String topic, int n) throws Exception {
-            Cpu cpu0 = cpu(broker);
+            Cpu cpu0 = ProcStats.cpu(broker);
             String out = Bench.this.run(List.of(java(), "-Xmx1g", "-cp", toolsCp,
                     "org.apache.kafka.tools.ConsumerPerformance", "--bootstrap-server", bs, "--topic", topic,
                     "--messages", Integer.toString(n), "--timeout", "60000", "--group", "bench-" + UUID.randomUUID()),
                     900);
-            Cpu cpu = cpu(broker).minus(cpu0);
+            Cpu cpu = ProcStats.cpu(broker).minus(cpu0);
             // start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
             // rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec: the fetch.* figures leave out the join
             String line = out.lines().filter(l -> l.matches("^\\d{4}-.*")).reduce((x, y) -> y)
@@ -262,12 +247,12 @@ public final class Bench {
             double mib = Double.parseDouble(f[2]);
             return new Result(run, name, system, Double.parseDouble(f[9]), Double.parseDouble(f[8]), Double.NaN,
                     Double.NaN, cpu.totalMs() / Math.max(mib, 1e-9), cpu.withoutJitMs() / Math.max(mib, 1e-9),
-                    peakRssMib(broker));
+                    ProcStats.peakRssMib(broker));
         }
 
         Result throttled() throws Exception {
             createTopic("throttled", 1);
-            Cpu cpu0 = cpu(broker);
+            Cpu cpu0 = ProcStats.cpu(broker);
             int n = 50_000;
             // The latencies leave out the first second: records sent while the client starts wait for it
             // (up to 0.4 s on both brokers), and 1 % of them alone would be the run's p99.
@@ -275,29 +260,29 @@ public final class Bench {
                     "org.apache.kafka.tools.ProducerPerformance", "--topic", "throttled", "--num-records",
                     Integer.toString(n), "--warmup-records", "5000", "--record-size", "1024", "--throughput", "5000",
                     "--producer-props", "bootstrap.servers=" + bs, "acks=all"), 600);
-            Cpu cpu = cpu(broker).minus(cpu0);
+            Cpu cpu = ProcStats.cpu(broker).minus(cpu0);
             Matcher m = last(STEADY, out, THROTTLED);
             return new Result(run, THROTTLED, system, Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)),
                     Double.parseDouble(m.group(4)), Double.parseDouble(m.group(5)), cpu.totalMs() / (n / 1024.0),
                     cpu.withoutJitMs() / (n / 1024.0),
-                    peakRssMib(broker));
+                    ProcStats.peakRssMib(broker));
         }
 
         Result endToEnd() throws Exception {
             String name = "end-to-end 1 record at a time 1KiB";
             createTopic("e2e", 1);
             int n = 5_000;
-            Cpu cpu0 = cpu(broker);
+            Cpu cpu0 = ProcStats.cpu(broker);
             long t0 = System.nanoTime();
             String out = Bench.this.run(List.of(java(), "-Xmx1g", "-cp", toolsCp,
                     "org.apache.kafka.tools.EndToEndLatency", "--bootstrap-server", bs, "--topic", "e2e",
                     "--num-records", Integer.toString(n), "--producer-acks", "all", "--record-size", "1024"), 600);
             double secs = (System.nanoTime() - t0) / 1e9;
-            Cpu cpu = cpu(broker).minus(cpu0);
+            Cpu cpu = ProcStats.cpu(broker).minus(cpu0);
             Matcher m = last(PERCENTILES, out, name);
             return new Result(run, name, system, n / secs, n / 1024.0 / secs, Double.parseDouble(m.group(1)),
                     Double.parseDouble(m.group(2)), cpu.totalMs() / (n / 1024.0), cpu.withoutJitMs() / (n / 1024.0),
-                    peakRssMib(broker));
+                    ProcStats.peakRssMib(broker));
         }
 
         /**
@@ -305,35 +290,35 @@ public final class Bench {
          * wait for the bookie quorum, which is acks=all. {@code rate} -1: as fast as it goes.
          */
         Result pulsarProduce(String name, String topic, int partitions, int size, int n, int rate) throws Exception {
-            Cpu cpu0 = cpu(broker);
+            Cpu cpu0 = ProcStats.cpu(broker);
             String out = pulsarPerf(List.of("produce", "-i", "1", "-u", "pulsar://127.0.0.1:26650",
                     "-au", "http://127.0.0.1:28080",
                     "-np", Integer.toString(partitions), "-r", Integer.toString(rate > 0 ? rate : 10_000_000),
                     "-s", Integer.toString(size), "-m", Integer.toString(n), "-b", "5", "-bb", "131072",
                     "-bm", "100000", "-o", "50000", "-p", "50000", "persistent://public/default/" + topic));
-            Cpu cpu = cpu(broker).minus(cpu0);
+            Cpu cpu = ProcStats.cpu(broker).minus(cpu0);
             Matcher latency = last(PULSAR_LATENCY, out, name);
             long count = Long.parseLong(last(PULSAR_TOTAL, out, name).group(1));
             double msgs = pulsarRate(out, name, count, "Created 1 producers", "Closed Producer");
             double mib = count * (double) size / (1024 * 1024);
             return new Result(run, name, system, msgs, msgs * size / (1024 * 1024), Double.parseDouble(latency.group(1)),
                     Double.parseDouble(latency.group(2)), cpu.totalMs() / mib,
-                    cpu.withoutJitMs() / mib, peakRssMib(broker));
+                    cpu.withoutJitMs() / mib, ProcStats.peakRssMib(broker));
         }
 
         Result pulsarConsume(String name, String topic, int size, int n) throws Exception {
-            Cpu cpu0 = cpu(broker);
+            Cpu cpu0 = ProcStats.cpu(broker);
             String out = pulsarPerf(List.of("consume", "-i", "1", "-u", "pulsar://127.0.0.1:26650",
                     "-m", Integer.toString(n),
                     "-sp", "Earliest", "-ss", "bench-" + UUID.randomUUID(), "-q", "5000",
                     "persistent://public/default/" + topic));
-            Cpu cpu = cpu(broker).minus(cpu0);
+            Cpu cpu = ProcStats.cpu(broker).minus(cpu0);
             long count = Long.parseLong(last(PULSAR_TOTAL, out, name).group(1));
             double msgs = pulsarRate(out, name, count, "Start receiving from", "DONE");
             double mib = count * (double) size / (1024 * 1024);
             return new Result(run, name, system, msgs, msgs * size / (1024 * 1024), Double.NaN, Double.NaN,
                     cpu.totalMs() / mib, cpu.withoutJitMs() / mib,
-                    peakRssMib(broker));
+                    ProcStats.peakRssMib(broker));
         }
 
         /** Messages per second between the first line containing {@code from} and the last containing {@code to}. */
@@ -438,46 +423,6 @@ public final class Bench {
         throw new IllegalStateException("port " + port + " did not open within " + timeoutSeconds + " s");
     }
 
-    /**
-     * User + system CPU of the process and of its JIT compiler threads, in ms (clock ticks of 10 ms). A
-     * short run still compiles (a third of KoP's CPU in one produce profile); a long-running broker does
-     * not, so the report shows CPU with and without the compiler threads. Both JVMs run with a fixed
-     * number of compiler threads, so none exits between two readings.
-     */
-    private static Cpu cpu(Process p) throws IOException {
-        long total = ticks(Path.of("/proc/" + p.pid() + "/stat"));
-        long jit = 0;
-        try (var tasks = Files.list(Path.of("/proc/" + p.pid() + "/task"))) {
-            for (Path task : tasks.toList()) {
-                try {
-                    String stat = Files.readString(task.resolve("stat"));
-                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                    if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
-                        jit += ticks(task.resolve("stat"));
-                    }
-                } catch (IOException threadEnded) {
-                    // a thread that ended between the listing and the read
-                }
-            }
-        }
-        return new Cpu(total * 10, jit * 10);
-    }
-
-    private static long ticks(Path stat) throws IOException {
-        String s = Files.readString(stat);
-        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
-    }
-
-    private static long peakRssMib(Process p) throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/" + p.pid() + "/status"))) {
-            if (line.startsWith("VmHWM:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-            }
-        }
-        return -1;
-    }
-
     private void stop(Process p) throws InterruptedException {
         p.destroy();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
@@ -530,84 +475,5 @@ public final class Bench {
         } catch (IOException e) {
             System.err.println("could not delete " + root + ": " + e);
         }
-    }
-
-    // ------------------------------------------------------------ report
-
-    private static void print(List<Result> results, int records, String title) {
-        System.out.printf(Locale.ROOT, "%nKoP vs Apache Kafka 4.4, %d records per produce run, one broker at a time on this "
-                + "machine (%s)%n", records, title);
-        SYSTEMS.forEach((k, v) -> System.out.printf(Locale.ROOT, "  %-7s %s%n", k, v));
-        Map<String, Map<String, List<Result>>> byWorkload = new LinkedHashMap<>();
-        for (Result r : results) {
-            byWorkload.computeIfAbsent(r.workload(), w -> new LinkedHashMap<>())
-                    .computeIfAbsent(r.system(), x -> new ArrayList<>()).add(r);
-        }
-        System.out.printf(Locale.ROOT, "%n%-36s %-7s %11s %8s %8s %8s %10s %8s %8s%n", "workload (medians)", "system",
-                "records/s", "MiB/s", "p50 ms", "p99 ms", "CPU ms/MiB", "w/o JIT", "RSS MiB");
-        byWorkload.forEach((w, bySystem) -> bySystem.forEach((system, rs) -> System.out.printf(Locale.ROOT,
-                "%-36s %-7s %11.0f %8.1f %8s %8s %10.1f %8.1f %8d%n", w, system, median(rs, Result::recordsPerSec),
-                median(rs, Result::mibPerSec), fmt(median(rs, Result::p50)), fmt(median(rs, Result::p99)),
-                median(rs, Result::cpuMsPerMib), median(rs, Result::cpuNoJitMsPerMib),
-                rs.stream().mapToLong(Result::peakRssMib).max().orElse(-1))));
-        System.out.printf(Locale.ROOT, "%nRatios against Kafka, taken within each run, then the median "
-                + "(throughput: higher is better; latency, CPU: lower is better)%n");
-        System.out.printf(Locale.ROOT, "%-36s %-7s %8s %8s %8s %8s %8s%n", "workload", "system", "MiB/s", "p50", "p99",
-                "CPU/MiB", "w/o JIT");
-        byWorkload.forEach((w, bySystem) -> bySystem.forEach((system, rs) -> {
-            List<Result> base = bySystem.get("kafka");
-            if (system.equals("kafka") || base == null) {
-                return;
-            }
-            System.out.printf(Locale.ROOT, "%-36s %-7s %8s %8s %8s %8s %8s%n", w, system,
-                    ratio(rs, base, Result::mibPerSec), ratio(rs, base, Result::p50), ratio(rs, base, Result::p99),
-                    ratio(rs, base, Result::cpuMsPerMib), ratio(rs, base, Result::cpuNoJitMsPerMib));
-        }));
-        System.out.printf(Locale.ROOT, "%nKoP against itself: kop/kop-kf (pulsar format vs kafka format) and "
-                + "kop/pulsar (Kafka clients vs Pulsar clients on the same broker), MiB/s and CPU/MiB%n");
-        byWorkload.forEach((w, bySystem) -> {
-            List<Result> kop = bySystem.get("kop");
-            if (kop == null) {
-                return;
-            }
-            for (String other : List.of("kop-kf", "pulsar")) {
-                List<Result> o = bySystem.get(other);
-                if (o != null) {
-                    System.out.printf(Locale.ROOT, "%-36s kop/%-7s %8s %8s%n", w, other,
-                            ratio(kop, o, Result::mibPerSec), ratio(kop, o, Result::cpuMsPerMib));
-                }
-            }
-        });
-    }
-
-    private static double median(List<Result> rs, ToDoubleFunction<Result> f) {
-        return median(rs.stream().mapToDouble(f).toArray());
-    }
-
-    private static double median(double[] values) {
-        double[] v = Arrays.stream(values).filter(d -> !Double.isNaN(d)).sorted().toArray();
-        if (v.length == 0) {
-            return Double.NaN;
-        }
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-    }
-
-    /** The median over runs of a / b, each pair from the same run. */
-    private static String ratio(List<Result> a, List<Result> b, ToDoubleFunction<Result> f) {
-        List<Double> ratios = new ArrayList<>();
-        for (Result x : a) {
-            for (Result y : b) {
-                double d = f.applyAsDouble(y);
-                if (x.run() == y.run() && d != 0) {
-                    ratios.add(f.applyAsDouble(x) / d);
-                }
-            }
-        }
-        double m = median(ratios.stream().mapToDouble(Double::doubleValue).toArray());
-        return Double.isNaN(m) ? "-" : String.format(Locale.ROOT, "%.2f", m);
-    }
-
-    private static String fmt(double v) {
-        return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.1f", v);
     }
 }
