@@ -11,6 +11,8 @@ import org.apache.pulsar.common.protocol.Commands;
  * sends) built in one buffer, payload first: the payload is written behind room for the largest header
  * its metadata can take, and the header is put right in front of it at the end. So the records are
  * copied once, where {@link Commands#serializeMetadataAndPayload} copies a finished payload again.
+ * Every entry KoP writes is framed here; a payload that already exists (a compressed body, the
+ * offsets topic's records) is copied in with {@link #of}.
  */
 final class EntryBuffer {
     private static final int FIXED_HEADER = 2 + 4 + 4; // magic, checksum, metadata size
@@ -27,6 +29,13 @@ final class EntryBuffer {
         buf = PulsarByteBufAllocator.DEFAULT.directBuffer(payloadStart + payloadCapacity);
         buf.writerIndex(payloadStart);
         buf.readerIndex(payloadStart);
+    }
+
+    /** An entry of {@code metadata} (complete) and a copy of {@code payload}. */
+    static ByteBuf of(MessageMetadata metadata, ByteBuf payload) {
+        EntryBuffer entry = new EntryBuffer(metadata.getSerializedSize(), payload.readableBytes());
+        entry.payload().writeBytes(payload, payload.readerIndex(), payload.readableBytes());
+        return entry.finish(metadata);
     }
 
     /** Where the payload is written; its readable bytes are the payload so far. */

@@ -2,7 +2,6 @@ package io.kop.format;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import java.nio.ByteBuffer;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -100,9 +99,8 @@ public final class KafkaEntryFormat {
 
     private static ByteBuf encode(MemoryRecords records, int numRecords, String producerName, long sequenceId,
                                   boolean snapshot) {
-        ByteBuffer buffer = records.buffer().duplicate();
-        return Commands.serializeMetadataAndPayload(Commands.ChecksumType.Crc32c,
-                metadata(numRecords, producerName, sequenceId, snapshot), Unpooled.wrappedBuffer(buffer));
+        return EntryBuffer.of(metadata(numRecords, producerName, sequenceId, snapshot),
+                Unpooled.wrappedBuffer(records.buffer().duplicate()));
     }
 
     private static MessageMetadata metadata(int numRecords, String producerName, long sequenceId, boolean snapshot) {

@@ -75,7 +75,7 @@ public final class PulsarEntryFormat {
                 ByteBuf body = CompressionCodecProvider.getCompressionCodec(codec).encode(payload);
                 try {
                     metadata.setCompression(codec);
-                    return Commands.serializeMetadataAndPayload(Commands.ChecksumType.Crc32c, metadata, body);
+                    return EntryBuffer.of(metadata, body);
                 } finally {
                     body.release();
                 }

@@ -115,11 +115,11 @@ final class RecentBatches {
     private void recycle(ByteBuffer memory) {
         int size = memory.capacity();
         live.addAndGet(-size);
-        if (size == slabBytes && spareBytes.addAndGet(size) + used.get() <= limit + slabBytes) {
-            spare.add(memory);
-            return;
-        }
         if (size == slabBytes) {
+            if (spareBytes.addAndGet(size) + used.get() <= limit + slabBytes) {
+                spare.add(memory);
+                return;
+            }
             spareBytes.addAndGet(-size);
         }
         PlatformDependent.freeDirectBuffer(memory);
