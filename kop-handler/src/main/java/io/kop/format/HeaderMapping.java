@@ -1,10 +1,8 @@
 package io.kop.format;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import org.apache.kafka.common.header.Header;
@@ -84,13 +82,9 @@ public final class HeaderMapping {
 
     /** The string if {@code bytes} is valid UTF-8 (so it round-trips exactly), else null. */
     static String strictUtf8(byte[] bytes) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
+        // The JDK decoder replaces malformed input with U+FFFD, whose encoding differs from what it
+        // replaced: a value round-trips exactly if and only if it was valid UTF-8.
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        return Arrays.equals(text.getBytes(StandardCharsets.UTF_8), bytes) ? text : null;
     }
 }
