@@ -3,7 +3,6 @@ package io.kop.api;
 import io.kop.KopServices;
 import io.kop.storage.PartitionLog;
 import io.kop.storage.PartitionLog.AppendResult;
-import io.kop.storage.PartitionLog.PendingAppend;
 import io.kop.storage.StorageErrors;
 import io.kop.topic.KafkaTopic;
 import java.util.ArrayList;
@@ -43,7 +42,6 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
         List<CompletableFuture<?>> pending = new ArrayList<>();
         List<Runnable> appends = new ArrayList<>();
         List<CompletableFuture<?>> resolutions = new ArrayList<>();
-        List<CompletableFuture<?>> copies = new ArrayList<>();
         for (TopicProduceData topic : request.data().topicData()) {
             TopicProduceResponse topicResponse = new TopicProduceResponse().setName(topic.name())
                     .setTopicId(topic.topicId());
@@ -61,17 +59,13 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                         .thenCompose(t -> services.logs().get(t.partition(partition.index())));
                 resolutions.add(log);
                 CompletableFuture<AppendResult> result = new CompletableFuture<>();
-                appends.add(() -> {
-                    PendingAppend append = append(ctx, log, kafkaTopic, partition);
-                    copies.add(append.batchCopied());
-                    append.result().whenComplete((r, t) -> {
-                        if (t != null) {
-                            result.completeExceptionally(t);
-                        } else {
-                            result.complete(r);
-                        }
-                    });
-                });
+                appends.add(() -> append(ctx, log, kafkaTopic, partition).whenComplete((r, t) -> {
+                    if (t != null) {
+                        result.completeExceptionally(t);
+                    } else {
+                        result.complete(r);
+                    }
+                }));
                 pending.add(result.orTimeout(Math.max(1, request.timeout()), TimeUnit.MILLISECONDS)
                         .handle((r, t) -> {
                             if (t != null) {
@@ -88,29 +82,27 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                         }));
             }
         }
-        // Logs are looked up in parallel, but batches reach them in the connection's request order; each
-        // log converts and stores them on its own thread, in that order.
+        // Logs are looked up in parallel, but batches reach them in the connection's request order.
         CompletableFuture<Void> submitted = new CompletableFuture<>();
         CompletableFuture<Void> turn = ctx.connection().nextAppendTurn(submitted);
+        // Record conversion is CPU work: it runs on the storage pool, not on the connection's event loop.
         CompletableFuture.allOf(resolutions.toArray(new CompletableFuture[0])).handle((v, t) -> null)
                 .thenCombine(turn, (a, b) -> null)
-                .whenComplete((v, t) -> {
+                .whenCompleteAsync((v, t) -> {
                     try {
                         appends.forEach(Runnable::run);
                     } finally {
                         submitted.complete(null);
                     }
-                });
+                }, services.logs().executor());
         // The batches point into the request's frame, which is released with the response: so the response
-        // waits for every log to have copied its batch, also when an append timed out.
-        CompletableFuture<Void> batchesCopied = submitted.thenCompose(
-                v -> CompletableFuture.allOf(copies.toArray(new CompletableFuture[0])));
-        return FutureUtil.waitForAll(pending).thenCombine(batchesCopied, (a, b) -> response);
+        // also waits for the appends to have run (each copies its batch), when an append timed out as well.
+        return FutureUtil.waitForAll(pending).thenCombine(submitted, (a, b) -> response);
     }
 
     /** Validates the partition's batch and hands it to its log; runs in the connection's append turn. */
-    private PendingAppend append(RequestContext ctx, CompletableFuture<PartitionLog> log,
-                                 CompletableFuture<KafkaTopic> topic, PartitionProduceData data) {
+    private CompletableFuture<AppendResult> append(RequestContext ctx, CompletableFuture<PartitionLog> log,
+                                                   CompletableFuture<KafkaTopic> topic, PartitionProduceData data) {
         MutableRecordBatch batch;
         int count;
         try {
@@ -135,17 +127,13 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                 throw new InvalidRecordException("empty record batch");
             }
         } catch (RuntimeException e) {
-            return failed(e);
+            return CompletableFuture.failedFuture(e);
         }
         boolean logAppendTime = services.config().logAppendTime();
         try {
             return log.join().append(batch, count, logAppendTime, topic.join().entryFormat());
         } catch (RuntimeException e) {
-            return failed(e);
+            return CompletableFuture.failedFuture(e);
         }
-    }
-
-    private static PendingAppend failed(Throwable t) {
-        return new PendingAppend(CompletableFuture.completedFuture(null), CompletableFuture.failedFuture(t));
     }
 }

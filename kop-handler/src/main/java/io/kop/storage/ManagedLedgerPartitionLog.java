@@ -82,40 +82,8 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     // ---------------------------------------------------------------- append
 
     @Override
-    public PendingAppend append(MutableRecordBatch batch, int numRecords, boolean logAppendTime, EntryFormat format) {
-        CompletableFuture<Void> copied = new CompletableFuture<>();
-        CompletableFuture<AppendResult> result = new CompletableFuture<>();
-        Runnable convertAndPublish = () -> {
-            CompletableFuture<AppendResult> appended;
-            try {
-                appended = appendNow(batch, numRecords, logAppendTime, format);
-            } catch (RuntimeException e) {
-                appended = CompletableFuture.failedFuture(e);
-            } finally {
-                copied.complete(null);
-            }
-            appended.whenComplete((r, t) -> {
-                if (t != null) {
-                    result.completeExceptionally(t);
-                } else {
-                    result.complete(r);
-                }
-            });
-        };
-        // On the ledger's own thread, where Pulsar's add goes next anyway: converting the batch there
-        // spares every produce a hop through another pool. Its tasks run in order: so do the appends.
-        try {
-            ledger.getExecutor().execute(convertAndPublish);
-        } catch (RuntimeException rejected) {
-            copied.complete(null);
-            result.completeExceptionally(StorageErrors.toKafka(rejected));
-        }
-        return new PendingAppend(copied, result);
-    }
-
-    /** Converts the batch and publishes it; when this returns, nothing reads the batch any more. */
-    private CompletableFuture<AppendResult> appendNow(MutableRecordBatch batch, int numRecords, boolean logAppendTime,
-                                                      EntryFormat format) {
+    public CompletableFuture<AppendResult> append(MutableRecordBatch batch, int numRecords, boolean logAppendTime,
+                                                  EntryFormat format) {
         long appendTime = logAppendTime ? System.currentTimeMillis() : -1;
         ByteBuf entry = encode(batch, numRecords, appendTime, format);
         CompletableFuture<Long> baseOffset = new CompletableFuture<>();

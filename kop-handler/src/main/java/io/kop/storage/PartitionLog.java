@@ -20,20 +20,13 @@ public interface PartitionLog {
     }
 
     /**
-     * An append in progress. {@code batchCopied} completes once the log no longer reads the caller's batch
-     * (its memory may be reused from then on); {@code result} once the batch is stored, or failed.
-     */
-    record PendingAppend(CompletableFuture<Void> batchCopied, CompletableFuture<AppendResult> result) {
-    }
-
-    /**
-     * Appends one validated magic-2 batch. Returns at once; the log converts and stores batches in the
-     * order of the calls.
+     * Appends one validated magic-2 batch.
      *
      * @param logAppendTime true to stamp records with the broker's time (LogAppendTime topics)
      * @param format        how to store it
      */
-    PendingAppend append(MutableRecordBatch batch, int numRecords, boolean logAppendTime, EntryFormat format);
+    CompletableFuture<AppendResult> append(MutableRecordBatch batch, int numRecords, boolean logAppendTime,
+                                           EntryFormat format);
 
     /** Reads records from {@code offset}: at least one batch if any exists, then up to maxBytes. */
     CompletableFuture<RecordChunks> read(long offset, int maxBytes);
