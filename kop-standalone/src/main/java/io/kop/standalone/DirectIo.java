@@ -8,8 +8,9 @@ import org.apache.bookkeeper.common.util.nativeio.NativeIOImpl;
 
 /**
  * Whether the bookie can write its entry logs with direct I/O ({@code O_DIRECT}) in a directory: it needs
- * BookKeeper's native library (Linux x86-64) and a filesystem that takes aligned direct writes (tmpfs,
- * for one, does not). Found out by writing one block, the way the bookie's direct entry logger does.
+ * BookKeeper's native library (Linux x86-64) and a filesystem that takes aligned direct writes (not
+ * all do; tmpfs on older kernels, for one). Found out by writing one block, the way the bookie's
+ * direct entry logger does.
  */
 final class DirectIo {
     private static final int BLOCK = 4096;
