@@ -106,7 +106,7 @@ public final class Bench {
         try {
             // Memory first: a broker that has been up a while has filled its caches (KoP's recent batches,
             // a quarter of the 2 GiB direct memory, the ledger cache, the bookie's write cache) and reuses
-            // that memory; a fresh one takes new pages from the kernel for its first ~700 MiB produced.
+            // that memory; a fresh one takes new pages from the kernel for its first ~600 MiB produced.
             load.produce("warm-up", "warmup-fill", 1, 1024, "1", FILL_RECORDS);
             // JIT, caches, connections: every produce and consume shape once, not reported, so neither
             // broker spends the measured runs compiling code that a broker running for days has compiled
