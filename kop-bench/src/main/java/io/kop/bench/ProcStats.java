@@ -27,7 +27,7 @@ final class ProcStats {
      * number of compiler threads, so none exits between two readings.
      */
     static Cpu cpu(Process p) throws IOException {
-        long total = ticks(Path.of("/proc/" + p.pid() + "/stat"));
+        long total = ticks(Files.readString(Path.of("/proc/" + p.pid() + "/stat")));
         long jit = 0;
         try (var tasks = Files.list(Path.of("/proc/" + p.pid() + "/task"))) {
             for (Path task : tasks.toList()) {
@@ -35,7 +35,7 @@ final class ProcStats {
                     String stat = Files.readString(task.resolve("stat"));
                     String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
                     if (name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre")) {
-                        jit += ticks(task.resolve("stat"));
+                        jit += ticks(stat);
                     }
                 } catch (IOException threadEnded) {
                     // a thread that ended between the listing and the read
@@ -45,9 +45,9 @@ final class ProcStats {
         return new Cpu(total * 10, jit * 10);
     }
 
-    private static long ticks(Path stat) throws IOException {
-        String s = Files.readString(stat);
-        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+    /** utime + stime of a {@code stat} line; the fields after the name, which may hold spaces. */
+    private static long ticks(String stat) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 

@@ -24,6 +24,8 @@ class DirectIoTest {
         assumeTrue(System.getProperty("os.name").equals("Linux") && System.getProperty("os.arch").equals("amd64"));
         assumeTrue(Set.of("ext4", "xfs").contains(Files.getFileStore(dir).type()));
         assertTrue(DirectIo.supported(dir));
-        assertTrue(Files.list(dir).findAny().isEmpty(), "the probe file is removed");
+        try (var left = Files.list(dir)) {
+            assertTrue(left.findAny().isEmpty(), "the probe file is removed");
+        }
     }
 }
