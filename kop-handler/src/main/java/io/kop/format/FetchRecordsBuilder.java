@@ -50,20 +50,19 @@ public final class FetchRecordsBuilder {
     }
 
     /**
-     * A heap view of {@code buf}'s readable bytes, valid until the next call. Kafka's record writer copies
+     * A heap view of {@code length} bytes of {@code buf} at {@code index}, valid until the next call. Kafka's record writer copies
      * heap buffers in bulk but direct ones (entries read from BookKeeper) one byte per call, which made
      * that loop the largest cost of a fetch; one memcpy into a reused array avoids it.
      */
-    ByteBuffer heapView(ByteBuf buf) {
-        int n = buf.readableBytes();
+    ByteBuffer heapView(ByteBuf buf, int index, int length) {
         if (buf.hasArray()) {
-            return ByteBuffer.wrap(buf.array(), buf.arrayOffset() + buf.readerIndex(), n);
+            return ByteBuffer.wrap(buf.array(), buf.arrayOffset() + index, length);
         }
-        if (scratch.length < n) {
-            scratch = new byte[Math.max(n, scratch.length * 2)];
+        if (scratch.length < length) {
+            scratch = new byte[Math.max(length, scratch.length * 2)];
         }
-        buf.getBytes(buf.readerIndex(), scratch, 0, n);
-        return ByteBuffer.wrap(scratch, 0, n);
+        buf.getBytes(index, scratch, 0, length);
+        return ByteBuffer.wrap(scratch, 0, length);
     }
 
     public int records() {

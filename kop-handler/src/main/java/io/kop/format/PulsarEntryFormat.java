@@ -252,23 +252,25 @@ public final class PulsarEntryFormat {
             } else {
                 SingleMessageMetadata smm = new SingleMessageMetadata();
                 for (int i = 0; i < n; i++) {
+                    // A batch lays out each message as [metadata size][metadata][payload], as
+                    // Commands.deSerializeSingleMessageInBatch reads it; read in place, without a
+                    // reference-counted slice per message.
                     smm.clear(); // parseFrom does not reset fields absent from the next message
-                    ByteBuf single = Commands.deSerializeSingleMessageInBatch(payload, smm, i, n);
-                    try {
-                        long offset = baseOffset + i;
-                        if (offset < fromOffset || smm.isCompactedOut()) {
-                            continue;
-                        }
-                        long ts = smm.hasEventTime() && smm.getEventTime() > 0 ? smm.getEventTime() : md.getPublishTime();
-                        byte[] key = smm.hasPartitionKey()
-                                ? keyBytes(smm.getPartitionKey(), smm.isPartitionKeyB64Encoded()) : null;
-                        ByteBuffer value = smm.hasNullValue() && smm.isNullValue() ? null : out.heapView(single);
-                        Header[] headers = HeaderMapping.fromProperties(smm.getPropertiesList());
-                        builder.appendWithOffset(offset, ts, key == null ? null : ByteBuffer.wrap(key), value, headers);
-                        written++;
-                    } finally {
-                        single.release();
+                    smm.parseFrom(payload, payload.readInt());
+                    int valueStart = payload.readerIndex();
+                    payload.skipBytes(smm.getPayloadSize());
+                    long offset = baseOffset + i;
+                    if (offset < fromOffset || smm.isCompactedOut()) {
+                        continue;
                     }
+                    long ts = smm.hasEventTime() && smm.getEventTime() > 0 ? smm.getEventTime() : md.getPublishTime();
+                    byte[] key = smm.hasPartitionKey()
+                            ? keyBytes(smm.getPartitionKey(), smm.isPartitionKeyB64Encoded()) : null;
+                    ByteBuffer value = smm.hasNullValue() && smm.isNullValue()
+                            ? null : out.heapView(payload, valueStart, smm.getPayloadSize());
+                    Header[] headers = HeaderMapping.fromProperties(smm.getPropertiesList());
+                    builder.appendWithOffset(offset, ts, key == null ? null : ByteBuffer.wrap(key), value, headers);
+                    written++;
                 }
             }
             out.endBatch(builder);
