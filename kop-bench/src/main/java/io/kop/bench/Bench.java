@@ -34,6 +34,7 @@ public final class Bench {
     private final String kopCp;
     private final String pulsarPerfCp;
     private final Path nar;
+    private final Path kopJvmArgs;
     private final int records;
     private final String heap;
     private final List<Process> started = new ArrayList<>();
@@ -52,12 +53,14 @@ public final class Bench {
                 "KoP, entryFormat=pulsar, Kafka clients; bookie journal fsync on (./kop standalone --fsync)");
     }
 
-    private Bench(Path work, String toolsCp, String kopCp, String pulsarPerfCp, Path nar, int records, String heap) {
+    private Bench(Path work, String toolsCp, String kopCp, String pulsarPerfCp, Path nar, Path kopJvmArgs,
+                  int records, String heap) {
         this.work = work;
         this.toolsCp = toolsCp;
         this.kopCp = kopCp;
         this.pulsarPerfCp = pulsarPerfCp;
         this.nar = nar;
+        this.kopJvmArgs = kopJvmArgs;
         this.records = records;
         this.heap = heap;
     }
@@ -71,7 +74,7 @@ public final class Bench {
         String kopCp = Files.readString(Path.of(a.get("--kop-cp"))).trim();
         Bench bench = new Bench(work, Files.readString(Path.of(a.get("--tools-cp"))).trim(), kopCp,
                 Files.readString(Path.of(a.get("--pulsar-perf-cp"))).trim(), Path.of(a.get("--nar")),
-                Integer.parseInt(a.getOrDefault("--records", "200000")), a.getOrDefault("--heap", "2g"));
+                Path.of(a.get("--kop-jvm-args")), Integer.parseInt(a.getOrDefault("--records", "200000")), a.getOrDefault("--heap", "2g"));
         int runs = Integer.parseInt(a.getOrDefault("--runs", "1"));
         List<String> systems = List.of(a.getOrDefault("--systems", "kafka,kop,kop-kf,kop-fs").split(","));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -178,7 +181,7 @@ public final class Bench {
     private Process startKop(String entryFormat, boolean fsync) throws Exception {
         Path dir = work.resolve("kop");
         List<String> cmd = new ArrayList<>(List.of(java(), "-Xms" + heap, "-Xmx" + heap, "-XX:+AlwaysPreTouch",
-                "-XX:-UseDynamicNumberOfCompilerThreads", "-XX:MaxDirectMemorySize=2g",
+                "-XX:-UseDynamicNumberOfCompilerThreads", "-XX:MaxDirectMemorySize=2g", "@" + kopJvmArgs,
                 "-Dkop.log.dir=" + dir.resolve("logs"), "-cp", kopCp, "io.kop.standalone.Main", "--nar", nar.toString(),
                 "--data-dir", dir.toString(), "--wipe", "--kafka-port", "29092", "--pulsar-port", "26650",
                 "--http-port", "28080", "--bookie-port", "23181", "--conf", "group.initial.rebalance.delay.ms=0",
