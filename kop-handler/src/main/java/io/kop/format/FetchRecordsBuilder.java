@@ -50,9 +50,10 @@ public final class FetchRecordsBuilder {
     }
 
     /**
-     * A heap view of {@code length} bytes of {@code buf} at {@code index}, valid until the next call. Kafka's record writer copies
-     * heap buffers in bulk but direct ones (entries read from BookKeeper) one byte per call, which made
-     * that loop the largest cost of a fetch; one memcpy into a reused array avoids it.
+     * A heap view of {@code length} bytes of {@code buf} at {@code index}, valid until the next call.
+     * Kafka's record writer copies heap buffers in bulk but direct ones (entries read from BookKeeper)
+     * one byte per call, which made that loop the largest cost of a fetch; one memcpy into a reused
+     * array avoids it.
      */
     ByteBuffer heapView(ByteBuf buf, int index, int length) {
         if (buf.hasArray()) {

@@ -32,10 +32,12 @@ public final class KopStandalone implements AutoCloseable {
 
     private final Options options;
     private final PulsarStandaloneStarter starter;
+    private final JournalPageDropper journalPages;
 
-    private KopStandalone(Options options, PulsarStandaloneStarter starter) {
+    private KopStandalone(Options options, PulsarStandaloneStarter starter, JournalPageDropper journalPages) {
         this.options = options;
         this.starter = starter;
+        this.journalPages = journalPages;
     }
 
     public static KopStandalone start(Options o) throws Exception {
@@ -63,7 +65,7 @@ public final class KopStandalone implements AutoCloseable {
                 "--advertised-address", o.host()));
         PulsarStandaloneStarter starter = new PulsarStandaloneStarter(args.toArray(new String[0]));
         starter.start();
-        return new KopStandalone(o, starter);
+        return new KopStandalone(o, starter, JournalPageDropper.start(data.resolve("bookkeeper").resolve("current")));
     }
 
     /** The broker.conf lines of the standalone; the same keys an operator puts in a cluster's broker.conf. */
@@ -163,6 +165,9 @@ public final class KopStandalone implements AutoCloseable {
 
     @Override
     public void close() {
+        if (journalPages != null) {
+            journalPages.close();
+        }
         starter.close();
     }
 }
