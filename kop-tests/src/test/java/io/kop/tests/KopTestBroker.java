@@ -38,22 +38,18 @@ public final class KopTestBroker {
     public static synchronized KopTestBroker get() {
         if (instance == null) {
             try {
-                Path dir = Files.createTempDirectory("kop-test-");
+                // Under target/, wiped at every start: a shutdown hook could not be relied on to delete it
+                // (at the end of a full run the test JVM does not get through its hooks).
+                Path dir = Path.of(System.getProperty("kop.test.data.dir", "target/test-broker"));
                 KopStandalone.Options o = new KopStandalone.Options(dir, findNar(), "127.0.0.1", freePort(),
                         freePort(), freePort(), freePort(), true, false,
                         Map.of("managedLedgerCacheSizeMB", "32", "dbStorage_writeCacheMaxSizeMb", "16",
                                 "dbStorage_readAheadCacheMaxSizeMb", "16", "defaultNumPartitions", "1",
+                                // entry logs of 64 MiB: the direct-I/O entry logger preallocates each one whole
+                                "logSizeLimit", Integer.toString(64 << 20),
                                 // compact the offsets topic often, so every group test runs across compactions
                                 "offsetsTopicCompactionRecords", "20"));
                 instance = new KopTestBroker(o);
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    instance.standalone.close();
-                    try {
-                        KopStandalone.deleteRecursively(dir); // a few hundred MiB per test run
-                    } catch (IOException e) {
-                        System.err.println("could not delete " + dir + ": " + e);
-                    }
-                }));
             } catch (Exception e) {
                 throw new IllegalStateException("could not start the test broker", e);
             }
