@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * journal then keeps every page it wrote: each write takes fresh memory, which on this project's VMs
  * cost the journal thread up to 2 ms of system CPU per MiB more than reusing dropped pages
  * (BENCHMARKS.md). Only pages behind the part still being written are dropped, so the journal never
- * reads them back; pages not yet written back to disk stay (the kernel skips dirty pages).
+ * reads them back. The kernel skips pages not yet written back to disk, so each round covers the
+ * previous round's range again: the bookie has flushed those pages since (every second).
  */
 final class JournalPageDropper implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(JournalPageDropper.class);
@@ -32,7 +33,11 @@ final class JournalPageDropper implements AutoCloseable {
     private final Path journalDir;
     private final NativeIO io;
     private final ScheduledExecutorService timer;
-    private final Map<Path, Long> droppedUpTo = new HashMap<>();
+    private final Map<Path, Range> dropped = new HashMap<>();
+
+    /** What one round dropped in a file; the next round starts again at {@code from}. */
+    private record Range(long from, long to) {
+    }
 
     JournalPageDropper(Path journalDir, NativeIO io) {
         this.journalDir = journalDir;
@@ -51,7 +56,8 @@ final class JournalPageDropper implements AutoCloseable {
             io = new NativeIOImpl();
             io.close(io.open(journalDir.toString(), NativeIO.O_RDONLY, 0));
         } catch (IOException | LinkageError unavailable) {
-            log.info("The bookie journal's pages stay in the page cache (no native I/O here: {})", unavailable.toString());
+            log.info("The bookie journal's pages stay in the page cache (no native I/O here: {})",
+                    unavailable.toString());
             return null;
         }
         JournalPageDropper dropper = new JournalPageDropper(journalDir, io);
@@ -59,25 +65,28 @@ final class JournalPageDropper implements AutoCloseable {
         return dropper;
     }
 
-    /** Drops what each journal file has written since the last round, up to the tail it keeps. */
+    /**
+     * Drops, in each journal file, what was written since the last round and the last round's range
+     * again, up to the tail the journal is still writing.
+     */
     void dropOnce() {
-        Map<Path, Long> seen = new HashMap<>();
+        Map<Path, Range> seen = new HashMap<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(journalDir, "*.txn")) {
             for (Path file : files) {
                 long upTo = Files.size(file) - TAIL_KEPT;
-                long from = droppedUpTo.getOrDefault(file, 0L);
-                if (upTo > from) {
-                    drop(file, from, upTo - from);
-                    from = upTo;
+                Range last = dropped.getOrDefault(file, new Range(0, 0));
+                Range now = new Range(last.to(), Math.max(last.to(), upTo));
+                if (upTo > last.from()) {
+                    drop(file, last.from(), upTo - last.from());
                 }
-                seen.put(file, from);
+                seen.put(file, now);
             }
         } catch (IOException | RuntimeException e) {
             // a journal file removed between the listing and its use; the next round sees the new state
             log.debug("journal page drop skipped: {}", e.toString());
         }
-        droppedUpTo.clear();
-        droppedUpTo.putAll(seen);
+        dropped.clear();
+        dropped.putAll(seen);
     }
 
     private void drop(Path file, long offset, long length) throws IOException {
