@@ -74,7 +74,8 @@ public final class Bench {
         String kopCp = Files.readString(Path.of(a.get("--kop-cp"))).trim();
         Bench bench = new Bench(work, Files.readString(Path.of(a.get("--tools-cp"))).trim(), kopCp,
                 Files.readString(Path.of(a.get("--pulsar-perf-cp"))).trim(), Path.of(a.get("--nar")),
-                Path.of(a.get("--kop-jvm-args")), Integer.parseInt(a.getOrDefault("--records", "200000")), a.getOrDefault("--heap", "2g"));
+                Path.of(a.get("--kop-jvm-args")), Integer.parseInt(a.getOrDefault("--records", "200000")),
+                a.getOrDefault("--heap", "2g"));
         int runs = Integer.parseInt(a.getOrDefault("--runs", "1"));
         List<String> systems = List.of(a.getOrDefault("--systems", "kafka,kop,kop-kf,kop-fs").split(","));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

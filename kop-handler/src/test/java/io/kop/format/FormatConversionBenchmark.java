@@ -11,15 +11,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
-import org.apache.pulsar.common.intercept.AppendIndexMetadataInterceptor;
-import org.apache.pulsar.common.intercept.BrokerEntryMetadataInterceptor;
-import org.apache.pulsar.common.protocol.Commands;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -100,10 +96,7 @@ class FormatConversionBenchmark {
 
         /** The entry as the bookie returns it: behind the broker entry index, in direct memory. */
         private ByteBuf stored(ByteBuf entry, int n) {
-            AppendIndexMetadataInterceptor index = new AppendIndexMetadataInterceptor();
-            index.recoveryIndexGenerator(-1);
-            Set<BrokerEntryMetadataInterceptor> interceptors = Set.of(index);
-            ByteBuf withIndex = Commands.addBrokerEntryMetadata(entry, interceptors, n);
+            ByteBuf withIndex = PulsarEntryFormatTest.withIndex(entry, n - 1, n);
             ByteBuf direct = PooledByteBufAllocator.DEFAULT.directBuffer(withIndex.readableBytes());
             direct.writeBytes(withIndex);
             withIndex.release();

@@ -90,10 +90,15 @@ class PulsarEntryFormatTest {
     }
 
     private static ByteBuf withIndex(ByteBuf entry, long lastIndex) {
+        return withIndex(entry, lastIndex, 4);
+    }
+
+    /** The entry behind the broker entry index the broker adds: its last record at {@code lastIndex}. */
+    static ByteBuf withIndex(ByteBuf entry, long lastIndex, int records) {
         AppendIndexMetadataInterceptor index = new AppendIndexMetadataInterceptor();
-        index.recoveryIndexGenerator(lastIndex - 4);
+        index.recoveryIndexGenerator(lastIndex - records);
         Set<BrokerEntryMetadataInterceptor> interceptors = Set.of(index);
-        return Commands.addBrokerEntryMetadata(entry, interceptors, 4);
+        return Commands.addBrokerEntryMetadata(entry, interceptors, records);
     }
 
     private static byte[] bytes(ByteBuffer b) {
