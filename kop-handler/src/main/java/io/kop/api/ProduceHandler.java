@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledFuture;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -66,20 +66,19 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                         result.complete(r);
                     }
                 }));
-                pending.add(result.orTimeout(Math.max(1, request.timeout()), TimeUnit.MILLISECONDS)
-                        .handle((r, t) -> {
-                            if (t != null) {
-                                Throwable cause = FutureUtil.unwrapCompletionException(t);
-                                if (cause instanceof java.util.concurrent.TimeoutException) {
-                                    cause = new TimeoutException("append not confirmed within " + request.timeout() + " ms");
-                                }
-                                Throwable kafka = StorageErrors.toKafka(cause);
-                                p.setErrorCode(Errors.forException(kafka).code()).setErrorMessage(kafka.getMessage());
-                            } else {
-                                p.setBaseOffset(r.baseOffset()).setLogAppendTimeMs(r.logAppendTime());
-                            }
-                            return null;
-                        }));
+                ScheduledFuture<?> deadline = ctx.connection().schedule(() -> result.completeExceptionally(
+                        new TimeoutException("append not confirmed within " + request.timeout() + " ms")),
+                        Math.max(1, request.timeout()));
+                result.whenComplete((r, t) -> deadline.cancel(false));
+                pending.add(result.handle((r, t) -> {
+                    if (t != null) {
+                        Throwable kafka = StorageErrors.toKafka(FutureUtil.unwrapCompletionException(t));
+                        p.setErrorCode(Errors.forException(kafka).code()).setErrorMessage(kafka.getMessage());
+                    } else {
+                        p.setBaseOffset(r.baseOffset()).setLogAppendTimeMs(r.logAppendTime());
+                    }
+                    return null;
+                }));
             }
         }
         // Logs are looked up in parallel, but batches reach them in the connection's request order.

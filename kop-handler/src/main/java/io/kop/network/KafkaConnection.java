@@ -32,7 +32,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private final String listenerName;
     private final int maxPending;
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
-    private final ConnectionState state = new ConnectionState();
+    private ConnectionState state;
     private ChannelHandlerContext ctx;
     private boolean closed;
 
@@ -49,6 +49,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         this.ctx = ctx;
+        this.state = new ConnectionState(ctx.executor());
         super.channelActive(ctx);
     }
 
