@@ -1,6 +1,7 @@
 package io.kop.format;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.TimestampType;
@@ -8,16 +9,45 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.utils.internals.ByteBufferOutputStream;
+import org.apache.pulsar.common.allocator.PulsarByteBufAllocator;
 
-/** Builds the Kafka batches of one stored entry (for fetches and timestamp lookups) in one buffer. */
+/**
+ * Builds the Kafka batches of one stored entry in one buffer: on the heap for the broker's own scans
+ * (timestamp lookups), in pooled direct memory for fetch answers, which then go to the socket as they
+ * are (Netty copies every heap buffer into direct memory before a socket write).
+ */
 public final class FetchRecordsBuilder {
     private final ByteBufferOutputStream stream;
+    /** The direct buffer the stream writes into, or null for a heap builder. */
+    private final ByteBuf direct;
+    private final ByteBuffer directView;
     private int records;
     private int batchStart;
     private byte[] scratch = new byte[0];
 
     public FetchRecordsBuilder(int initialCapacity) {
         this.stream = new ByteBufferOutputStream(initialCapacity);
+        this.direct = null;
+        this.directView = null;
+    }
+
+    /**
+     * A builder for the records of a stored entry of {@code entryLength} bytes, into a pooled direct
+     * buffer the caller owns until {@link #buildBuffer} or {@link #discard}. A Kafka record takes at most
+     * a few bytes more than the Pulsar message it comes from (wider varints), and a batch header is 61
+     * bytes; should the records still outgrow the buffer, Kafka's stream moves them to the heap, and
+     * {@link #buildBuffer} answers with a heap buffer.
+     */
+    public static FetchRecordsBuilder forEntry(int entryLength) {
+        int capacity = entryLength + entryLength / 8 + 1024;
+        return new FetchRecordsBuilder(PulsarByteBufAllocator.DEFAULT.directBuffer(capacity, capacity));
+    }
+
+    /** A builder into {@code direct}, whose reference it takes over. */
+    FetchRecordsBuilder(ByteBuf direct) {
+        this.direct = direct;
+        this.directView = direct.nioBuffer(0, direct.capacity());
+        this.stream = new ByteBufferOutputStream(directView);
     }
 
     MemoryRecordsBuilder startBatch(long baseOffset, TimestampType timestampType, long logAppendTime) {
@@ -70,6 +100,25 @@ public final class FetchRecordsBuilder {
         return records;
     }
 
+    /** The batches, with the one reference to their buffer, which the caller then owns. */
+    public ByteBuf buildBuffer() {
+        if (direct != null && stream.buffer() == directView) {
+            return direct.writerIndex(stream.position());
+        }
+        discard();
+        ByteBuffer heap = stream.buffer().duplicate();
+        heap.flip();
+        return Unpooled.wrappedBuffer(heap);
+    }
+
+    /** Gives back the direct buffer of a builder that will not be built. */
+    public void discard() {
+        if (direct != null) {
+            direct.release();
+        }
+    }
+
+    /** The batches of a heap builder. */
     public MemoryRecords build() {
         ByteBuffer buffer = stream.buffer().duplicate();
         buffer.flip();

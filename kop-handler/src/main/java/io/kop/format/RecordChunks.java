@@ -1,7 +1,6 @@
 package io.kop.format;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -43,15 +42,6 @@ public final class RecordChunks implements BaseRecords {
             size += b.readableBytes();
         }
         this.sizeInBytes = size;
-    }
-
-    /** Batches in heap buffers (decoded from stored entries), which the garbage collector frees. */
-    public static RecordChunks ofHeap(List<ByteBuffer> chunks, int records) {
-        List<ByteBuf> wrapped = new ArrayList<>(chunks.size());
-        for (ByteBuffer b : chunks) {
-            wrapped.add(Unpooled.wrappedBuffer(b));
-        }
-        return new RecordChunks(wrapped, records);
     }
 
     public int recordCount() {

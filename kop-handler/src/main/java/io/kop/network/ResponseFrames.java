@@ -23,8 +23,8 @@ import org.apache.kafka.common.requests.ResponseHeader;
  * its own to the records' buffers, so the body's are given back with {@link #release} once it is framed.
  *
  * <p>The frame is all direct memory: Netty copies a frame with any heap part whole into direct memory
- * before the socket write, so the heap parts (the serialized fields, records decoded from storage) are
- * copied here instead, and cached records, already direct, go out as they are.
+ * before the socket write, so the heap parts (the serialized fields) are copied here instead, and
+ * records, already direct (cached batches, and batches decoded from storage), go out as they are.
  */
 final class ResponseFrames {
     private ResponseFrames() {

@@ -1,6 +1,6 @@
 package io.kop.storage;
 
-import java.nio.ByteBuffer;
+import io.netty.buffer.ByteBuf;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,8 +16,19 @@ import org.apache.bookkeeper.mledger.ManagedCursor;
  * One fetch uses a reader at a time; its background read may complete on any thread, hence the lock.
  */
 final class CursorReader {
-    /** One entry's records as Kafka batches with their final offsets, and the offset after the entry. */
-    record DecodedEntry(ByteBuffer batches, int records, long nextOffset) {
+    /**
+     * One entry's records as Kafka batches with their final offsets, and the offset after the entry. It
+     * holds the one reference to {@code batches}: whoever drops it releases it, whoever answers a fetch
+     * with it hands the reference on to the answer.
+     */
+    record DecodedEntry(ByteBuf batches, int records, long nextOffset) {
+        int size() {
+            return batches.readableBytes();
+        }
+
+        void release() {
+            batches.release();
+        }
     }
 
     /** Reads the cursor's next entries, about {@code maxBytes}, decoding records from {@code fromOffset}. */
@@ -97,14 +108,14 @@ final class CursorReader {
         List<DecodedEntry> out = new ArrayList<>();
         long bytes = 0;
         while (!buffered.isEmpty()) {
-            int size = buffered.peekFirst().batches().remaining();
+            int size = buffered.peekFirst().size();
             if (bytes > 0 && bytes + size > maxBytes) {
                 break;
             }
             bytes += size;
             out.add(buffered.pollFirst());
         }
-        release(bytes);
+        releaseBudget(bytes);
         fill(maxBytes);
         return out;
     }
@@ -130,14 +141,13 @@ final class CursorReader {
                 } else {
                     for (DecodedEntry e : entries) {
                         buffered.addLast(e);
-                        bufferedBytes += e.batches().remaining();
-                        budget(e.batches().remaining());
+                        bufferedBytes += e.size();
+                        budget(e.size());
                         endOffset = Math.max(endOffset, e.nextOffset());
                     }
                 }
                 if (closed) {
-                    release(bufferedBytes);
-                    buffered.clear();
+                    dropBuffered();
                 } else {
                     fill(maxBytes);
                 }
@@ -146,13 +156,19 @@ final class CursorReader {
         });
     }
 
+    private void dropBuffered() {
+        releaseBudget(bufferedBytes);
+        buffered.forEach(DecodedEntry::release);
+        buffered.clear();
+    }
+
     private void budget(long bytes) {
         if (budget != null) {
             budget.used.addAndGet(bytes);
         }
     }
 
-    private void release(long bytes) {
+    private void releaseBudget(long bytes) {
         bufferedBytes -= bytes;
         budget(-bytes);
     }
@@ -161,8 +177,7 @@ final class CursorReader {
     CompletableFuture<Void> close() {
         synchronized (this) {
             closed = true;
-            release(bufferedBytes);
-            buffered.clear();
+            dropBuffered();
             return reading == null ? CompletableFuture.completedFuture(null) : reading;
         }
     }

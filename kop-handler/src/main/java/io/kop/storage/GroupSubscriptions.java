@@ -77,7 +77,9 @@ final class GroupSubscriptions {
      * when the search for the entry failed, so the next round tries again.
      */
     private CompletableFuture<Boolean> acknowledgeUpTo(PersistentSubscription sub, long offset) {
-        return ledger.asyncFindPosition(entry -> ManagedLedgerPartitionLog.lastIndex(entry) < offset).thenCompose(next -> {
+        CompletableFuture<Position> found =
+                Ledgers.findFirstNotBefore(ledger, entry -> ManagedLedgerPartitionLog.lastIndex(entry) < offset);
+        return found.thenCompose(next -> {
             if (next == null) {
                 return CompletableFuture.completedFuture(false);
             }

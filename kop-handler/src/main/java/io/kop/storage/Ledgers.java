@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import org.apache.bookkeeper.mledger.AsyncCallbacks;
 import org.apache.bookkeeper.mledger.Entry;
 import org.apache.bookkeeper.mledger.ManagedCursor;
@@ -69,6 +70,21 @@ public final class Ledgers {
             }
         }, null);
         return f;
+    }
+
+    /**
+     * The position after the last entry that matches {@code before} (the entries that match are a prefix
+     * of the ledger), found by binary search. The search hands each entry it reads to the condition and
+     * does not release it (Pulsar's own callers release it there), so the condition here does.
+     */
+    public static CompletableFuture<Position> findFirstNotBefore(ManagedLedger ledger, Predicate<Entry> before) {
+        return ledger.asyncFindPosition(entry -> {
+            try {
+                return before.test(entry);
+            } finally {
+                entry.release();
+            }
+        });
     }
 
     /** Appends an entry that takes no offsets: the broker entry index does not move. */

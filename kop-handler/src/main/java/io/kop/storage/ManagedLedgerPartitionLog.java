@@ -28,7 +28,6 @@ import io.kop.config.EntryFormat;
 import io.kop.format.EntryReader;
 import io.kop.storage.CursorReader.DecodedEntry;
 import io.kop.format.KafkaEntryFormat;
-import java.nio.ByteBuffer;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
@@ -296,7 +295,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     }
 
     private static Served serve(List<DecodedEntry> entries, long offset) {
-        List<ByteBuffer> chunks = new ArrayList<>(entries.size());
+        List<ByteBuf> chunks = new ArrayList<>(entries.size());
         int records = 0;
         long next = offset;
         for (DecodedEntry e : entries) {
@@ -304,11 +303,11 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
             records += e.records();
             next = Math.max(next, e.nextOffset());
         }
-        return new Served(RecordChunks.ofHeap(chunks, records), next);
+        return new Served(new RecordChunks(chunks, records), next);
     }
 
     private CompletableFuture<ManagedCursor> newCursorAt(long offset) {
-        return ledger.asyncFindPosition(entry -> lastIndex(entry) < offset).thenApply(position -> {
+        return Ledgers.findFirstNotBefore(ledger, entry -> lastIndex(entry) < offset).thenApply(position -> {
             if (position == null) {
                 throw new IllegalStateException("cannot find the entry of offset " + offset + " in " + topic.getName());
             }
@@ -330,19 +329,30 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
 
     private static List<DecodedEntry> decode(List<Entry> entries, long fromOffset) {
         List<DecodedEntry> decoded = new ArrayList<>(entries.size());
+        boolean done = false;
         try {
             for (Entry entry : entries) {
-                FetchRecordsBuilder records = new FetchRecordsBuilder(entry.getLength() + 1024);
-                long next = EntryReader.decode(entry.getDataBuffer(), fromOffset, records);
-                decoded.add(new DecodedEntry(records.build().buffer(), records.records(), next));
+                FetchRecordsBuilder records = FetchRecordsBuilder.forEntry(entry.getLength());
+                try {
+                    long next = EntryReader.decode(entry.getDataBuffer(), fromOffset, records);
+                    decoded.add(new DecodedEntry(records.buildBuffer(), records.records(), next));
+                } catch (IOException | RuntimeException e) {
+                    records.discard();
+                    throw e;
+                }
             }
+            done = true;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
             entries.forEach(Entry::release);
+            if (!done) {
+                decoded.forEach(DecodedEntry::release);
+            }
         }
         return decoded;
     }
+
 
     @Override
     public Runnable onNextAppend(Runnable callback) {
@@ -371,7 +381,8 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         }
         Position last = ledger.getLastConfirmedEntry();
         // Entries are searched by publish time (monotonic), then records inside the entry by timestamp.
-        return ledger.asyncFindPosition(entry -> PulsarEntryFormat.info(entry.getDataBuffer()).publishTime() < timestamp)
+        return Ledgers.findFirstNotBefore(ledger,
+                        entry -> PulsarEntryFormat.info(entry.getDataBuffer()).publishTime() < timestamp)
                 .thenCompose(position -> {
                     if (position == null || position.compareTo(last) > 0 || !ledger.isValidPosition(position)) {
                         return CompletableFuture.completedFuture(new OffsetAndTimestamp(-1, -1));

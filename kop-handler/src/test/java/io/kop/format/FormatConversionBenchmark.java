@@ -86,11 +86,11 @@ class FormatConversionBenchmark {
             assertEquals(n, decode(kafkaEntry));
         }
 
-        /** What a fetch does with an entry read from storage: a Kafka batch in a buffer of its own. */
+        /** What a fetch does with an entry read from storage: a Kafka batch in a direct buffer of its own. */
         int decode(ByteBuf entry) throws Exception {
-            FetchRecordsBuilder out = new FetchRecordsBuilder(entry.readableBytes() + 1024);
+            FetchRecordsBuilder out = FetchRecordsBuilder.forEntry(entry.readableBytes());
             EntryReader.decode(entry, 0, out);
-            out.build();
+            out.buildBuffer().release();
             return out.records();
         }
 
