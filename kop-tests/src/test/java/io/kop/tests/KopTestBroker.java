@@ -37,6 +37,7 @@ public final class KopTestBroker {
 
     public static synchronized KopTestBroker get() {
         if (instance == null) {
+            NettyLeaks.install();
             try {
                 // Under target/, wiped at every start: a shutdown hook could not be relied on to delete it
                 // (at the end of a full run the test JVM does not get through its hooks).
