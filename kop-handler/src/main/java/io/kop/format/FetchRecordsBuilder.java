@@ -12,24 +12,17 @@ import org.apache.kafka.common.utils.internals.ByteBufferOutputStream;
 import org.apache.pulsar.common.allocator.PulsarByteBufAllocator;
 
 /**
- * Builds the Kafka batches of one stored entry in one buffer: on the heap for the broker's own scans
- * (timestamp lookups), in pooled direct memory for fetch answers, which then go to the socket as they
- * are (Netty copies every heap buffer into direct memory before a socket write).
+ * Builds the Kafka batches of one stored entry in one pooled direct buffer, which a fetch answer sends
+ * to the socket as it is (Netty copies every heap buffer into direct memory before a socket write).
  */
 public final class FetchRecordsBuilder {
     private final ByteBufferOutputStream stream;
-    /** The direct buffer the stream writes into, or null for a heap builder. */
     private final ByteBuf direct;
+    /** What the stream writes into while the records fit {@code direct}. */
     private final ByteBuffer directView;
     private int records;
     private int batchStart;
     private byte[] scratch = new byte[0];
-
-    public FetchRecordsBuilder(int initialCapacity) {
-        this.stream = new ByteBufferOutputStream(initialCapacity);
-        this.direct = null;
-        this.directView = null;
-    }
 
     /**
      * A builder for the records of a stored entry of {@code entryLength} bytes, into a pooled direct
@@ -102,7 +95,7 @@ public final class FetchRecordsBuilder {
 
     /** The batches, with the one reference to their buffer, which the caller then owns. */
     public ByteBuf buildBuffer() {
-        if (direct != null && stream.buffer() == directView) {
+        if (stream.buffer() == directView) {
             return direct.writerIndex(stream.position());
         }
         discard();
@@ -113,15 +106,6 @@ public final class FetchRecordsBuilder {
 
     /** Gives back the direct buffer of a builder that will not be built. */
     public void discard() {
-        if (direct != null) {
-            direct.release();
-        }
-    }
-
-    /** The batches of a heap builder. */
-    public MemoryRecords build() {
-        ByteBuffer buffer = stream.buffer().duplicate();
-        buffer.flip();
-        return MemoryRecords.readableRecords(buffer.slice());
+        direct.release();
     }
 }

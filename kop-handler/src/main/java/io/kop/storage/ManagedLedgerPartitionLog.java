@@ -30,6 +30,7 @@ import io.kop.storage.CursorReader.DecodedEntry;
 import io.kop.format.KafkaEntryFormat;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.pulsar.broker.intercept.ManagedLedgerInterceptorImpl;
 import org.apache.pulsar.broker.service.persistent.PersistentTopic;
@@ -329,30 +330,33 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
 
     private static List<DecodedEntry> decode(List<Entry> entries, long fromOffset) {
         List<DecodedEntry> decoded = new ArrayList<>(entries.size());
-        boolean done = false;
         try {
             for (Entry entry : entries) {
-                FetchRecordsBuilder records = FetchRecordsBuilder.forEntry(entry.getLength());
-                try {
-                    long next = EntryReader.decode(entry.getDataBuffer(), fromOffset, records);
-                    decoded.add(new DecodedEntry(records.buildBuffer(), records.records(), next));
-                } catch (IOException | RuntimeException e) {
-                    records.discard();
-                    throw e;
-                }
+                decoded.add(decode(entry, fromOffset));
             }
-            done = true;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return decoded;
+        } catch (RuntimeException e) {
+            decoded.forEach(DecodedEntry::release);
+            throw e;
         } finally {
             entries.forEach(Entry::release);
-            if (!done) {
-                decoded.forEach(DecodedEntry::release);
-            }
         }
-        return decoded;
     }
 
+    /** The entry's records from {@code fromOffset} as Kafka batches in a buffer of their own. */
+    private static DecodedEntry decode(Entry entry, long fromOffset) {
+        FetchRecordsBuilder records = FetchRecordsBuilder.forEntry(entry.getLength());
+        try {
+            long next = EntryReader.decode(entry.getDataBuffer(), fromOffset, records);
+            return new DecodedEntry(records.buildBuffer(), records.records(), next);
+        } catch (IOException e) {
+            records.discard();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            records.discard();
+            throw e;
+        }
+    }
 
     @Override
     public Runnable onNextAppend(Runnable callback) {
@@ -392,18 +396,17 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     }
 
     private static OffsetAndTimestamp firstAtOrAfter(Entry entry, long timestamp) {
-        FetchRecordsBuilder records = new FetchRecordsBuilder(entry.getLength() * 2);
-        try {
-            EntryReader.decode(entry.getDataBuffer(), 0, records);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        DecodedEntry records = decode(entry, 0);
         OffsetAndTimestamp fallback = null;
-        for (Record r : records.build().records()) {
-            if (r.timestamp() >= timestamp) {
-                return new OffsetAndTimestamp(r.offset(), r.timestamp());
+        try {
+            for (Record r : MemoryRecords.readableRecords(records.batches().nioBuffer()).records()) {
+                if (r.timestamp() >= timestamp) {
+                    return new OffsetAndTimestamp(r.offset(), r.timestamp());
+                }
+                fallback = new OffsetAndTimestamp(r.offset(), r.timestamp());
             }
-            fallback = new OffsetAndTimestamp(r.offset(), r.timestamp());
+        } finally {
+            records.release();
         }
         // Producer timestamps inside the entry are older than asked: the entry itself is the answer.
         EntryInfo info = PulsarEntryFormat.info(entry.getDataBuffer());

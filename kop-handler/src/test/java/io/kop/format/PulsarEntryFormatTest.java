@@ -40,10 +40,10 @@ class PulsarEntryFormatTest {
         MutableRecordBatch batch = records.batches().iterator().next();
 
         ByteBuf entry = withIndex(PulsarEntryFormat.encode(batch, 4, 5000L, -1), 13); // offsets 10..13
-        FetchRecordsBuilder out = new FetchRecordsBuilder(1024);
+        FetchRecordsBuilder out = FetchRecordsBuilder.forEntry(entry.readableBytes());
         assertEquals(3, PulsarEntryFormat.decode(entry, 11, out));
         List<Record> got = new ArrayList<>();
-        out.build().records().forEach(got::add);
+        built(out).records().forEach(got::add);
 
         assertEquals(3, got.size());
         assertNull(got.get(2).key(), "a null key after a non-null one stays null");
@@ -58,9 +58,9 @@ class PulsarEntryFormatTest {
         assertArrayEquals(new byte[] {(byte) 0xc3, 0x28}, bytes(got.get(1).key()));
         assertArrayEquals(new byte[0], bytes(got.get(1).value()));
 
-        FetchRecordsBuilder all = new FetchRecordsBuilder(1024);
+        FetchRecordsBuilder all = FetchRecordsBuilder.forEntry(entry.readableBytes());
         PulsarEntryFormat.decode(entry, 0, all);
-        Record first = all.build().records().iterator().next();
+        Record first = built(all).records().iterator().next();
         assertEquals(10, first.offset());
         assertNull(first.key());
     }
@@ -71,9 +71,9 @@ class PulsarEntryFormatTest {
                 new SimpleRecord(1L, null, "a".getBytes(StandardCharsets.UTF_8)));
         MutableRecordBatch batch = records.batches().iterator().next();
         ByteBuf entry = withIndex(PulsarEntryFormat.encode(batch, 1, 7777L, 7777L), 3);
-        FetchRecordsBuilder out = new FetchRecordsBuilder(256);
+        FetchRecordsBuilder out = FetchRecordsBuilder.forEntry(entry.readableBytes());
         PulsarEntryFormat.decode(entry, 0, out);
-        MutableRecordBatch fetched = out.build().batches().iterator().next();
+        MutableRecordBatch fetched = built(out).batches().iterator().next();
         assertEquals(TimestampType.LOG_APPEND_TIME, fetched.timestampType());
         assertEquals(7777L, fetched.maxTimestamp());
         assertEquals(7777L, fetched.iterator().next().timestamp());
@@ -99,6 +99,15 @@ class PulsarEntryFormatTest {
         index.recoveryIndexGenerator(lastIndex - records);
         Set<BrokerEntryMetadataInterceptor> interceptors = Set.of(index);
         return Commands.addBrokerEntryMetadata(entry, interceptors, records);
+    }
+
+    /** The built batches, copied to the heap so the builder's buffer can be given back at once. */
+    private static MemoryRecords built(FetchRecordsBuilder out) {
+        ByteBuf batches = out.buildBuffer();
+        ByteBuffer copy = ByteBuffer.allocate(batches.readableBytes());
+        batches.readBytes(copy);
+        batches.release();
+        return MemoryRecords.readableRecords(copy.flip());
     }
 
     private static byte[] bytes(ByteBuffer b) {

@@ -1,5 +1,6 @@
 package io.kop.standalone;
 
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -42,11 +43,8 @@ final class JournalPageDropper implements AutoCloseable {
     JournalPageDropper(Path journalDir, NativeIO io) {
         this.journalDir = journalDir;
         this.io = io;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "kop-journal-page-dropper");
-            t.setDaemon(true);
-            return t;
-        });
+        this.timer = Executors.newSingleThreadScheduledExecutor(
+                new DefaultThreadFactory("kop-journal-page-dropper", true));
     }
 
     /** Starts dropping in {@code journalDir}; null where BookKeeper's native library does not load. */

@@ -135,8 +135,8 @@ public final class KopStandalone implements AutoCloseable {
         }
     }
 
-    /** Deletes {@code dir} and all it holds (the data directory: {@code --wipe}, test brokers when done). */
-    public static void deleteRecursively(Path dir) throws IOException {
+    /** Deletes {@code dir} and all it holds (the data directory, with {@code --wipe}). */
+    private static void deleteRecursively(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
