@@ -72,7 +72,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         GroupService groups = new KafkaGroupCoordinator(pulsar, offsetsTopic, topics, pulsar.getExecutor(), nodeId,
                 config.maxMessageSize(), config.offsetsTopicCompactionRecords(), config.groupCoordinatorConfig());
         offsetsTopic.start(topics, pulsar.getExecutor(), groups::onElection, groups::onResignation);
-        services = new KopServices(config, pulsar, topics, new TopicIdRegistry(), brokers,
+        services = new KopServices(config, pulsar, topics, new TopicIdRegistry(pulsar.getLocalMetadataStore()), brokers,
                 new PartitionLogManager(brokerService, config.maxReadEntriesPerFetch(),
                         config.producerStateRecoveryRecords(), config.readAheadMaxBytes(),
                         config.recentBatchesMaxBytes()),

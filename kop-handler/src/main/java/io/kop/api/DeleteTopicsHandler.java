@@ -1,6 +1,7 @@
 package io.kop.api;
 
 import io.kop.KopServices;
+import io.kop.topic.KafkaTopicNames;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -29,10 +30,11 @@ final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest> {
         for (DeleteTopicState state : request.topics()) {
             DeletableTopicResult result = new DeletableTopicResult().setName(state.name()).setTopicId(state.topicId());
             response.responses().add(result);
-            String name = state.name() != null ? state.name() : services.topicIds().name(state.topicId());
-            CompletableFuture<Void> delete = name == null
+            CompletableFuture<String> name = state.name() != null ? CompletableFuture.completedFuture(state.name())
+                    : services.topicIds().name(state.topicId());
+            CompletableFuture<Void> delete = name.thenCompose(n -> n == null
                     ? CompletableFuture.failedFuture(new UnknownTopicIdException("unknown topic id " + state.topicId()))
-                    : delete(name, result);
+                    : delete(n, result));
             pending.add(delete.exceptionally(t -> {
                 Throwable cause = FutureUtil.unwrapCompletionException(t);
                 result.setErrorCode(Errors.forException(cause).code()).setErrorMessage(cause.getMessage());
@@ -51,9 +53,10 @@ final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest> {
                 result.setName(name);
             }
             if (Uuid.ZERO_UUID.equals(result.topicId())) {
-                result.setTopicId(services.topicIds().register(name, found.get().pulsarName()));
+                result.setTopicId(KafkaTopicNames.topicId(found.get().pulsarName()));
             }
-            return services.topics().delete(found.get());
+            return services.topics().delete(found.get())
+                    .thenCompose(v -> services.topicIds().remove(found.get().pulsarName()));
         });
     }
 }

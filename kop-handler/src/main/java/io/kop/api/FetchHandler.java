@@ -42,15 +42,15 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
             FetchableTopicResponse topicResponse = new FetchableTopicResponse().setTopic(topic.topic())
                     .setTopicId(topic.topicId());
             response.responses().add(topicResponse);
-            String name = topic.topic() == null || topic.topic().isEmpty()
-                    ? services.topicIds().name(topic.topicId()) : topic.topic();
+            CompletableFuture<String> name = topic.topic() == null || topic.topic().isEmpty()
+                    ? services.topicIds().name(topic.topicId()) : CompletableFuture.completedFuture(topic.topic());
             for (FetchPartition p : topic.partitions()) {
                 PartitionData data = new PartitionData().setPartitionIndex(p.partition()).setHighWatermark(-1)
                         .setLastStableOffset(-1).setLogStartOffset(-1).setRecords(MemoryRecords.EMPTY);
                 topicResponse.partitions().add(data);
-                CompletableFuture<PartitionLog> log = name == null
+                CompletableFuture<PartitionLog> log = name.thenCompose(n -> n == null
                         ? CompletableFuture.failedFuture(new UnknownTopicIdException("unknown topic id " + topic.topicId()))
-                        : services.topics().partition(name, p.partition()).thenCompose(services.logs()::get);
+                        : services.topics().partition(n, p.partition()).thenCompose(services.logs()::get));
                 partitions.add(new PartitionFetch(p.fetchOffset(), p.partitionMaxBytes(), data, log));
             }
         }

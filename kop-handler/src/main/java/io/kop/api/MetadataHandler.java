@@ -33,27 +33,31 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
         if (request.isAllTopics()) {
             names = services.topics().list(services.topics().names().defaultNamespace());
         } else {
-            List<String> byName = new ArrayList<>();
+            List<CompletableFuture<String>> byName = new ArrayList<>();
             for (var t : request.data().topics()) {
-                if (t.name() != null) {
-                    byName.add(t.name());
-                } else {
-                    String known = services.topicIds().name(t.topicId());
-                    if (known != null) {
-                        byName.add(known);
-                    } else {
-                        unknownIds.add(new MetadataResponseTopic().setTopicId(t.topicId())
-                                .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()));
-                    }
-                }
+                byName.add(t.name() != null ? CompletableFuture.completedFuture(t.name())
+                        : services.topicIds().name(t.topicId()).thenApply(known -> {
+                            if (known == null) {
+                                synchronized (unknownIds) {
+                                    unknownIds.add(new MetadataResponseTopic().setTopicId(t.topicId())
+                                            .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()));
+                                }
+                            }
+                            return known;
+                        }));
             }
-            names = CompletableFuture.completedFuture(byName);
+            names = FutureUtil.waitForAll(byName).thenApply(v -> byName.stream().map(CompletableFuture::join)
+                    .filter(java.util.Objects::nonNull).toList());
         }
         boolean autoCreate = !request.isAllTopics() && request.allowAutoTopicCreation();
         Map<Integer, KafkaNode> brokers = new ConcurrentHashMap<>();
         KafkaNode self = services.brokers().self(ctx.listenerName());
         brokers.put(self.id(), self);
-        return names.thenCompose(list -> {
+        // Every broker, as Kafka's Metadata lists them: clients (the Admin client above all) only reach
+        // the brokers this list names.
+        CompletableFuture<Void> all = services.brokers().allNodes(ctx.listenerName())
+                .thenAccept(nodes -> nodes.forEach(n -> brokers.putIfAbsent(n.id(), n)));
+        return names.thenCombine(all, (list, v) -> list).thenCompose(list -> {
             List<CompletableFuture<MetadataResponseTopic>> topics = new ArrayList<>();
             for (String name : list) {
                 topics.add(describe(name, autoCreate, ctx.listenerName(), brokers));
@@ -81,8 +85,9 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
                         .setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()));
             }
             KafkaTopic topic = found.get();
-            Uuid id = services.topicIds().register(name, topic.pulsarName());
-            List<CompletableFuture<MetadataResponsePartition>> partitions = new ArrayList<>();
+            CompletableFuture<Uuid> id = services.topicIds().register(name, topic.pulsarName());
+            List<CompletableFuture<?>> partitions = new ArrayList<>();
+            partitions.add(id);
             for (int i = 0; i < topic.partitions(); i++) {
                 int index = i;
                 partitions.add(services.brokers().leader(topic.partition(i), listener).handle((leader, t) -> {
@@ -97,8 +102,10 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
                 }));
             }
             return FutureUtil.waitForAll(partitions).thenApply(v -> {
-                MetadataResponseTopic t = new MetadataResponseTopic().setName(name).setTopicId(id).setIsInternal(false);
-                partitions.forEach(p -> t.partitions().add(p.join()));
+                MetadataResponseTopic t = new MetadataResponseTopic().setName(name).setTopicId(id.join())
+                        .setIsInternal(false);
+                partitions.subList(1, partitions.size())
+                        .forEach(p -> t.partitions().add((MetadataResponsePartition) p.join()));
                 return t;
             });
         }).exceptionally(t -> new MetadataResponseTopic().setName(name)

@@ -27,14 +27,14 @@ final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest> {
     public CompletableFuture<OffsetCommitResponseData> handle(RequestContext ctx, OffsetCommitRequest request) {
         var data = request.data();
         List<CompletableFuture<Boolean>> checks = new ArrayList<>();
-        List<String> names = new ArrayList<>();
+        List<CompletableFuture<String>> names = new ArrayList<>();
         for (OffsetCommitRequestTopic topic : data.topics()) {
-            String name = topic.name() == null || topic.name().isEmpty()
-                    ? services.topicIds().name(topic.topicId()) : topic.name();
+            CompletableFuture<String> name = topic.name() == null || topic.name().isEmpty()
+                    ? services.topicIds().name(topic.topicId()) : CompletableFuture.completedFuture(topic.name());
             names.add(name);
-            checks.add(name == null ? CompletableFuture.completedFuture(false)
-                    : services.topics().find(name, false).thenApply(f -> f.isPresent() && topic.partitions().stream()
-                            .allMatch(p -> p.partitionIndex() >= 0 && p.partitionIndex() < f.get().partitions())));
+            checks.add(name.thenCompose(n -> n == null ? CompletableFuture.completedFuture(false)
+                    : services.topics().find(n, false).thenApply(f -> f.isPresent() && topic.partitions().stream()
+                            .allMatch(p -> p.partitionIndex() >= 0 && p.partitionIndex() < f.get().partitions()))));
         }
         return FutureUtil.waitForAll(checks).thenCompose(v -> {
             OffsetCommitResponseData rejected = new OffsetCommitResponseData();
@@ -43,7 +43,7 @@ final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest> {
                 OffsetCommitRequestTopic topic = data.topics().get(i);
                 if (checks.get(i).join()) {
                     // As Kafka's broker does, hand the coordinator names: it must not depend on knowing ids yet.
-                    known.add(topic.duplicate().setName(names.get(i)));
+                    known.add(topic.duplicate().setName(names.get(i).join()));
                     continue;
                 }
                 Errors error = topic.name() == null || topic.name().isEmpty()
@@ -57,13 +57,16 @@ final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest> {
             if (known.isEmpty()) {
                 return CompletableFuture.completedFuture(rejected);
             }
-            return services.groups().commitOffsets(ctx, data.duplicate().setTopics(known)).thenApply(r -> {
+            return services.groups().commitOffsets(ctx, data.duplicate().setTopics(known)).thenCompose(r -> {
+                List<CompletableFuture<?>> ids = new ArrayList<>();
                 if (ctx.apiVersion() >= 10) { // v10 names topics by id
-                    r.topics().forEach(t -> t.setTopicId(services.topicIds().register(t.name(),
-                            services.topics().pulsarName(t.name()))));
+                    r.topics().forEach(t -> ids.add(services.topicIds().register(t.name(),
+                            services.topics().pulsarName(t.name())).thenAccept(t::setTopicId)));
                 }
-                r.topics().addAll(rejected.topics());
-                return r;
+                return FutureUtil.waitForAll(ids).thenApply(x -> {
+                    r.topics().addAll(rejected.topics());
+                    return r;
+                });
             });
         });
     }

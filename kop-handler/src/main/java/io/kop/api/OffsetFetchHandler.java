@@ -24,27 +24,29 @@ final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequest> {
         List<CompletableFuture<OffsetFetchResponseGroup>> groups = new ArrayList<>();
         boolean byId = OffsetFetchRequest.useTopicIds(ctx.apiVersion());
         for (var group : request.groups()) {
+            List<CompletableFuture<?>> names = new ArrayList<>();
             if (byId && group.topics() != null) {
                 // The coordinator is asked by name, as Kafka's broker does; ids are put back in the answer.
-                group.topics().forEach(t -> {
-                    String name = services.topicIds().name(t.topicId());
+                group.topics().forEach(t -> names.add(services.topicIds().name(t.topicId()).thenAccept(name -> {
                     if (name != null) {
                         t.setName(name);
                     }
-                });
+                })));
             }
-            groups.add(services.groups().fetchOffsets(ctx, group, request.requireStable())
-                    .thenApply(g -> {
-                        if (byId) {
-                            g.topics().forEach(t -> t.setTopicId(services.topicIds().register(t.name(),
-                                    services.topics().pulsarName(t.name()))));
-                        }
-                        return g;
-                    })
+            groups.add(FutureUtil.waitForAll(names)
+                    .thenCompose(v -> services.groups().fetchOffsets(ctx, group, request.requireStable()))
+                    .thenCompose(g -> byId ? withIds(g) : CompletableFuture.completedFuture(g))
                     .exceptionally(t -> OffsetFetchResponse.groupError(group,
                             Errors.forException(FutureUtil.unwrapCompletionException(t)), ctx.apiVersion())));
         }
         return FutureUtil.waitForAll(groups).thenApply(v -> new OffsetFetchResponse.Builder(
                 groups.stream().map(CompletableFuture::join).toList()).build(ctx.apiVersion()).data());
+    }
+
+    private CompletableFuture<OffsetFetchResponseGroup> withIds(OffsetFetchResponseGroup g) {
+        List<CompletableFuture<?>> ids = new ArrayList<>();
+        g.topics().forEach(t -> ids.add(services.topicIds().register(t.name(), services.topics().pulsarName(t.name()))
+                .thenAccept(t::setTopicId)));
+        return FutureUtil.waitForAll(ids).thenApply(v -> g);
     }
 }

@@ -46,15 +46,15 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
             TopicProduceResponse topicResponse = new TopicProduceResponse().setName(topic.name())
                     .setTopicId(topic.topicId());
             response.responses().add(topicResponse);
-            String name = topic.name() == null || topic.name().isEmpty()
-                    ? services.topicIds().name(topic.topicId()) : topic.name();
+            CompletableFuture<String> name = topic.name() == null || topic.name().isEmpty()
+                    ? services.topicIds().name(topic.topicId()) : CompletableFuture.completedFuture(topic.name());
             for (PartitionProduceData partition : topic.partitionData()) {
                 PartitionProduceResponse p = new PartitionProduceResponse().setIndex(partition.index())
                         .setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
                 topicResponse.partitionResponses().add(p);
-                CompletableFuture<KafkaTopic> kafkaTopic = name == null
+                CompletableFuture<KafkaTopic> kafkaTopic = name.thenCompose(n -> n == null
                         ? CompletableFuture.failedFuture(new UnknownTopicIdException("unknown topic id " + topic.topicId()))
-                        : services.topics().existingTopic(name, partition.index());
+                        : services.topics().existingTopic(n, partition.index()));
                 CompletableFuture<PartitionLog> log = kafkaTopic
                         .thenCompose(t -> services.logs().get(t.partition(partition.index())));
                 resolutions.add(log);

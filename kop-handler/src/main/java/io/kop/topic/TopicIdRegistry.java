@@ -1,26 +1,86 @@
 package io.kop.topic;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.Uuid;
+import org.apache.pulsar.common.naming.TopicName;
+import org.apache.pulsar.common.util.FutureUtil;
+import org.apache.pulsar.metadata.api.MetadataStore;
+import org.apache.pulsar.metadata.api.MetadataStoreException;
 
 /**
- * Topic id -> Kafka name, for requests that name topics by id (Fetch v13+, Produce v13+, Metadata v12+).
- * Ids are derived from names ({@link KafkaTopicNames#topicId}); a client learns an id from Metadata,
- * which records it here first.
+ * Topic id -> Kafka name, for requests that name topics by id (Fetch v13+, Produce v13+, Metadata v12+,
+ * OffsetCommit v10+...). Ids are derived from names ({@link KafkaTopicNames#topicId}), so every broker
+ * computes the same id, but the way back needs a table: a client that learned an id from one broker
+ * may send it to any other. Each id handed out is written once under {@code /kop/topic-ids} in the
+ * cluster's metadata store before the answer naming it is sent; a broker that meets an id it does not
+ * know reads it from there.
  */
 public final class TopicIdRegistry {
-    private final Map<Uuid, String> names = new ConcurrentHashMap<>();
+    static final String ROOT = "/kop/topic-ids";
 
-    /** The topic's id, remembered so requests naming it by id find the topic. */
-    public Uuid register(String kafkaName, org.apache.pulsar.common.naming.TopicName pulsarName) {
-        Uuid id = KafkaTopicNames.topicId(pulsarName);
-        names.put(id, kafkaName);
-        return id;
+    private final MetadataStore store;
+    private final Map<Uuid, String> names = new ConcurrentHashMap<>();
+    /** Ids known to be in the store (written or read by this broker). */
+    private final Set<Uuid> stored = ConcurrentHashMap.newKeySet();
+
+    /** {@code store} null: this broker's memory only (unit tests). */
+    public TopicIdRegistry(MetadataStore store) {
+        this.store = store;
     }
 
-    /** The Kafka name of a topic id this broker has handed out, or null. */
-    public String name(Uuid id) {
-        return names.get(id);
+    /** The topic's id, recorded in the cluster so requests naming it by id find the topic on any broker. */
+    public CompletableFuture<Uuid> register(String kafkaName, TopicName pulsarName) {
+        Uuid id = KafkaTopicNames.topicId(pulsarName);
+        names.put(id, kafkaName);
+        if (store == null || stored.contains(id)) {
+            return CompletableFuture.completedFuture(id);
+        }
+        String path = ROOT + "/" + id;
+        return store.exists(path).thenCompose(exists -> exists ? CompletableFuture.completedFuture(null)
+                : store.put(path, kafkaName.getBytes(StandardCharsets.UTF_8), Optional.of(-1L))
+                        .exceptionally(t -> {
+                            if (FutureUtil.unwrapCompletionException(t) instanceof MetadataStoreException.BadVersionException) {
+                                return null; // another broker wrote it first
+                            }
+                            throw FutureUtil.wrapToCompletionException(t);
+                        })).thenApply(v -> {
+                            stored.add(id);
+                            return id;
+                        });
+    }
+
+    /** The Kafka name of a topic id handed out by any broker of the cluster; null if none did. */
+    public CompletableFuture<String> name(Uuid id) {
+        String known = names.get(id);
+        if (known != null || store == null || id == null) {
+            return CompletableFuture.completedFuture(known);
+        }
+        return store.get(ROOT + "/" + id).thenApply(value -> value.map(v -> {
+            String name = new String(v.getValue(), StandardCharsets.UTF_8);
+            names.put(id, name);
+            stored.add(id);
+            return name;
+        }).orElse(null));
+    }
+
+    /** Forgets a deleted topic's id, here and in the cluster. */
+    public CompletableFuture<Void> remove(TopicName pulsarName) {
+        Uuid id = KafkaTopicNames.topicId(pulsarName);
+        names.remove(id);
+        stored.remove(id);
+        if (store == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return store.delete(ROOT + "/" + id, Optional.empty()).exceptionally(t -> {
+            if (FutureUtil.unwrapCompletionException(t) instanceof MetadataStoreException.NotFoundException) {
+                return null;
+            }
+            throw FutureUtil.wrapToCompletionException(t);
+        });
     }
 }

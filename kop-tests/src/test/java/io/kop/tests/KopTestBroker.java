@@ -59,7 +59,7 @@ public final class KopTestBroker {
     }
 
     /** The NAR the build just packaged: tests load exactly what operators deploy. */
-    private static Path findNar() throws IOException {
+    static Path findNar() throws IOException {
         Path dir = Path.of(System.getProperty("kop.nar.dir", "../kop-handler/target"));
         try (DirectoryStream<Path> nars = Files.newDirectoryStream(dir, "kop-handler-*.nar")) {
             for (Path p : nars) {

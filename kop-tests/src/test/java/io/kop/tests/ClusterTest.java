@@ -1,0 +1,338 @@
+package io.kop.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.pulsar.client.admin.PulsarAdmin;
+import org.apache.pulsar.client.api.Producer;
+import org.apache.pulsar.client.api.PulsarClient;
+import org.apache.pulsar.client.api.Schema;
+import org.apache.pulsar.common.policies.data.SubscriptionStats;
+import org.junit.jupiter.api.Test;
+
+/**
+ * KoP on a real multi-broker Pulsar cluster (ZooKeeper, bookies, brokers in their own processes):
+ * leaders are Pulsar's owners, clients bootstrapped to any broker reach every partition, and bundle
+ * moves are routine for Kafka clients.
+ */
+class ClusterTest {
+    private final KopTestCluster cluster = KopTestCluster.get();
+
+    static Map<Integer, Node> leaders(Admin admin, String topic) throws Exception {
+        TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+        Map<Integer, Node> out = new TreeMap<>();
+        for (TopicPartitionInfo p : d.partitions()) {
+            out.put(p.partition(), p.leader());
+        }
+        return out;
+    }
+
+    @Test
+    void leadersAreSpreadOverBrokersAndArePulsarsOwners() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("spread");
+        try (Admin a0 = cluster.admin(0); Admin a1 = cluster.admin(1); PulsarAdmin pulsar = cluster.pulsarAdmin(1)) {
+            a0.createTopics(List.of(new NewTopic(topic, 16, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            Map<Integer, Node> via0 = leaders(a0, topic);
+            Map<Integer, Node> via1 = leaders(a1, topic);
+            assertEquals(via0, via1, "both brokers name the same leaders");
+            Set<Integer> brokers = new HashSet<>();
+            for (Map.Entry<Integer, Node> e : via0.entrySet()) {
+                Node leader = e.getValue();
+                assertTrue(leader != null && !leader.isEmpty(), "partition " + e.getKey() + " has a leader");
+                int broker = cluster.brokerAt(leader.host(), leader.port());
+                assertNotEquals(-1, broker, "leader " + leader + " is a broker's INTERNAL listener");
+                brokers.add(broker);
+                String owner = pulsar.lookups().lookupTopic("persistent://public/default/" + topic + "-partition-"
+                        + e.getKey());
+                assertEquals(broker, cluster.brokerOfPulsarUrl(owner), "partition " + e.getKey()
+                        + ": Kafka leader " + leader + ", Pulsar owner " + owner);
+            }
+            assertEquals(KopTestCluster.BROKERS, brokers.size(), "16 partitions are spread over every broker");
+            // Every broker is in every Metadata answer, whoever leads what: the Admin client reaches
+            // brokers only through that list.
+            assertEquals(KopTestCluster.BROKERS, a0.describeCluster().nodes().get().size());
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (int p = 0; p < 16; p++) {
+                latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
+            assertEquals(16, a1.listOffsets(latest).all().get(30, TimeUnit.SECONDS).size());
+        }
+    }
+
+    @Test
+    void producedThroughOneBrokerIsGroupConsumedThroughTheOther() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("across");
+        String group = "g-" + topic;
+        int records = 4000;
+        try (Admin admin = cluster.admin(0)) {
+            admin.createTopics(List.of(new NewTopic(topic, 8, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        try (KafkaProducer<byte[], byte[]> producer = cluster.producer(0, Map.of(ProducerConfig.ACKS_CONFIG, "all"))) {
+            for (int i = 0; i < records; i++) {
+                producer.send(new ProducerRecord<>(topic, bytes("k" + i), bytes("v" + i)));
+            }
+            producer.flush();
+        }
+        Set<String> seen = new HashSet<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = cluster.consumer(1, Map.of(ConsumerConfig.GROUP_ID_CONFIG, group))) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.currentTimeMillis() + 90_000;
+            int total = 0;
+            while (total < records && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    seen.add(new String(r.value(), StandardCharsets.UTF_8));
+                    total++;
+                }
+                consumer.commitSync();
+            }
+            assertEquals(records, total, "every record once");
+        }
+        assertEquals(records, seen.size());
+        // the committed offsets are the log end, read through the other broker
+        try (Admin admin = cluster.admin(0)) {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+            assertEquals(records, committed.values().stream().mapToLong(OffsetAndMetadata::offset).sum());
+        }
+    }
+
+    @Test
+    void pulsarProducerOnOneBrokerIsReadByKafkaConsumerOnTheOther() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("pulsar-in");
+        try (Admin admin = cluster.admin(1)) {
+            admin.createTopics(List.of(new NewTopic(topic, 4, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        try (PulsarClient client = PulsarClient.builder().serviceUrl(cluster.cluster().pulsarUrl(0)).build();
+             Producer<String> producer = client.newProducer(Schema.STRING)
+                     .topic("persistent://public/default/" + topic).create()) {
+            for (int i = 0; i < 200; i++) {
+                producer.newMessage().key("k" + i).value("v" + i).send();
+            }
+        }
+        Map<String, String> read = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = cluster.consumer(1, Map.of())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (int p = 0; p < 4; p++) {
+                partitions.add(new TopicPartition(topic, p));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (read.size() < 200 && System.currentTimeMillis() < deadline) {
+                consumer.poll(Duration.ofMillis(500)).forEach(r -> read.put(new String(r.key(), StandardCharsets.UTF_8),
+                        new String(r.value(), StandardCharsets.UTF_8)));
+            }
+        }
+        assertEquals(200, read.size());
+        assertEquals("v123", read.get("k123"));
+    }
+
+    @Test
+    void eachListenerNameGetsItsOwnAddresses() throws Exception {
+        String external = cluster.cluster().kafkaExternalBootstrap(1).replace("localhost", "127.0.0.1");
+        try (Admin internal = cluster.admin(1); Admin ext = Admin.create(KopTestCluster.props(external))) {
+            Set<String> internalNodes = new HashSet<>();
+            internal.describeCluster().nodes().get().forEach(n -> internalNodes.add(n.host() + ":" + n.port()));
+            Set<String> externalNodes = new HashSet<>();
+            ext.describeCluster().nodes().get().forEach(n -> externalNodes.add(n.host() + ":" + n.port()));
+            Set<String> wantInternal = new HashSet<>();
+            Set<String> wantExternal = new HashSet<>();
+            for (int i = 0; i < KopTestCluster.BROKERS; i++) {
+                wantInternal.add(cluster.bootstrap(i));
+                wantExternal.add(cluster.cluster().kafkaExternalBootstrap(i));
+            }
+            assertEquals(wantInternal, internalNodes);
+            assertEquals(wantExternal, externalNodes);
+            // and a topic's leaders, through the external listener, are external addresses
+            String topic = KopTestBroker.uniqueTopic("ext");
+            ext.createTopics(List.of(new NewTopic(topic, 4, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            for (Node leader : leaders(ext, topic).values()) {
+                assertTrue(wantExternal.contains(leader.host() + ":" + leader.port()), "external leader " + leader);
+            }
+        }
+    }
+
+    /** An idempotent producer through repeated unloads of its topic: every record acked, stored once. */
+    @Test
+    void unloadsDuringProduceLoseAndDuplicateNothing() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("unload");
+        int records = 20_000;
+        try (Admin admin = cluster.admin(0)) {
+            admin.createTopics(List.of(new NewTopic(topic, 4, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        AtomicInteger acked = new AtomicInteger();
+        AtomicReference<Exception> failed = new AtomicReference<>();
+        Thread unloader;
+        try (KafkaProducer<byte[], byte[]> producer = cluster.producer(0, Map.of(ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true", ProducerConfig.LINGER_MS_CONFIG, "5"));
+             PulsarAdmin pulsar = cluster.pulsarAdmin(1)) {
+            unloader = new Thread(() -> {
+                try {
+                    for (int round = 0; round < 3; round++) {
+                        Thread.sleep(700);
+                        pulsar.topics().unload("persistent://public/default/" + topic);
+                    }
+                } catch (Exception e) {
+                    failed.compareAndSet(null, e);
+                }
+            });
+            unloader.start();
+            for (int i = 0; i < records; i++) {
+                producer.send(new ProducerRecord<>(topic, bytes("k" + i), bytes(Integer.toString(i))), (md, e) -> {
+                    if (e != null) {
+                        failed.compareAndSet(null, e);
+                    } else {
+                        acked.incrementAndGet();
+                    }
+                });
+                if (i % 500 == 0) {
+                    Thread.sleep(20); // spread the load over the unloads
+                }
+            }
+            producer.flush();
+            unloader.join();
+        }
+        assertEquals(null, failed.get());
+        assertEquals(records, acked.get());
+        Map<String, Integer> counts = readAll(1, topic, 4, records);
+        assertEquals(records, counts.size(), "no record lost");
+        assertTrue(counts.values().stream().allMatch(c -> c == 1), "no record stored twice");
+    }
+
+    /** A group's coordinator moves (its offsets partition is unloaded) while the group commits. */
+    @Test
+    void groupKeepsItsOffsetsWhenItsCoordinatorMoves() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("coord-move");
+        String group = "g-" + topic;
+        int records = 3000;
+        try (KafkaProducer<byte[], byte[]> producer = cluster.producer(0, Map.of())) {
+            for (int i = 0; i < records; i++) {
+                producer.send(new ProducerRecord<>(topic, bytes(Integer.toString(i))));
+            }
+            producer.flush();
+        }
+        int total = 0;
+        try (KafkaConsumer<byte[], byte[]> consumer = cluster.consumer(1, Map.of(ConsumerConfig.GROUP_ID_CONFIG, group,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "100"));
+             PulsarAdmin pulsar = cluster.pulsarAdmin(0)) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.currentTimeMillis() + 120_000;
+            int unloads = 0;
+            while (total < records && System.currentTimeMillis() < deadline) {
+                total += consumer.poll(Duration.ofMillis(500)).count();
+                consumer.commitSync(Duration.ofSeconds(60));
+                if (total >= (unloads + 1) * 1000 && unloads < 2) {
+                    pulsar.namespaces().unload("public/__kafka");
+                    unloads++;
+                }
+            }
+            assertEquals(2, unloads);
+        }
+        assertEquals(records, total);
+        try (Admin admin = cluster.admin(0)) {
+            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+            assertEquals(records, committed.get(new TopicPartition(topic, 0)).offset());
+        }
+        // a new member resumes at the committed offset: nothing more to read
+        try (KafkaConsumer<byte[], byte[]> consumer = cluster.consumer(0, Map.of(ConsumerConfig.GROUP_ID_CONFIG, group))) {
+            consumer.subscribe(List.of(topic));
+            long until = System.currentTimeMillis() + 5_000;
+            int again = 0;
+            while (System.currentTimeMillis() < until) {
+                again += consumer.poll(Duration.ofMillis(500)).count();
+            }
+            assertEquals(0, again);
+        }
+    }
+
+    /** The group's lag is the backlog of its Pulsar subscription on the broker that owns the partition. */
+    @Test
+    void groupLagIsSubscriptionBacklogOnTheOwningBroker() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("lag");
+        String group = "g-" + topic;
+        try (KafkaProducer<byte[], byte[]> producer = cluster.producer(1, Map.of())) {
+            for (int i = 0; i < 10; i++) {
+                // one entry each: Pulsar counts a subscription's backlog in entries
+                producer.send(new ProducerRecord<>(topic, bytes(Integer.toString(i)))).get();
+            }
+        }
+        try (KafkaConsumer<byte[], byte[]> consumer = cluster.consumer(0, Map.of(ConsumerConfig.GROUP_ID_CONFIG, group))) {
+            consumer.commitSync(Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(4)));
+        }
+        String partition = "persistent://public/default/" + topic + "-partition-0";
+        try (PulsarAdmin pulsar = cluster.pulsarAdmin(0)) {
+            long deadline = System.currentTimeMillis() + 30_000;
+            SubscriptionStats sub = null;
+            while (System.currentTimeMillis() < deadline) {
+                sub = pulsar.topics().getStats(partition).getSubscriptions().get(group);
+                if (sub != null && sub.getMsgBacklog() == 6) {
+                    break;
+                }
+                Thread.sleep(250);
+            }
+            assertTrue(sub != null, "subscription " + group + " exists");
+            assertEquals(6, sub.getMsgBacklog());
+        }
+    }
+
+    /** Reads partitions 0..n-1 of a topic from the beginning through one broker: value -> times seen. */
+    Map<String, Integer> readAll(int broker, String topic, int partitions, int expected) {
+        Map<String, Integer> counts = new ConcurrentHashMap<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = cluster.consumer(broker, Map.of())) {
+            List<TopicPartition> tps = new ArrayList<>();
+            for (int p = 0; p < partitions; p++) {
+                tps.add(new TopicPartition(topic, p));
+            }
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            long deadline = System.currentTimeMillis() + 90_000;
+            int total = 0;
+            while (total < expected && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    counts.merge(new String(r.value(), StandardCharsets.UTF_8), 1, Integer::sum);
+                    total++;
+                }
+            }
+            // anything beyond the expected count would be a duplicate: read a little longer
+            long until = System.currentTimeMillis() + 1000;
+            while (System.currentTimeMillis() < until) {
+                consumer.poll(Duration.ofMillis(200))
+                        .forEach(r -> counts.merge(new String(r.value(), StandardCharsets.UTF_8), 1, Integer::sum));
+            }
+        }
+        return counts;
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
