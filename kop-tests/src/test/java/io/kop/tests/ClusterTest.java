@@ -227,6 +227,72 @@ class ClusterTest {
         assertTrue(counts.values().stream().allMatch(c -> c == 1), "no record stored twice");
     }
 
+    /**
+     * kill -9 of a broker that leads partitions while an idempotent producer writes to them: once the
+     * dead broker's session expires its bundles go to the other broker, which recovers the ledgers and
+     * the producer state; every record is acked, stored once, none lost.
+     */
+    @Test
+    void brokerKilledDuringProduceLosesAndDuplicatesNothing() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("kill");
+        int records = 10_000;
+        int victim = 1;
+        try (Admin admin = cluster.admin(0)) {
+            admin.createTopics(List.of(new NewTopic(topic, 4, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            // make sure the victim leads something of this topic
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (leaders(admin, topic).values().stream().noneMatch(n -> cluster.brokerAt(n.host(), n.port()) == victim)) {
+                assertTrue(System.currentTimeMillis() < deadline, "broker " + victim + " leads no partition");
+                try (PulsarAdmin pulsar = cluster.pulsarAdmin(0)) {
+                    pulsar.topics().unload("persistent://public/default/" + topic);
+                }
+                Thread.sleep(500);
+            }
+        }
+        AtomicInteger acked = new AtomicInteger();
+        AtomicReference<Exception> failed = new AtomicReference<>();
+        String bootstrap = cluster.bootstrap(0) + "," + cluster.bootstrap(1);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(withSerializers(bootstrap, Map.of(
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
+                ProducerConfig.LINGER_MS_CONFIG, "5")))) {
+            for (int i = 0; i < records; i++) {
+                producer.send(new ProducerRecord<>(topic, bytes("k" + i), bytes(Integer.toString(i))), (md, e) -> {
+                    if (e != null) {
+                        failed.compareAndSet(null, e);
+                    } else {
+                        acked.incrementAndGet();
+                    }
+                });
+                if (i == records / 3) {
+                    producer.flush();
+                    cluster.cluster().killBroker(victim);
+                }
+                if (i % 500 == 0) {
+                    Thread.sleep(20);
+                }
+            }
+            producer.flush();
+        } finally {
+            if (!cluster.cluster().brokerAlive(victim)) {
+                cluster.cluster().startBroker(victim);
+            }
+        }
+        assertEquals(null, failed.get());
+        assertEquals(records, acked.get());
+        Map<String, Integer> counts = readAll(0, topic, 4, records);
+        assertEquals(records, counts.size(), "no record lost");
+        assertTrue(counts.values().stream().allMatch(c -> c == 1), "no record stored twice");
+    }
+
+    static Map<String, Object> withSerializers(String bootstrap, Map<String, Object> extra) {
+        Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class);
+        p.putAll(extra);
+        return p;
+    }
+
     /** A group's coordinator moves (its offsets partition is unloaded) while the group commits. */
     @Test
     void groupKeepsItsOffsetsWhenItsCoordinatorMoves() throws Exception {
