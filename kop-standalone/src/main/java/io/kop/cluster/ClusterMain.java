@@ -1,5 +1,6 @@
 package io.kop.cluster;
 
+import io.kop.standalone.CommandLine;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -18,6 +19,8 @@ public final class ClusterMain {
             Ports: ZooKeeper 2181, bookie i 3181+i, broker i Kafka 9092+i, Pulsar 6650+i, HTTP 8080+i.
             Ctrl-C stops brokers, bookies and ZooKeeper.""";
 
+    private static final CommandLine CLI = new CommandLine(USAGE);
+
     private ClusterMain() {
     }
 
@@ -33,29 +36,22 @@ public final class ClusterMain {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
-                case "--brokers" -> brokers = count(value(args, ++i, a), 1, 9, a);
-                case "--bookies" -> bookies = count(value(args, ++i, a), 2, 9, a);
-                case "--data-dir" -> dataDir = Path.of(value(args, ++i, a));
-                case "--nar" -> nar = Path.of(value(args, ++i, a));
-                case "--jvm-args" -> jvmArgs = Path.of(value(args, ++i, a));
+                case "--brokers" -> brokers = count(CLI.value(args, ++i, a), 1, 9, a);
+                case "--bookies" -> bookies = count(CLI.value(args, ++i, a), 2, 9, a);
+                case "--data-dir" -> dataDir = Path.of(CLI.value(args, ++i, a));
+                case "--nar" -> nar = Path.of(CLI.value(args, ++i, a));
+                case "--jvm-args" -> jvmArgs = Path.of(CLI.value(args, ++i, a));
                 case "--wipe" -> wipe = true;
-                case "--conf" -> {
-                    String kv = value(args, ++i, a);
-                    int eq = kv.indexOf('=');
-                    if (eq <= 0) {
-                        fail("--conf expects KEY=VALUE, got " + kv);
-                    }
-                    extra.put(kv.substring(0, eq), kv.substring(eq + 1));
-                }
+                case "--conf" -> CLI.conf(CLI.value(args, ++i, a), extra);
                 case "-h", "--help" -> {
                     System.out.println(USAGE);
                     return;
                 }
-                default -> fail("unknown option " + a);
+                default -> CLI.fail("unknown option " + a);
             }
         }
         if (nar == null) {
-            fail("--nar is required (./kop cluster sets it)");
+            CLI.fail("--nar is required (./kop cluster sets it)");
         }
         KopCluster.Options defaults = KopCluster.Options.defaults(dataDir, nar, System.getProperty("java.class.path"),
                 jvmArgs, brokers, bookies, wipe);
@@ -90,20 +86,8 @@ public final class ClusterMain {
         } catch (NumberFormatException e) {
             // fall through
         }
-        fail(option + " must be a number from " + min + " to " + max + ", got " + s);
+        CLI.fail(option + " must be a number from " + min + " to " + max + ", got " + s);
         return -1;
     }
 
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            fail(option + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static void fail(String message) {
-        System.err.println(message);
-        System.err.println(USAGE);
-        System.exit(2);
-    }
 }

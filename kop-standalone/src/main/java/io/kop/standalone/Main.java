@@ -20,6 +20,8 @@ public final class Main {
               --conf KEY=VALUE     any other broker.conf key (repeatable)
               --nar FILE           the KoP handler NAR (set by ./kop)""";
 
+    private static final CommandLine CLI = new CommandLine(USAGE);
+
     private Main() {
     }
 
@@ -38,32 +40,25 @@ public final class Main {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
-                case "--data-dir" -> dataDir = Path.of(value(args, ++i, a));
-                case "--nar" -> nar = Path.of(value(args, ++i, a));
-                case "--host" -> host = value(args, ++i, a);
-                case "--kafka-port" -> kafka = port(value(args, ++i, a));
-                case "--pulsar-port" -> pulsar = port(value(args, ++i, a));
-                case "--http-port" -> http = port(value(args, ++i, a));
-                case "--bookie-port" -> bookie = port(value(args, ++i, a));
+                case "--data-dir" -> dataDir = Path.of(CLI.value(args, ++i, a));
+                case "--nar" -> nar = Path.of(CLI.value(args, ++i, a));
+                case "--host" -> host = CLI.value(args, ++i, a);
+                case "--kafka-port" -> kafka = port(CLI.value(args, ++i, a));
+                case "--pulsar-port" -> pulsar = port(CLI.value(args, ++i, a));
+                case "--http-port" -> http = port(CLI.value(args, ++i, a));
+                case "--bookie-port" -> bookie = port(CLI.value(args, ++i, a));
                 case "--wipe" -> wipe = true;
                 case "--fsync" -> fsync = true;
-                case "--conf" -> {
-                    String kv = value(args, ++i, a);
-                    int eq = kv.indexOf('=');
-                    if (eq <= 0) {
-                        fail("--conf expects KEY=VALUE, got " + kv);
-                    }
-                    extra.put(kv.substring(0, eq), kv.substring(eq + 1));
-                }
+                case "--conf" -> CLI.conf(CLI.value(args, ++i, a), extra);
                 case "-h", "--help" -> {
                     System.out.println(USAGE);
                     return;
                 }
-                default -> fail("unknown option " + a);
+                default -> CLI.fail("unknown option " + a);
             }
         }
         if (nar == null) {
-            fail("--nar is required (./kop standalone sets it)");
+            CLI.fail("--nar is required (./kop standalone sets it)");
         }
         KopStandalone.Options options = new KopStandalone.Options(dataDir, nar, host, kafka, pulsar, http, bookie,
                 wipe, fsync, extra);
@@ -84,13 +79,6 @@ public final class Main {
         new CountDownLatch(1).await();
     }
 
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            fail(option + " needs a value");
-        }
-        return args[i];
-    }
-
     private static int port(String s) {
         try {
             int p = Integer.parseInt(s);
@@ -100,13 +88,7 @@ public final class Main {
         } catch (NumberFormatException e) {
             // fall through
         }
-        fail("not a port: " + s);
+        CLI.fail("not a port: " + s);
         return -1;
-    }
-
-    private static void fail(String message) {
-        System.err.println(message);
-        System.err.println(USAGE);
-        System.exit(2);
     }
 }

@@ -55,27 +55,30 @@ class ClusterTest {
         return out;
     }
 
+    /**
+     * A fresh namespace of 16 unowned bundles: Kafka's Metadata alone brings every partition into service,
+     * leaders are Pulsar's owners on every broker's answer, and when Pulsar moves bundles to chosen
+     * brokers (unload with a destination) the leaders follow, so they are spread over every broker.
+     */
     @Test
-    void leadersAreSpreadOverBrokersAndArePulsarsOwners() throws Exception {
-        String topic = KopTestBroker.uniqueTopic("spread");
+    void leadersArePulsarsOwnersAndFollowBundleMoves() throws Exception {
+        String namespace = "public/" + KopTestBroker.uniqueTopic("ns");
+        String topic = namespace + "/spread";
         try (Admin a0 = cluster.admin(0); Admin a1 = cluster.admin(1); PulsarAdmin pulsar = cluster.pulsarAdmin(1)) {
+            pulsar.namespaces().createNamespace(namespace, 16);
             a0.createTopics(List.of(new NewTopic(topic, 16, (short) 1))).all().get(30, TimeUnit.SECONDS);
-            Map<Integer, Node> via0 = leaders(a0, topic);
-            Map<Integer, Node> via1 = leaders(a1, topic);
-            assertEquals(via0, via1, "both brokers name the same leaders");
-            Set<Integer> brokers = new HashSet<>();
-            for (Map.Entry<Integer, Node> e : via0.entrySet()) {
-                Node leader = e.getValue();
-                assertTrue(leader != null && !leader.isEmpty(), "partition " + e.getKey() + " has a leader");
-                int broker = cluster.brokerAt(leader.host(), leader.port());
-                assertNotEquals(-1, broker, "leader " + leader + " is a broker's INTERNAL listener");
-                brokers.add(broker);
-                String owner = pulsar.lookups().lookupTopic("persistent://public/default/" + topic + "-partition-"
-                        + e.getKey());
-                assertEquals(broker, cluster.brokerOfPulsarUrl(owner), "partition " + e.getKey()
-                        + ": Kafka leader " + leader + ", Pulsar owner " + owner);
+            assertLeadersAreOwners(a0, a1, pulsar, topic);
+            for (int p = 0; p < 16; p++) {
+                String partition = "persistent://" + topic + "-partition-" + p;
+                int target = p % KopTestCluster.BROKERS;
+                String owner = pulsar.lookups().lookupTopic(partition);
+                if (cluster.brokerOfPulsarUrl(owner) != target) {
+                    pulsar.namespaces().unloadNamespaceBundle(namespace, pulsar.lookups().getBundleRange(partition),
+                            cluster.cluster().brokerId(target));
+                }
             }
-            assertEquals(KopTestCluster.BROKERS, brokers.size(), "16 partitions are spread over every broker");
+            Set<Integer> brokers = assertLeadersAreOwners(a0, a1, pulsar, topic);
+            assertEquals(KopTestCluster.BROKERS, brokers.size(), "leaders on every broker after the moves");
             // Every broker is in every Metadata answer, whoever leads what: the Admin client reaches
             // brokers only through that list.
             assertEquals(KopTestCluster.BROKERS, a0.describeCluster().nodes().get().size());
@@ -85,6 +88,29 @@ class ClusterTest {
             }
             assertEquals(16, a1.listOffsets(latest).all().get(30, TimeUnit.SECONDS).size());
         }
+    }
+
+    /** Both brokers name the same leaders, each one the Pulsar owner; the brokers that lead. */
+    private Set<Integer> assertLeadersAreOwners(Admin a0, Admin a1, PulsarAdmin pulsar, String topic) throws Exception {
+        Map<Integer, Node> via0 = leaders(a0, topic);
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (via0.values().stream().anyMatch(n -> n == null || n.isEmpty()) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(200); // a bundle that was just unloaded gets its next owner on this lookup
+            via0 = leaders(a0, topic);
+        }
+        assertEquals(via0, leaders(a1, topic), "both brokers name the same leaders");
+        Set<Integer> brokers = new HashSet<>();
+        for (Map.Entry<Integer, Node> e : via0.entrySet()) {
+            Node leader = e.getValue();
+            assertTrue(leader != null && !leader.isEmpty(), "partition " + e.getKey() + " has a leader");
+            int broker = cluster.brokerAt(leader.host(), leader.port());
+            assertNotEquals(-1, broker, "leader " + leader + " is a broker's INTERNAL listener");
+            brokers.add(broker);
+            String owner = pulsar.lookups().lookupTopic("persistent://" + topic + "-partition-" + e.getKey());
+            assertEquals(broker, cluster.brokerOfPulsarUrl(owner), "partition " + e.getKey()
+                    + ": Kafka leader " + leader + ", Pulsar owner " + owner);
+        }
+        return brokers;
     }
 
     @Test
@@ -188,7 +214,6 @@ class ClusterTest {
         try (Admin admin = cluster.admin(0)) {
             admin.createTopics(List.of(new NewTopic(topic, 4, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
-        AtomicInteger acked = new AtomicInteger();
         AtomicReference<Exception> failed = new AtomicReference<>();
         Thread unloader;
         try (KafkaProducer<byte[], byte[]> producer = cluster.producer(0, Map.of(ProducerConfig.ACKS_CONFIG, "all",
@@ -205,26 +230,11 @@ class ClusterTest {
                 }
             });
             unloader.start();
-            for (int i = 0; i < records; i++) {
-                producer.send(new ProducerRecord<>(topic, bytes("k" + i), bytes(Integer.toString(i))), (md, e) -> {
-                    if (e != null) {
-                        failed.compareAndSet(null, e);
-                    } else {
-                        acked.incrementAndGet();
-                    }
-                });
-                if (i % 500 == 0) {
-                    Thread.sleep(20); // spread the load over the unloads
-                }
-            }
-            producer.flush();
+            sendAll(producer, topic, records, () -> { });
             unloader.join();
         }
         assertEquals(null, failed.get());
-        assertEquals(records, acked.get());
-        Map<String, Integer> counts = readAll(1, topic, 4, records);
-        assertEquals(records, counts.size(), "no record lost");
-        assertTrue(counts.values().stream().allMatch(c -> c == 1), "no record stored twice");
+        assertStoredOnce(1, topic, 4, records);
     }
 
     /**
@@ -249,37 +259,51 @@ class ClusterTest {
                 Thread.sleep(500);
             }
         }
-        AtomicInteger acked = new AtomicInteger();
-        AtomicReference<Exception> failed = new AtomicReference<>();
         String bootstrap = cluster.bootstrap(0) + "," + cluster.bootstrap(1);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(withSerializers(bootstrap, Map.of(
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true",
                 ProducerConfig.LINGER_MS_CONFIG, "5")))) {
-            for (int i = 0; i < records; i++) {
-                producer.send(new ProducerRecord<>(topic, bytes("k" + i), bytes(Integer.toString(i))), (md, e) -> {
-                    if (e != null) {
-                        failed.compareAndSet(null, e);
-                    } else {
-                        acked.incrementAndGet();
-                    }
-                });
-                if (i == records / 3) {
-                    producer.flush();
-                    cluster.cluster().killBroker(victim);
-                }
-                if (i % 500 == 0) {
-                    Thread.sleep(20);
-                }
-            }
-            producer.flush();
+            sendAll(producer, topic, records, () -> cluster.cluster().killBroker(victim));
         } finally {
             if (!cluster.cluster().brokerAlive(victim)) {
                 cluster.cluster().startBroker(victim);
             }
         }
+        assertStoredOnce(0, topic, 4, records);
+    }
+
+    /**
+     * Sends values "0".."records-1" (keys "k0"...), with short pauses so the load spans the faults;
+     * {@code midway} runs once a third are acked. Asserts that every send was acked.
+     */
+    static void sendAll(KafkaProducer<byte[], byte[]> producer, String topic, int records, Runnable midway)
+            throws InterruptedException {
+        AtomicInteger acked = new AtomicInteger();
+        AtomicReference<Exception> failed = new AtomicReference<>();
+        for (int i = 0; i < records; i++) {
+            producer.send(new ProducerRecord<>(topic, bytes("k" + i), bytes(Integer.toString(i))), (md, e) -> {
+                if (e != null) {
+                    failed.compareAndSet(null, e);
+                } else {
+                    acked.incrementAndGet();
+                }
+            });
+            if (i == records / 3) {
+                producer.flush();
+                midway.run();
+            }
+            if (i % 500 == 0) {
+                Thread.sleep(20);
+            }
+        }
+        producer.flush();
         assertEquals(null, failed.get());
         assertEquals(records, acked.get());
-        Map<String, Integer> counts = readAll(0, topic, 4, records);
+    }
+
+    /** Values "0".."records-1" are each stored exactly once, read through {@code broker}. */
+    void assertStoredOnce(int broker, String topic, int partitions, int records) {
+        Map<String, Integer> counts = readAll(broker, topic, partitions, records);
         assertEquals(records, counts.size(), "no record lost");
         assertTrue(counts.values().stream().allMatch(c -> c == 1), "no record stored twice");
     }
