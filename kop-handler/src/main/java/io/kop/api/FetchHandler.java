@@ -1,6 +1,7 @@
 package io.kop.api;
 
 import io.kop.KopServices;
+import io.kop.storage.LeaderEpochs;
 import io.kop.format.RecordChunks;
 import io.kop.storage.PartitionLog;
 import io.kop.storage.StorageErrors;
@@ -50,7 +51,11 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
                 topicResponse.partitions().add(data);
                 CompletableFuture<PartitionLog> log = name.thenCompose(n -> n == null
                         ? CompletableFuture.failedFuture(new UnknownTopicIdException("unknown topic id " + topic.topicId()))
-                        : services.topics().partition(n, p.partition()).thenCompose(services.logs()::get));
+                        : services.topics().partition(n, p.partition()).thenCompose(services.logs()::get)
+                                .thenApply(l -> {
+                                    LeaderEpochs.check(p.currentLeaderEpoch(), l.leaderEpoch(), n + "-" + p.partition());
+                                    return l;
+                                }));
                 partitions.add(new PartitionFetch(p.fetchOffset(), p.partitionMaxBytes(), data, log));
             }
         }

@@ -16,6 +16,8 @@ public final class Handlers {
                 .register(ApiKeys.FETCH, new FetchHandler(services))
                 .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(services))
                 .register(ApiKeys.METADATA, new MetadataHandler(services))
+                .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetsForLeaderEpochHandler(services.topics(),
+                        services.logs()))
                 .register(ApiKeys.API_VERSIONS, new ApiVersionsHandler(() -> dispatcher.apiVersions(
                         org.apache.kafka.common.protocol.Errors.NONE)))
                 .register(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(services))

@@ -1,6 +1,7 @@
 package io.kop.api;
 
 import io.kop.KopServices;
+import io.kop.storage.LeaderEpochs;
 import io.kop.storage.PartitionLog;
 import io.kop.storage.PartitionLog.OffsetAndTimestamp;
 import io.kop.storage.StorageErrors;
@@ -37,10 +38,16 @@ final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
                 topicResponse.partitions().add(r);
                 pending.add(services.topics().partition(topic.name(), p.partitionIndex())
                         .thenCompose(services.logs()::get)
-                        .thenCompose(log -> lookup(log, p.timestamp()))
+                        .thenCompose(log -> {
+                            LeaderEpochs.check(p.currentLeaderEpoch(), log.leaderEpoch(),
+                                    topic.name() + "-" + p.partitionIndex());
+                            r.setLeaderEpoch(log.leaderEpoch());
+                            return lookup(log, p.timestamp());
+                        })
                         .handle((found, t) -> {
                             if (t != null) {
-                                r.setErrorCode(Errors.forException(StorageErrors.toKafka(t)).code());
+                                r.setErrorCode(Errors.forException(StorageErrors.toKafka(t)).code())
+                                        .setLeaderEpoch(-1);
                             } else {
                                 r.setOffset(found.offset()).setTimestamp(found.timestamp());
                             }

@@ -90,12 +90,18 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
             partitions.add(id);
             for (int i = 0; i < topic.partitions(); i++) {
                 int index = i;
-                partitions.add(services.brokers().leader(topic.partition(i), listener).handle((leader, t) -> {
+                CompletableFuture<KafkaNode> leaderOf = services.brokers().leader(topic.partition(i), listener);
+                // the epoch after the leader: the lookup may have just brought the partition into service
+                CompletableFuture<Integer> epochOf = leaderOf.thenCompose(l -> services.logs().leaderEpoch(
+                        topic.partition(index)));
+                partitions.add(epochOf.handle((epoch, t) -> {
                     MetadataResponsePartition p = new MetadataResponsePartition().setPartitionIndex(index)
                             .setLeaderEpoch(-1);
                     if (t != null) {
                         return p.setErrorCode(Errors.LEADER_NOT_AVAILABLE.code()).setLeaderId(-1);
                     }
+                    KafkaNode leader = leaderOf.join();
+                    p.setLeaderEpoch(epoch);
                     brokers.putIfAbsent(leader.id(), leader);
                     return p.setLeaderId(leader.id()).setReplicaNodes(List.of(leader.id()))
                             .setIsrNodes(List.of(leader.id()));

@@ -10,6 +10,8 @@ import org.apache.bookkeeper.mledger.Entry;
 import org.apache.bookkeeper.mledger.ManagedCursor;
 import org.apache.bookkeeper.mledger.ManagedLedger;
 import org.apache.bookkeeper.mledger.ManagedLedgerException;
+import org.apache.bookkeeper.mledger.ManagedLedgerFactory;
+import org.apache.bookkeeper.mledger.ManagedLedgerInfo;
 import org.apache.bookkeeper.mledger.Position;
 import org.apache.bookkeeper.mledger.PositionFactory;
 import org.apache.pulsar.common.api.proto.CommandSubscribe;
@@ -114,6 +116,23 @@ public final class Ledgers {
 
             @Override
             public void updatePropertiesFailed(ManagedLedgerException exception, Object ctx) {
+                f.completeExceptionally(exception);
+            }
+        }, null);
+        return f;
+    }
+
+    /** The stored metadata of a managed ledger (ledgers, properties), without opening it. */
+    public static CompletableFuture<ManagedLedgerInfo> info(ManagedLedgerFactory factory, String name) {
+        CompletableFuture<ManagedLedgerInfo> f = new CompletableFuture<>();
+        factory.asyncGetManagedLedgerInfo(name, new AsyncCallbacks.ManagedLedgerInfoCallback() {
+            @Override
+            public void getInfoComplete(ManagedLedgerInfo info, Object ctx) {
+                f.complete(info);
+            }
+
+            @Override
+            public void getInfoFailed(ManagedLedgerException exception, Object ctx) {
                 f.completeExceptionally(exception);
             }
         }, null);

@@ -55,6 +55,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     private final GroupSubscriptions groupSubscriptions;
     private final String producerName = "kafka-" + UUID.randomUUID();
     private final AtomicLong publishSequence = new AtomicLong();
+    private volatile LeaderEpochs epochs = LeaderEpochs.NONE;
     private volatile CachedOffset lastEntry;
     private volatile CachedOffset firstEntry;
     private final Set<Runnable> appendListeners = ConcurrentHashMap.newKeySet();
@@ -174,7 +175,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                 long base = lastIndex - numRecords + 1;
                 if (cached != null) {
                     // Before the append is reported, so fetches woken by it already find the batch here.
-                    recent.commit(cached, base, numRecords, logAppendTime);
+                    recent.commit(cached, base, numRecords, logAppendTime, epochs.latest());
                 }
                 // Appends complete in ledger order: this entry is the last confirmed one, and the high
                 // watermark needs no read of it.
@@ -182,6 +183,32 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                 baseOffset.complete(base);
             }
         }
+    }
+
+    // ---------------------------------------------------------------- leader epochs
+
+    /**
+     * Starts this broker's leader epoch: one above the last in the ledger's history, from the log end.
+     * The ledger's properties can only be written by its owner, so this also fails if the partition has
+     * moved on.
+     */
+    CompletableFuture<Void> startEpoch() {
+        return offsets().thenCompose(bounds -> {
+            LeaderEpochs next = LeaderEpochs.parse(ledger.getProperties().get(LeaderEpochs.PROPERTY))
+                    .next(bounds.highWatermark());
+            return Ledgers.setProperty(ledger, LeaderEpochs.PROPERTY, next.format()).thenRun(() -> epochs = next);
+        });
+    }
+
+    @Override
+    public int leaderEpoch() {
+        return epochs.latest();
+    }
+
+    @Override
+    public CompletableFuture<LeaderEpochs.EndOffset> endOffsetForEpoch(int epoch) {
+        LeaderEpochs current = epochs;
+        return offsets().thenApply(bounds -> current.endOffsetFor(epoch, bounds.highWatermark()));
     }
 
     // ---------------------------------------------------------------- offsets
@@ -325,14 +352,16 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     /** Reads the cursor's next entries, about {@code maxBytes}, and decodes them on the storage pool. */
     private CompletableFuture<List<DecodedEntry>> readDecoded(ManagedCursor cursor, long fromOffset, int maxBytes) {
         return storageErrors(Ledgers.read(cursor, maxReadEntries, Math.max(1, maxBytes)))
-                .thenApplyAsync(entries -> decode(entries, fromOffset), decodeExecutor);
+                .thenApplyAsync(entries -> decode(entries, fromOffset, epochs), decodeExecutor);
     }
 
-    private static List<DecodedEntry> decode(List<Entry> entries, long fromOffset) {
+    private static List<DecodedEntry> decode(List<Entry> entries, long fromOffset, LeaderEpochs epochs) {
         List<DecodedEntry> decoded = new ArrayList<>(entries.size());
         try {
             for (Entry entry : entries) {
-                decoded.add(decode(entry, fromOffset));
+                DecodedEntry d = decode(entry, fromOffset);
+                decoded.add(d);
+                stampEpochs(d.batches(), epochs);
             }
             return decoded;
         } catch (RuntimeException e) {
@@ -340,6 +369,18 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
             throw e;
         } finally {
             entries.forEach(Entry::release);
+        }
+    }
+
+    /**
+     * Gives each decoded batch the leader epoch it was written in, as Kafka's batches carry it: a
+     * consumer remembers the epoch of what it read and, when the leader changes, asks the new one where
+     * that epoch ended (OffsetsForLeaderEpoch). The field is outside the batch CRC.
+     */
+    private static void stampEpochs(ByteBuf batches, LeaderEpochs epochs) {
+        for (MutableRecordBatch batch : MemoryRecords.readableRecords(
+                batches.nioBuffer(batches.readerIndex(), batches.readableBytes())).batches()) {
+            batch.setPartitionLeaderEpoch(epochs.epochAt(batch.baseOffset()));
         }
     }
 

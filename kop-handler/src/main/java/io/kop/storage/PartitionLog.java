@@ -28,6 +28,12 @@ public interface PartitionLog {
     CompletableFuture<AppendResult> append(MutableRecordBatch batch, int numRecords, boolean logAppendTime,
                                            EntryFormat format);
 
+    /** This partition's current leader epoch ({@link LeaderEpochs}), started when this broker took it over. */
+    int leaderEpoch();
+
+    /** OffsetsForLeaderEpoch: the end of {@code epoch} in this partition's epoch history. */
+    CompletableFuture<LeaderEpochs.EndOffset> endOffsetForEpoch(int epoch);
+
     /** Reads records from {@code offset}: at least one batch if any exists, then up to maxBytes. */
     CompletableFuture<RecordChunks> read(long offset, int maxBytes);
 

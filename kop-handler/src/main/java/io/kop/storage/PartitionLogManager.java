@@ -34,6 +34,11 @@ public final class PartitionLogManager implements AutoCloseable {
     private final ExecutorService decodeExecutor;
     private final ScheduledExecutorService housekeeping;
     private final Map<String, CompletableFuture<ManagedLedgerPartitionLog>> logs = new ConcurrentHashMap<>();
+    private static final long REMOTE_EPOCH_TTL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private final Map<TopicName, RemoteEpoch> remoteEpochs = new ConcurrentHashMap<>();
+
+    private record RemoteEpoch(int epoch, long readAtNanos) {
+    }
 
     public PartitionLogManager(BrokerService brokerService, int maxReadEntries, long producerRecoveryRecords,
                                long readAheadMaxBytes, long recentBatchesMaxBytes) {
@@ -61,7 +66,7 @@ public final class PartitionLogManager implements AutoCloseable {
             }
             String key = partition.toString();
             CompletableFuture<ManagedLedgerPartitionLog> current = logs.get(key);
-            if (current != null && (!current.isDone() || current.getNow(null) != null
+            if (current != null && (!current.isDone() || !current.isCompletedExceptionally()
                     && current.getNow(null).topic() == topic)) {
                 return current.thenApply(l -> (PartitionLog) l);
             }
@@ -70,7 +75,7 @@ public final class PartitionLogManager implements AutoCloseable {
                 if (old != null && old != current) {
                     return old; // somebody else replaced it meanwhile
                 }
-                if (old != null && old.isDone() && !old.isCompletedExceptionally()) {
+                if (old != null && old.isDone() && !old.isCompletedExceptionally()) { // replaced: reloaded
                     old.getNow(null).close();
                 }
                 return created;
@@ -78,17 +83,58 @@ public final class PartitionLogManager implements AutoCloseable {
             if (winner == created) {
                 ManagedLedgerPartitionLog fresh = new ManagedLedgerPartitionLog(topic, decodeExecutor, maxReadEntries,
                         readAheadBudget, recentBatches.partition());
-                fresh.recoverProducerState(producerRecoveryRecords).whenComplete((v, e) -> {
-                    if (e != null) {
-                        log.warn("[{}] producer state not recovered: {}", partition, e.toString());
+                // A new leader epoch first: if it cannot be written the partition has moved on already.
+                fresh.startEpoch().whenComplete((v, failure) -> {
+                    if (failure != null) {
+                        logs.remove(key, created);
+                        fresh.close();
+                        created.completeExceptionally(failure);
+                        return;
                     }
-                    created.complete(fresh);
+                    fresh.recoverProducerState(producerRecoveryRecords).whenComplete((r, e) -> {
+                        if (e != null) {
+                            log.warn("[{}] producer state not recovered: {}", partition, e.toString());
+                        }
+                        created.complete(fresh);
+                    });
                 });
             }
             return winner.thenApply(l -> (PartitionLog) l);
         }).exceptionally(t -> {
             throw StorageErrors.toKafkaUnchecked(t);
         });
+    }
+
+    /**
+     * The partition's current leader epoch as the cluster knows it: this broker's log when it has one,
+     * else the epoch history in the managed ledger's properties, in memory when Pulsar has the topic
+     * loaded here, otherwise read from the metadata store (kept a second, so a Metadata request for
+     * many partitions of other brokers costs one read each at most once a second); -1 when unknown.
+     * A partition whose owner has not served Kafka yet shows its previous epoch: the owner starts the
+     * next one on the first Kafka request, and a client that sent the old one is told to refresh.
+     */
+    public CompletableFuture<Integer> leaderEpoch(TopicName partition) {
+        CompletableFuture<ManagedLedgerPartitionLog> ours = logs.get(partition.toString());
+        if (ours != null && ours.isDone() && !ours.isCompletedExceptionally()) {
+            return CompletableFuture.completedFuture(ours.join().leaderEpoch());
+        }
+        Optional<Topic> loaded = brokerService.getTopicReference(partition.toString());
+        if (loaded.isPresent() && loaded.get() instanceof PersistentTopic topic) {
+            return CompletableFuture.completedFuture(LeaderEpochs.parse(topic.getManagedLedger().getProperties()
+                    .get(LeaderEpochs.PROPERTY)).latest());
+        }
+        long now = System.nanoTime();
+        RemoteEpoch cached = remoteEpochs.get(partition);
+        if (cached != null && now - cached.readAtNanos() < REMOTE_EPOCH_TTL_NANOS) {
+            return CompletableFuture.completedFuture(cached.epoch());
+        }
+        return Ledgers.info(brokerService.getPulsar().getDefaultManagedLedgerFactory(),
+                partition.getPersistenceNamingEncoding()).thenApply(info -> {
+                    int epoch = LeaderEpochs.parse(info.properties == null ? null
+                            : info.properties.get(LeaderEpochs.PROPERTY)).latest();
+                    remoteEpochs.put(partition, new RemoteEpoch(epoch, now));
+                    return epoch;
+                }).exceptionally(t -> LeaderEpochs.UNDEFINED);
     }
 
     /** The pool for storage CPU work (record conversion), off the network and BookKeeper threads. */
@@ -100,9 +146,8 @@ public final class PartitionLogManager implements AutoCloseable {
     public Map<TopicName, PartitionLog> loaded() {
         Map<TopicName, PartitionLog> out = new java.util.HashMap<>();
         logs.forEach((name, f) -> {
-            ManagedLedgerPartitionLog l = f.getNow(null);
-            if (l != null) {
-                out.put(TopicName.get(name), l);
+            if (f.isDone() && !f.isCompletedExceptionally()) {
+                out.put(TopicName.get(name), f.join());
             }
         });
         return out;
@@ -110,11 +155,13 @@ public final class PartitionLogManager implements AutoCloseable {
 
     private void expire() {
         try {
+            long now = System.nanoTime();
+            remoteEpochs.values().removeIf(e -> now - e.readAtNanos() > 10 * REMOTE_EPOCH_TTL_NANOS);
             logs.forEach((name, f) -> {
-                ManagedLedgerPartitionLog l = f.getNow(null);
-                if (l == null) {
+                if (!f.isDone() || f.isCompletedExceptionally()) {
                     return;
                 }
+                ManagedLedgerPartitionLog l = f.join();
                 Optional<Topic> loaded = brokerService.getTopicReference(name);
                 if (loaded.isEmpty() || loaded.get() != l.topic()) {
                     logs.remove(name, f);
@@ -132,9 +179,8 @@ public final class PartitionLogManager implements AutoCloseable {
     public void close() {
         housekeeping.shutdownNow();
         logs.values().forEach(f -> {
-            ManagedLedgerPartitionLog l = f.getNow(null);
-            if (l != null) {
-                l.close();
+            if (f.isDone() && !f.isCompletedExceptionally()) {
+                f.join().close();
             }
         });
         logs.clear();

@@ -244,11 +244,11 @@ final class RecentBatches {
         }
 
         /**
-         * Makes a reserved batch readable once its append is confirmed: gives it its offsets, no leader
-         * epoch (Metadata reports none) and the broker's append time if the topic uses one. Takes no
+         * Makes a reserved batch readable once its append is confirmed: gives it its offsets, the
+         * partition's leader epoch and the broker's append time if the topic uses one. Takes no
          * lock, so the confirming (managed-ledger) thread never waits for an appender's copy.
          */
-        void commit(Reservation r, long baseOffset, int records, long logAppendTime) {
+        void commit(Reservation r, long baseOffset, int records, long logAppendTime, int leaderEpoch) {
             Slab slab = r.slab();
             try {
                 if (slab.evicted) {
@@ -257,7 +257,7 @@ final class RecentBatches {
                 MutableRecordBatch batch = MemoryRecords.readableRecords(slab.buf.nioBuffer(r.position(), r.size()))
                         .batches().iterator().next();
                 batch.setLastOffset(baseOffset + records - 1);
-                batch.setPartitionLeaderEpoch(RecordBatch.NO_PARTITION_LEADER_EPOCH);
+                batch.setPartitionLeaderEpoch(leaderEpoch);
                 if (logAppendTime >= 0) {
                     batch.setMaxTimestamp(TimestampType.LOG_APPEND_TIME, logAppendTime);
                 }

@@ -64,7 +64,7 @@ class RecentBatchesTest {
     private static void append(RecentBatches.Partition p, long baseOffset, MutableRecordBatch batch) {
         RecentBatches.Reservation r = p.reserve(batch, batch.countOrNull());
         assertNotNull(r);
-        p.commit(r, baseOffset, batch.countOrNull(), -1);
+        p.commit(r, baseOffset, batch.countOrNull(), -1, 7);
     }
 
     @Test
@@ -89,7 +89,7 @@ class RecentBatchesTest {
         append(p, 0, batch(2, "a"));
         RecentBatches.Reservation pending = p.reserve(batch(2, "b"), 2);
         assertEquals(2, read(p, 0).size());
-        p.commit(pending, 2, 2, -1);
+        p.commit(pending, 2, 2, -1, 7);
         assertEquals(4, read(p, 0).size());
 
         append(p, 10, batch(1, "c")); // offsets 4..9 were written by someone else (a Pulsar producer)
@@ -139,7 +139,7 @@ class RecentBatchesTest {
         RecentBatches.Reservation early = p.reserve(batch(10, "a"), 10);
         append(p, 10, batch(10, "b")); // needs a new slab: the first one is evicted
         assertEquals(2L * slab, cache.allocatedBytes(), "the reservation keeps the evicted slab");
-        p.commit(early, 0, 10, -1);
+        p.commit(early, 0, 10, -1, 7);
         assertEquals(slab, cache.allocatedBytes(), "freed once the reservation is committed");
         assertNull(p.read(0, Integer.MAX_VALUE));
         assertEquals(10, read(p, 10).get(0).offset());
@@ -149,7 +149,7 @@ class RecentBatchesTest {
     void logAppendTimeReplacesTheProducersTimestampsOnCommit() {
         RecentBatches.Partition p = new RecentBatches(1 << 20, 64 * 1024).partition();
         RecentBatches.Reservation r = p.reserve(batch(3, "a"), 3);
-        p.commit(r, 50, 3, 123_456L);
+        p.commit(r, 50, 3, 123_456L, 7);
         List<Served> served = read(p, 50);
         assertEquals(3, served.size());
         for (Served record : served) {

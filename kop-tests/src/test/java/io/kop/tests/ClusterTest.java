@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,6 +32,14 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderPartition;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopic;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.EpochEndOffset;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochRequest;
+import org.apache.kafka.common.requests.OffsetsForLeaderEpochResponse;
 import org.apache.pulsar.client.admin.PulsarAdmin;
 import org.apache.pulsar.client.api.Producer;
 import org.apache.pulsar.client.api.PulsarClient;
@@ -204,6 +213,71 @@ class ClusterTest {
                 assertTrue(wantExternal.contains(leader.host() + ":" + leader.port()), "external leader " + leader);
             }
         }
+    }
+
+    /**
+     * Leader epochs rise with every ownership change: ListOffsets and the records' batches carry the
+     * epoch, a consumer reads on across the move, and OffsetsForLeaderEpoch says where the old epoch
+     * ended; a request with the old epoch is fenced.
+     */
+    @Test
+    void leaderEpochsRiseWithEveryMove() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("epochs");
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (Admin admin = cluster.admin(0);
+             KafkaProducer<byte[], byte[]> producer = cluster.producer(0, Map.of());
+             KafkaConsumer<byte[], byte[]> consumer = cluster.consumer(1, Map.of());
+             PulsarAdmin pulsar = cluster.pulsarAdmin(0)) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            for (int i = 0; i < 10; i++) {
+                producer.send(new ProducerRecord<>(topic, bytes("a" + i))).get();
+            }
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            List<ConsumerRecord<byte[], byte[]>> before = pollAtLeast(consumer, 10);
+            int first = admin.listOffsets(Map.of(tp, OffsetSpec.latest())).all().get().get(tp).leaderEpoch().orElse(-1);
+            assertTrue(first >= 0, "ListOffsets names the leader epoch");
+            assertEquals(Optional.of(first), before.get(9).leaderEpoch(), "batches carry the epoch they were written in");
+
+            pulsar.topics().unload("persistent://public/default/" + topic + "-partition-0");
+            for (int i = 0; i < 10; i++) {
+                producer.send(new ProducerRecord<>(topic, bytes("b" + i))).get();
+            }
+            List<ConsumerRecord<byte[], byte[]>> after = pollAtLeast(consumer, 10);
+            assertEquals(10, after.size(), "the consumer reads on across the move, nothing twice");
+            assertEquals(10, after.get(0).offset());
+            int second = after.get(0).leaderEpoch().orElse(-1);
+            assertTrue(second > first, "epoch " + second + " after the move, " + first + " before");
+            assertEquals(second, admin.listOffsets(Map.of(tp, OffsetSpec.latest())).all().get().get(tp)
+                    .leaderEpoch().orElse(-1));
+
+            int leader = cluster.brokerAt(leaders(admin, topic).get(0).host(), leaders(admin, topic).get(0).port());
+            try (RawKafkaClient raw = new RawKafkaClient(cluster.cluster().options().brokers().get(leader).kafka())) {
+                assertEquals(new EpochEndOffset().setPartition(0).setLeaderEpoch(first).setEndOffset(10),
+                        offsetForEpoch(raw, topic, second, first), "the old epoch ended where the new one began");
+                assertEquals(Errors.FENCED_LEADER_EPOCH.code(), offsetForEpoch(raw, topic, first, first).errorCode(),
+                        "a client that still believes in the old epoch is fenced");
+            }
+        }
+    }
+
+    private static EpochEndOffset offsetForEpoch(RawKafkaClient raw, String topic, int current, int epoch)
+            throws Exception {
+        OffsetForLeaderTopicCollection topics = new OffsetForLeaderTopicCollection();
+        topics.add(new OffsetForLeaderTopic().setTopic(topic).setPartitions(List.of(
+                new OffsetForLeaderPartition().setPartition(0).setCurrentLeaderEpoch(current).setLeaderEpoch(epoch))));
+        OffsetsForLeaderEpochResponse r = raw.send(OffsetsForLeaderEpochRequest.Builder.forConsumer(topics)
+                .build(ApiKeys.OFFSET_FOR_LEADER_EPOCH.latestVersion()));
+        return r.data().topics().iterator().next().partitions().get(0);
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> pollAtLeast(KafkaConsumer<byte[], byte[]> consumer, int n) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (out.size() < n && System.currentTimeMillis() < deadline) {
+            consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+        }
+        return out;
     }
 
     /** An idempotent producer through repeated unloads of its topic: every record acked, stored once. */
