@@ -41,7 +41,9 @@ final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
                         .thenCompose(log -> {
                             LeaderEpochs.check(p.currentLeaderEpoch(), log.leaderEpoch(),
                                     topic.name() + "-" + p.partitionIndex());
-                            r.setLeaderEpoch(log.leaderEpoch());
+                            if (ctx.apiVersion() >= 4) { // the field exists from v4 on
+                                r.setLeaderEpoch(log.leaderEpoch());
+                            }
                             return lookup(log, p.timestamp());
                         })
                         .handle((found, t) -> {
