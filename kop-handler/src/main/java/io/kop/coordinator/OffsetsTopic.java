@@ -40,6 +40,11 @@ public final class OffsetsTopic {
         this.partitions = partitions;
     }
 
+    /** The metadata namespace ({@code tenant/namespace}) the topic lives in. */
+    public String namespace() {
+        return namespace.toString();
+    }
+
     public int partitions() {
         return partitions;
     }

@@ -91,9 +91,14 @@ public final class PartitionLogManager implements AutoCloseable {
                         created.completeExceptionally(failure);
                         return;
                     }
-                    fresh.recoverProducerState(producerRecoveryRecords).whenComplete((r, e) -> {
+                    long started = System.nanoTime();
+                    fresh.recoverProducerState(producerRecoveryRecords).whenComplete((entries, e) -> {
                         if (e != null) {
                             log.warn("[{}] producer state not recovered: {}", partition, e.toString());
+                        } else {
+                            log.info("[{}] serving with leader epoch {}; producer state from {} entries in {} ms",
+                                    partition, fresh.leaderEpoch(), entries,
+                                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
                         }
                         created.complete(fresh);
                     });
@@ -168,6 +173,10 @@ public final class PartitionLogManager implements AutoCloseable {
                     l.close();
                 } else {
                     l.expireIdleCursors(CURSOR_MAX_IDLE_MS);
+                    l.snapshotProducerState(producerRecoveryRecords).exceptionally(t -> {
+                        log.debug("[{}] producer state not stored this round: {}", name, t.toString());
+                        return null;
+                    });
                 }
             });
         } catch (RuntimeException e) {

@@ -77,6 +77,58 @@ final class ProducerStateTable {
         }
     }
 
+    /**
+     * The table as text ({@code id:epoch:first-last@offset;...} per producer, {@code /} between
+     * producers): the producers whose last batch is at or after {@code minOffset}, with their batches
+     * below {@code below} (those the caller knows are stored; later ones it replays).
+     */
+    String snapshot(long minOffset, long below) {
+        StringBuilder sb = new StringBuilder();
+        producers.forEach((id, e) -> {
+            StringBuilder batches = new StringBuilder();
+            long last = -1;
+            for (BatchMeta b : e.batches) {
+                Long offset = b.baseOffset.isDone() && !b.baseOffset.isCompletedExceptionally()
+                        ? b.baseOffset.join() : null;
+                if (offset == null || offset >= below) {
+                    continue;
+                }
+                last = offset;
+                batches.append(batches.length() == 0 ? "" : ";").append(b.firstSeq).append('-').append(b.lastSeq)
+                        .append('@').append(offset);
+            }
+            if (last >= minOffset) {
+                sb.append(sb.length() == 0 ? "" : "/").append(id).append(':').append(e.epoch).append(':')
+                        .append(batches);
+            }
+        });
+        return sb.toString();
+    }
+
+    /** Adds what {@link #snapshot} wrote; false (and nothing added) if the text is not one. */
+    boolean restore(String snapshot) {
+        Map<Long, ProducerEntry> read = new HashMap<>();
+        try {
+            for (String producer : snapshot.isEmpty() ? new String[0] : snapshot.split("/")) {
+                String[] parts = producer.split(":", 3);
+                ProducerEntry e = new ProducerEntry();
+                e.epoch = Short.parseShort(parts[1]);
+                for (String batch : parts[2].split(";")) {
+                    int dash = batch.indexOf('-', 1);
+                    int at = batch.indexOf('@');
+                    e.batches.addLast(new BatchMeta(Integer.parseInt(batch.substring(0, dash)),
+                            Integer.parseInt(batch.substring(dash + 1, at)),
+                            CompletableFuture.completedFuture(Long.parseLong(batch.substring(at + 1)))));
+                }
+                read.put(Long.parseLong(parts[0]), e);
+            }
+        } catch (RuntimeException ex) {
+            return false;
+        }
+        producers.putAll(read);
+        return true;
+    }
+
     /** After a failed append the producer's position in the log is unknown: start over for it. */
     void forget(long producerId) {
         producers.remove(producerId);

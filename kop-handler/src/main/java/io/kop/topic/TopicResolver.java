@@ -115,6 +115,25 @@ public final class TopicResolver {
                 .thenApply(policies -> brokerService.getDefaultNumPartitions(name, policies));
     }
 
+    /**
+     * Every namespace Kafka clients may use: all namespaces of all tenants but Pulsar's own
+     * ({@code pulsar/*}) and {@code excluded} (KoP's metadata namespace).
+     */
+    public CompletableFuture<List<String>> namespaces(String excluded) {
+        var tenants = pulsar.getPulsarResources().getTenantResources();
+        return tenants.listTenantsAsync().thenCompose(all -> {
+            List<CompletableFuture<List<String>>> each = new ArrayList<>();
+            for (String tenant : all) {
+                if (!tenant.equals(NamespaceName.SYSTEM_NAMESPACE.getTenant())) {
+                    each.add(tenants.getListOfNamespacesAsync(tenant).thenApply(list -> list.stream()
+                            .map(ns -> ns.contains("/") ? ns : tenant + "/" + ns).toList()));
+                }
+            }
+            return FutureUtil.waitForAll(each).thenApply(v -> each.stream().flatMap(f -> f.join().stream())
+                    .filter(ns -> !ns.equals(excluded)).toList());
+        });
+    }
+
     /** Kafka names of all topics of a namespace (partitioned and non-partitioned, no system topics). */
     public CompletableFuture<List<String>> list(String namespace) {
         NamespaceName ns = NamespaceName.get(namespace);

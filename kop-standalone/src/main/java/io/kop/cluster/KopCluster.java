@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * A real Pulsar cluster on this machine, each node its own JVM: one ZooKeeper (metadata and
@@ -286,7 +287,19 @@ public final class KopCluster implements AutoCloseable {
     private static void checkAlive(NodeProcess node) {
         if (!node.isAlive()) {
             throw new IllegalStateException(node.name() + " exited with code " + node.exitCode() + "; see "
-                    + node.dir().resolve("console.log") + " and " + node.dir().resolve("logs/kop.log"));
+                    + node.dir().resolve("console.log") + " and " + node.dir().resolve("logs/kop.log")
+                    + lastErrors(node.dir().resolve("logs/kop.log")));
+        }
+    }
+
+    /** The last ERROR lines of a node's log, for a failure message that explains itself. */
+    private static String lastErrors(Path log) {
+        try (Stream<String> lines = Files.lines(log)) {
+            List<String> errors = lines.filter(l -> l.contains(" ERROR ")).toList();
+            return errors.isEmpty() ? "" : "; last errors:\n  " + String.join("\n  ",
+                    errors.subList(Math.max(0, errors.size() - 5), errors.size()));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return "";
         }
     }
 

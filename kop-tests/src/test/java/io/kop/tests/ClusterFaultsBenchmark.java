@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Timeout;
 @Tag("benchmark")
 class ClusterFaultsBenchmark {
     private static final int PARTITIONS = 4;
-    private static final int RATE = 1000; // records per second
+    private static final int RATE = 500; // records per second
     private final KopTestCluster cluster = KopTestCluster.get();
     private final ObjectMapper json = new ObjectMapper();
 
@@ -53,12 +53,17 @@ class ClusterFaultsBenchmark {
         }
         String bootstrap = cluster.bootstrap(0) + "," + cluster.bootstrap(1);
         Path config = Files.createTempFile("verifiable-producer", ".properties");
-        Files.writeString(config, "enable.idempotence=true\nlinger.ms=5\ndelivery.timeout.ms=300000\n");
+        // the tool sets retries=0 unless told otherwise, which idempotence refuses
+        Files.writeString(config, "enable.idempotence=true\nretries=2147483647\nlinger.ms=5\n"
+                + "delivery.timeout.ms=300000\n");
         List<Ack> acks = new CopyOnWriteArrayList<>();
         List<String> sendErrors = new CopyOnWriteArrayList<>();
         Process producer = tool("org.apache.kafka.tools.VerifiableProducer", "--topic", topic, "--bootstrap-server",
                 bootstrap, "--acks", "-1", "--throughput", Integer.toString(RATE), "--command-config", config.toString());
         Thread producerOut = reader(producer, node -> {
+            if (!node.path("name").isTextual()) {
+                return;
+            }
             String name = node.path("name").asText();
             if (name.equals("producer_send_success")) {
                 acks.add(new Ack(node.path("timestamp").asLong(), node.path("partition").asInt(),
@@ -120,7 +125,9 @@ class ClusterFaultsBenchmark {
         consumer.waitFor(60, TimeUnit.SECONDS);
         consumerOut.join(10_000);
 
-        Map<Long, Integer> stored = new ClusterTest().readAll(0, topic, PARTITIONS, acks.size()).entrySet().stream()
+        // every acked record read back by value (small batches read slowly from storage: allow minutes)
+        Map<Long, Integer> stored = new ClusterTest().readAll(0, topic, PARTITIONS, acks.size(), 600_000)
+                .entrySet().stream()
                 .collect(HashMap::new, (m, e) -> m.put(Long.parseLong(e.getKey()), e.getValue()), HashMap::putAll);
         long lost = acks.stream().filter(a -> !stored.containsKey(a.value())).count();
         long duplicated = stored.values().stream().filter(c -> c > 1).mapToLong(c -> c - 1).sum();
@@ -191,7 +198,8 @@ class ClusterFaultsBenchmark {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-cp", classpath, main));
         command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Path err = Path.of("target", main.substring(main.lastIndexOf('.') + 1) + ".err");
+        return new ProcessBuilder(command).redirectError(err.toFile()).start();
     }
 
     private Thread reader(Process process, java.util.function.Consumer<JsonNode> onEvent) {

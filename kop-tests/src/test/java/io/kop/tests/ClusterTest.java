@@ -157,6 +157,15 @@ class ClusterTest {
                     .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
             assertEquals(records, committed.values().stream().mapToLong(OffsetAndMetadata::offset).sum());
         }
+        // and Kafka's own kafka-consumer-groups describes the group through either broker
+        for (int b = 0; b < KopTestCluster.BROKERS; b++) {
+            KafkaCliToolsTest.Result describe = KafkaCliToolsTest.run(null,
+                    "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand", "--bootstrap-server",
+                    cluster.bootstrap(b), "--describe", "--group", group);
+            assertEquals(0, describe.exitCode(), describe.toString());
+            assertEquals(8, describe.out().lines().filter(l -> l.startsWith(group + " ") && l.contains(topic)).count(),
+                    describe.toString());
+        }
     }
 
     @Test
@@ -309,6 +318,41 @@ class ClusterTest {
         }
         assertEquals(null, failed.get());
         assertStoredOnce(1, topic, 4, records);
+    }
+
+    /** An idempotent producer through a split of the bundles its partitions are in (halves unloaded). */
+    @Test
+    void bundleSplitsDuringProduceLoseAndDuplicateNothing() throws Exception {
+        String namespace = "public/" + KopTestBroker.uniqueTopic("split");
+        String topic = namespace + "/t";
+        int records = 10_000;
+        try (Admin admin = cluster.admin(0); PulsarAdmin pulsar = cluster.pulsarAdmin(0)) {
+            pulsar.namespaces().createNamespace(namespace, 2);
+            admin.createTopics(List.of(new NewTopic(topic, 4, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            try (KafkaProducer<byte[], byte[]> producer = cluster.producer(1, Map.of(ProducerConfig.ACKS_CONFIG, "all",
+                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true", ProducerConfig.LINGER_MS_CONFIG, "5"))) {
+                sendAll(producer, topic, records, () -> {
+                    try {
+                        for (String bundle : bundleRanges(pulsar, namespace)) {
+                            pulsar.namespaces().splitNamespaceBundle(namespace, bundle, true, null);
+                        }
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+            }
+            assertEquals(4, bundleRanges(pulsar, namespace).size(), "both bundles were split");
+        }
+        assertStoredOnce(0, topic, 4, records);
+    }
+
+    private static List<String> bundleRanges(PulsarAdmin pulsar, String namespace) throws Exception {
+        List<String> boundaries = pulsar.namespaces().getBundles(namespace).getBoundaries();
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i + 1 < boundaries.size(); i++) {
+            out.add(boundaries.get(i) + "_" + boundaries.get(i + 1));
+        }
+        return out;
     }
 
     /**
@@ -470,6 +514,10 @@ class ClusterTest {
 
     /** Reads partitions 0..n-1 of a topic from the beginning through one broker: value -> times seen. */
     Map<String, Integer> readAll(int broker, String topic, int partitions, int expected) {
+        return readAll(broker, topic, partitions, expected, 90_000);
+    }
+
+    Map<String, Integer> readAll(int broker, String topic, int partitions, int expected, long timeoutMs) {
         Map<String, Integer> counts = new ConcurrentHashMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer = cluster.consumer(broker, Map.of())) {
             List<TopicPartition> tps = new ArrayList<>();
@@ -478,7 +526,7 @@ class ClusterTest {
             }
             consumer.assign(tps);
             consumer.seekToBeginning(tps);
-            long deadline = System.currentTimeMillis() + 90_000;
+            long deadline = System.currentTimeMillis() + timeoutMs;
             int total = 0;
             while (total < expected && System.currentTimeMillis() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {

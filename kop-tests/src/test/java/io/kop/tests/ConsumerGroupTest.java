@@ -229,6 +229,28 @@ class ConsumerGroupTest {
         }
     }
 
+    /**
+     * The coordinator's topic image covers every namespace, not only the default one: a KIP-848 member
+     * subscribed to {@code tenant/namespace/topic} gets its partitions assigned.
+     */
+    @Test
+    void consumerProtocolGroupsResolveTopicsOfOtherNamespaces() throws Exception {
+        String namespace = "public/" + KopTestBroker.uniqueTopic("ns");
+        String topic = namespace + "/orders";
+        try (var pulsarAdmin = broker.pulsarAdmin()) {
+            pulsarAdmin.namespaces().createNamespace(namespace);
+        }
+        try (Admin admin = broker.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get();
+        }
+        produce(topic, 2, 0, 20);
+        try (KafkaConsumer<byte[], byte[]> consumer = groupConsumer("g-" + namespace.replace('/', '-'), "consumer",
+                Map.of())) {
+            consumer.subscribe(List.of(topic));
+            assertEquals(40, ProduceFetchTest.poll(consumer, 40, 60_000).size());
+        }
+    }
+
     @Test
     void groupsAppearAsPulsarSubscriptionsWithTheLagAsBacklog() throws Exception {
         String topic = KopTestBroker.uniqueTopic("group-subscription");

@@ -35,29 +35,59 @@ public final class KopTestCluster {
 
     public static synchronized KopTestCluster get() {
         if (instance == null) {
-            try {
-                Path dir = Path.of(System.getProperty("kop.test.cluster.dir", "target/test-cluster"));
-                Path classes = Path.of(System.getProperty("kop.standalone.dir", "../kop-standalone"));
-                String classpath = classes.resolve("target/classes") + ":"
-                        + Files.readString(classes.resolve("target/classpath.txt")).trim();
-                List<Integer> bookies = List.of(KopTestBroker.freePort(), KopTestBroker.freePort(),
-                        KopTestBroker.freePort());
-                List<KopCluster.BrokerPorts> brokers = new ArrayList<>();
-                for (int i = 0; i < BROKERS; i++) {
-                    brokers.add(new KopCluster.BrokerPorts(KopTestBroker.freePort(), KopTestBroker.freePort(),
-                            KopTestBroker.freePort(), KopTestBroker.freePort()));
+            IllegalStateException failed = null;
+            // A node that cannot bind its port exits; a second attempt gets other ports.
+            for (int attempt = 0; attempt < 2 && instance == null; attempt++) {
+                try {
+                    instance = start();
+                } catch (Exception e) {
+                    failed = new IllegalStateException("could not start the test cluster", e);
+                    System.err.println("test cluster did not start (attempt " + (attempt + 1) + "): " + e);
                 }
-                KopCluster.Options o = new KopCluster.Options(dir, KopTestBroker.findNar(), classpath,
-                        classes.resolve("jvm.args"), "127.0.0.1", "localhost", KopTestBroker.freePort(), bookies,
-                        brokers, true, Map.of("kafkaGroupSubscriptionIntervalMs", "1000"));
-                KopCluster c = KopCluster.start(o);
-                Runtime.getRuntime().addShutdownHook(new Thread(c::close, "kop-test-cluster-stop"));
-                instance = new KopTestCluster(c);
-            } catch (Exception e) {
-                throw new IllegalStateException("could not start the test cluster", e);
+            }
+            if (instance == null) {
+                throw failed;
             }
         }
         return instance;
+    }
+
+    private static KopTestCluster start() throws Exception {
+        Path dir = Path.of(System.getProperty("kop.test.cluster.dir", "target/test-cluster"));
+        Path classes = Path.of(System.getProperty("kop.standalone.dir", "../kop-standalone"));
+        String classpath = classes.resolve("target/classes") + ":"
+                + Files.readString(classes.resolve("target/classpath.txt")).trim();
+        List<Integer> bookies = List.of(port(), port(), port());
+        List<KopCluster.BrokerPorts> brokers = new ArrayList<>();
+        for (int i = 0; i < BROKERS; i++) {
+            brokers.add(new KopCluster.BrokerPorts(port(), port(), port(), port()));
+        }
+        KopCluster.Options o = new KopCluster.Options(dir, KopTestBroker.findNar(), classpath,
+                classes.resolve("jvm.args"), "127.0.0.1", "localhost", port(), bookies,
+                brokers, true, Map.of("kafkaGroupSubscriptionIntervalMs", "1000"));
+        KopCluster c = KopCluster.start(o);
+        Runtime.getRuntime().addShutdownHook(new Thread(c::close, "kop-test-cluster-stop"));
+        return new KopTestCluster(c);
+    }
+
+    private static int nextPort = 20_000 + new java.util.Random().nextInt(8_000);
+
+    /**
+     * A port that is free now, below Linux's ephemeral range (32768 and up): the cluster's nodes bind
+     * their ports seconds after they are chosen, and by then a client connection of this JVM could have
+     * been given an ephemeral port chosen the usual way; a broker that finds its port taken exits.
+     */
+    private static int port() throws java.io.IOException {
+        while (nextPort < 32_000) {
+            int candidate = nextPort++;
+            try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+                s.bind(new java.net.InetSocketAddress("127.0.0.1", candidate));
+                return candidate;
+            } catch (java.io.IOException busy) {
+                // taken: try the next one
+            }
+        }
+        return KopTestBroker.freePort();
     }
 
     public KopCluster cluster() {

@@ -7,6 +7,7 @@ import io.kop.topic.KafkaTopicNames;
 import io.kop.topic.TopicResolver;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -179,8 +180,11 @@ public final class KafkaGroupCoordinator implements GroupService {
     // ------------------------------------------------------------ metadata image
 
     private void refreshImage() {
-        String namespace = topics.names().defaultNamespace();
-        topics.list(namespace).thenCompose(names -> {
+        topics.namespaces(offsetsTopic.namespace()).thenCompose(namespaces -> {
+            List<CompletableFuture<List<String>>> lists = new ArrayList<>();
+            namespaces.forEach(ns -> lists.add(topics.list(ns)));
+            return FutureUtil.waitForAll(lists).thenApply(v -> lists.stream().flatMap(f -> f.join().stream()).toList());
+        }).thenCompose(names -> {
             Map<String, CompletableFuture<Optional<io.kop.topic.KafkaTopic>>> found = new HashMap<>();
             for (String name : names) {
                 found.put(name, topics.find(name, false));
