@@ -227,6 +227,10 @@ public final class KopCluster implements AutoCloseable {
         c.put("managedLedgerCacheSizeMB", "64");
         c.put("functionsWorkerEnabled", "false");
         c.put("brokerDeleteInactiveTopicsEnabled", "false");
+        // Kafka keeps data for its retention whether or not it was consumed (Kafka's default: 7 days);
+        // Pulsar's default (0) deletes every ledger no subscription holds as soon as it rolls over.
+        c.put("defaultRetentionTimeInMinutes", "10080");
+        c.put("defaultRetentionSizeInMB", "-1");
         c.put("allowAutoTopicCreationType", "non-partitioned");
         c.put("defaultNumPartitions", "1");
         // KoP
