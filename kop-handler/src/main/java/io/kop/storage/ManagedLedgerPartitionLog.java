@@ -50,16 +50,12 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     private final int maxReadEntries;
     private final CursorReader.Budget readAheadBudget;
     private final ProducerStateTable producers = new ProducerStateTable();
+    private final ProducerStateStore producerState;
     private final ReadCursors cursors;
     private final RecentBatches.Partition recent;
     private final GroupSubscriptions groupSubscriptions;
     private final String producerName = "kafka-" + UUID.randomUUID();
     private final AtomicLong publishSequence = new AtomicLong();
-    private static final int RECOVERY_READ_ENTRIES = 10_000;
-    /** Managed-ledger property: the producer state as of an offset ({@code offset|table}). */
-    static final String PRODUCER_SNAPSHOT = "kop.producer.state";
-    /** Idempotent batches appended since the last snapshot of the producer state. */
-    private final AtomicLong appendsSinceSnapshot = new AtomicLong();
     private volatile LeaderEpochs epochs = LeaderEpochs.NONE;
     private volatile CachedOffset lastEntry;
     private volatile CachedOffset firstEntry;
@@ -79,6 +75,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         this.maxReadEntries = maxReadEntries;
         this.cursors = new ReadCursors(ledger);
         this.groupSubscriptions = new GroupSubscriptions(topic, ledger);
+        this.producerState = new ProducerStateStore(ledger, producers, decodeExecutor);
     }
 
     PersistentTopic topic() {
@@ -107,7 +104,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                     }
                     producers.record(batch.producerId(), batch.producerEpoch(), batch.baseSequence(),
                             batch.lastSequence(), baseOffset);
-                    appendsSinceSnapshot.incrementAndGet();
+                    producerState.appended();
                 }
                 // Reserved in append order, which is the ledger's (offset) order.
                 RecentBatches.Reservation cached = recent.reserve(batch, numRecords);
@@ -502,91 +499,16 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
 
     // ---------------------------------------------------------------- producer state recovery
 
-    /**
-     * Rebuilds idempotent-producer state from the last {@code maxRecords} records of the log, so a
-     * producer retrying across a broker restart or an ownership move still gets exactly-once appends.
-     */
-    /**
-     * Rebuilds the producer state of the last {@code maxRecords} records: from the latest snapshot
-     * ({@link #snapshotProducerState}) and the entries after it when the snapshot covers that window,
-     * otherwise from the window's entries alone (a producer last seen before a snapshot that is too old
-     * would keep a stale sequence, which is worse than no state). How many entries it read.
-     */
+    /** Rebuilds the producer state ({@link ProducerStateStore#recover}); how many entries it read. */
     CompletableFuture<Long> recoverProducerState(long maxRecords) {
-        return offsets().thenCompose(bounds -> {
-            long from = Math.max(bounds.logStartOffset(), bounds.highWatermark() - maxRecords);
-            String snapshot = ledger.getProperties().get(PRODUCER_SNAPSHOT);
-            int bar = snapshot == null ? -1 : snapshot.indexOf('|');
-            if (bar > 0) {
-                try {
-                    long upTo = Long.parseLong(snapshot.substring(0, bar));
-                    if (upTo >= from && upTo <= bounds.highWatermark()) {
-                        synchronized (producers) {
-                            if (producers.restore(snapshot.substring(bar + 1))) {
-                                from = upTo;
-                            }
-                        }
-                    }
-                } catch (NumberFormatException e) {
-                    // not a snapshot of ours: replay the window
-                }
-            }
-            if (from >= bounds.highWatermark()) {
-                return CompletableFuture.completedFuture(0L);
-            }
-            AtomicLong entries = new AtomicLong();
-            long replayFrom = from;
-            return newCursorAt(replayFrom).thenCompose(cursor -> replay(cursor, bounds.highWatermark(), entries)
-                    .whenComplete((v, t) -> Ledgers.deleteCursor(ledger, cursor))).thenApply(v -> entries.get());
-        });
+        return offsets().thenCompose(bounds -> producerState.recover(bounds, maxRecords, this::newCursorAt));
     }
 
-    /**
-     * Reads on to {@code end}, many entries per read: the entries of small batches are small, and each
-     * read is a round trip to the bookies, which the partition's first request waits for.
-     */
-    private CompletableFuture<Void> replay(ManagedCursor cursor, long end, AtomicLong entriesRead) {
-        return Ledgers.read(cursor, RECOVERY_READ_ENTRIES, 8 * 1024 * 1024).thenApplyAsync(entries -> {
-            long next = -1;
-            try {
-                for (Entry entry : entries) {
-                    PulsarEntryFormat.ProducerBatch pb = EntryReader.producerBatch(entry.getDataBuffer());
-                    if (pb != null) {
-                        synchronized (producers) {
-                            producers.record(pb.producerId(), pb.epoch(), pb.baseSequence(), pb.lastSequence(),
-                                    CompletableFuture.completedFuture(pb.baseOffset()));
-                        }
-                    }
-                    next = PulsarEntryFormat.info(entry.getDataBuffer()).lastOffset() + 1;
-                }
-                entriesRead.addAndGet(entries.size());
-            } finally {
-                entries.forEach(Entry::release);
-            }
-            return next;
-        }, decodeExecutor).thenCompose(next -> next < 0 || next >= end
-                ? CompletableFuture.completedFuture(null) : replay(cursor, end, entriesRead));
-    }
-
-    /**
-     * Stores the producer state, as of the high watermark, in the managed ledger's properties, when
-     * idempotent batches were appended since the last time: the next owner then replays only the
-     * entries after it instead of the whole window (50,000 small entries took 3 s to read back, and the
-     * partition's first requests wait for that). Only producers seen within the window are kept.
-     */
+    /** Stores the producer state if idempotent batches were appended since the last time. */
     CompletableFuture<Void> snapshotProducerState(long maxRecords) {
-        long appends = appendsSinceSnapshot.get();
-        if (appends == 0) {
-            return CompletableFuture.completedFuture(null);
-        }
-        return offsets().thenCompose(bounds -> {
-            String table;
-            synchronized (producers) {
-                table = producers.snapshot(bounds.highWatermark() - maxRecords, bounds.highWatermark());
-            }
-            return Ledgers.setProperty(ledger, PRODUCER_SNAPSHOT, bounds.highWatermark() + "|" + table)
-                    .thenRun(() -> appendsSinceSnapshot.addAndGet(-appends));
-        });
+        return producerState.changed()
+                ? offsets().thenCompose(bounds -> producerState.snapshot(bounds, maxRecords))
+                : CompletableFuture.completedFuture(null);
     }
 
     // ---------------------------------------------------------------- lifecycle

@@ -84,29 +84,33 @@ public final class PartitionLogManager implements AutoCloseable {
                 ManagedLedgerPartitionLog fresh = new ManagedLedgerPartitionLog(topic, decodeExecutor, maxReadEntries,
                         readAheadBudget, recentBatches.partition());
                 // A new leader epoch first: if it cannot be written the partition has moved on already.
-                fresh.startEpoch().whenComplete((v, failure) -> {
+                fresh.startEpoch().thenCompose(v -> recoverProducerState(partition, fresh)).whenComplete((v, failure) -> {
                     if (failure != null) {
                         logs.remove(key, created);
                         fresh.close();
                         created.completeExceptionally(failure);
-                        return;
-                    }
-                    long started = System.nanoTime();
-                    fresh.recoverProducerState(producerRecoveryRecords).whenComplete((entries, e) -> {
-                        if (e != null) {
-                            log.warn("[{}] producer state not recovered: {}", partition, e.toString());
-                        } else {
-                            log.info("[{}] serving with leader epoch {}; producer state from {} entries in {} ms",
-                                    partition, fresh.leaderEpoch(), entries,
-                                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-                        }
+                    } else {
                         created.complete(fresh);
-                    });
+                    }
                 });
             }
             return winner.thenApply(l -> (PartitionLog) l);
         }).exceptionally(t -> {
             throw StorageErrors.toKafkaUnchecked(t);
+        });
+    }
+
+    /** Rebuilds the new log's producer state; a failure only costs deduplication of retries, so it is logged. */
+    private CompletableFuture<Void> recoverProducerState(TopicName partition, ManagedLedgerPartitionLog fresh) {
+        long started = System.nanoTime();
+        return fresh.recoverProducerState(producerRecoveryRecords).handle((entries, e) -> {
+            if (e != null) {
+                log.warn("[{}] producer state not recovered: {}", partition, e.toString());
+            } else {
+                log.info("[{}] serving with leader epoch {}; producer state from {} entries in {} ms", partition,
+                        fresh.leaderEpoch(), entries, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            }
+            return null;
         });
     }
 
