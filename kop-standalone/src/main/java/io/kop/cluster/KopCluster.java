@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import io.kop.standalone.DataFiles;
+import io.kop.standalone.KopBrokerKeys;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -225,20 +226,7 @@ public final class KopCluster implements AutoCloseable {
         c.put("managedLedgerDefaultWriteQuorum", "2");
         c.put("managedLedgerDefaultAckQuorum", "2");
         c.put("managedLedgerCacheSizeMB", "64");
-        c.put("functionsWorkerEnabled", "false");
-        c.put("brokerDeleteInactiveTopicsEnabled", "false");
-        // Kafka keeps data for its retention whether or not it was consumed (Kafka's default: 7 days);
-        // Pulsar's default (0) deletes every ledger no subscription holds as soon as it rolls over.
-        c.put("defaultRetentionTimeInMinutes", "10080");
-        c.put("defaultRetentionSizeInMB", "-1");
-        c.put("allowAutoTopicCreationType", "non-partitioned");
-        c.put("defaultNumPartitions", "1");
-        // KoP
-        c.put("messagingProtocols", "kafka");
-        c.put("protocolHandlerDirectory", data.resolve("protocols").toString());
-        c.put("narExtractionDirectory", dir.resolve("nar").toString());
-        c.put("brokerEntryMetadataInterceptors", "org.apache.pulsar.common.intercept.AppendIndexMetadataInterceptor");
-        c.put("exposingBrokerEntryMetadataToClientEnabled", "true");
+        c.putAll(KopBrokerKeys.of(data.resolve("protocols"), dir.resolve("nar")));
         if (p.kafkaExternal() > 0) {
             c.put("kafkaListeners", "INTERNAL://" + options.host() + ":" + p.kafka() + ",EXTERNAL://" + options.host()
                     + ":" + p.kafkaExternal());

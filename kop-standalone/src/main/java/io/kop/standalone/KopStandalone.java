@@ -77,20 +77,8 @@ public final class KopStandalone implements AutoCloseable {
         c.put("bindAddress", o.host());
         c.put("brokerServicePort", Integer.toString(o.pulsarPort()));
         c.put("webServicePort", Integer.toString(o.httpPort()));
-        // KoP
-        c.put("messagingProtocols", "kafka");
-        c.put("protocolHandlerDirectory", data.resolve("protocols").toString());
-        c.put("narExtractionDirectory", data.resolve("nar").toString());
+        c.putAll(KopBrokerKeys.of(data.resolve("protocols"), data.resolve("nar")));
         c.put("kafkaListeners", "PLAINTEXT://" + o.host() + ":" + o.kafkaPort());
-        c.put("brokerEntryMetadataInterceptors", "org.apache.pulsar.common.intercept.AppendIndexMetadataInterceptor");
-        c.put("exposingBrokerEntryMetadataToClientEnabled", "true");
-        // Pulsar's default. KoP creates Kafka topics partitioned anyway; "partitioned" here would make
-        // each namespace's __change_events partitioned, and its reader starts a 1 ms timer that never stops.
-        c.put("allowAutoTopicCreationType", "non-partitioned");
-        c.put("defaultNumPartitions", "1");
-        c.put("brokerDeleteInactiveTopicsEnabled", "false");
-        c.put("defaultRetentionTimeInMinutes", "10080");
-        c.put("defaultRetentionSizeInMB", "-1");
         // one bookie
         c.put("managedLedgerDefaultEnsembleSize", "1");
         c.put("managedLedgerDefaultWriteQuorum", "1");
@@ -122,7 +110,6 @@ public final class KopStandalone implements AutoCloseable {
         c.put("managedLedgerCacheEvictionIntervalMs", "100");
         c.put("allowLoopback", "true");
         c.put("listeningInterface", "lo");
-        c.put("functionsWorkerEnabled", "false");
         c.putAll(o.extraConfig());
         return c;
     }
