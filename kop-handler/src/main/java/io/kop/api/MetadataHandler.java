@@ -86,8 +86,7 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
             }
             KafkaTopic topic = found.get();
             CompletableFuture<Uuid> id = services.topicIds().register(name, topic.pulsarName());
-            List<CompletableFuture<?>> partitions = new ArrayList<>();
-            partitions.add(id);
+            List<CompletableFuture<MetadataResponsePartition>> partitions = new ArrayList<>();
             for (int i = 0; i < topic.partitions(); i++) {
                 int index = i;
                 CompletableFuture<KafkaNode> leaderOf = services.brokers().leader(topic.partition(i), listener);
@@ -107,11 +106,10 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
                             .setIsrNodes(List.of(leader.id()));
                 }));
             }
-            return FutureUtil.waitForAll(partitions).thenApply(v -> {
-                MetadataResponseTopic t = new MetadataResponseTopic().setName(name).setTopicId(id.join())
+            return id.thenCombine(FutureUtil.waitForAll(partitions), (topicId, v) -> {
+                MetadataResponseTopic t = new MetadataResponseTopic().setName(name).setTopicId(topicId)
                         .setIsInternal(false);
-                partitions.subList(1, partitions.size())
-                        .forEach(p -> t.partitions().add((MetadataResponsePartition) p.join()));
+                partitions.forEach(p -> t.partitions().add(p.join()));
                 return t;
             });
         }).exceptionally(t -> new MetadataResponseTopic().setName(name)

@@ -40,18 +40,18 @@ public final class TopicIdRegistry {
         if (store == null || stored.contains(id)) {
             return CompletableFuture.completedFuture(id);
         }
-        String path = ROOT + "/" + id;
-        return store.exists(path).thenCompose(exists -> exists ? CompletableFuture.completedFuture(null)
-                : store.put(path, kafkaName.getBytes(StandardCharsets.UTF_8), Optional.of(-1L))
-                        .exceptionally(t -> {
-                            if (FutureUtil.unwrapCompletionException(t) instanceof MetadataStoreException.BadVersionException) {
-                                return null; // another broker wrote it first
-                            }
-                            throw FutureUtil.wrapToCompletionException(t);
-                        })).thenApply(v -> {
-                            stored.add(id);
-                            return id;
-                        });
+        // create-if-absent: one round trip whether or not another broker wrote it first
+        return store.put(ROOT + "/" + id, kafkaName.getBytes(StandardCharsets.UTF_8), Optional.of(-1L))
+                .thenApply(stat -> id)
+                .exceptionally(t -> {
+                    if (FutureUtil.unwrapCompletionException(t) instanceof MetadataStoreException.BadVersionException) {
+                        return id; // already there
+                    }
+                    throw FutureUtil.wrapToCompletionException(t);
+                }).thenApply(written -> {
+                    stored.add(written);
+                    return written;
+                });
     }
 
     /** The Kafka name of a topic id handed out by any broker of the cluster; null if none did. */
