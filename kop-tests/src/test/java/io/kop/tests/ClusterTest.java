@@ -4,6 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition;
+import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.requests.ListOffsetsRequest;
+import org.apache.kafka.common.requests.ListOffsetsResponse;
+import org.apache.kafka.common.requests.ProduceRequest;
+import org.apache.kafka.common.requests.ProduceResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -433,6 +450,166 @@ class ClusterTest {
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class);
         p.putAll(extra);
         return p;
+    }
+
+    /**
+     * Requests that reach a broker after its bundle moved away: produce, fetch and list-offsets each get
+     * NOT_LEADER_OR_FOLLOWER, and the refused record is not stored. Then the same under load: a raw
+     * producer writes to the old owner while the bundle moves back and forth; every answer is either a
+     * success whose record is stored at the answered offset, or a retriable error whose record is
+     * stored nowhere.
+     */
+    @Test
+    void requestsAtABrokerThatLostThePartitionAreRefusedAndStoreNothing() throws Exception {
+        String namespace = "public/" + KopTestBroker.uniqueTopic("midflight");
+        String topic = namespace + "/t";
+        String partition = "persistent://" + topic + "-partition-0";
+        try (Admin admin = cluster.admin(0); PulsarAdmin pulsar = cluster.pulsarAdmin(0)) {
+            pulsar.namespaces().createNamespace(namespace, 1);
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            int owner = awaitOwner(admin, topic);
+            int other = 1 - owner;
+            try (RawKafkaClient old = new RawKafkaClient(port(owner))) {
+                assertEquals(Errors.NONE, Errors.forCode(rawProduce(old, topic, "first").errorCode()));
+                moveBundle(pulsar, namespace, partition, other);
+                ProduceResponseData.PartitionProduceResponse refused = rawProduce(old, topic, "refused");
+                assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, Errors.forCode(refused.errorCode()), refused.errorMessage());
+                FetchResponse fetch = old.send(FetchRequest.Builder.forConsumer((short) 12, 100, 1, Map.of(
+                        new TopicPartition(topic, 0), new FetchRequest.PartitionData(Uuid.ZERO_UUID, 0, -1,
+                                1 << 20, Optional.empty()))).build((short) 12));
+                assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, Errors.forCode(
+                        fetch.data().responses().get(0).partitions().get(0).errorCode()));
+                ListOffsetsResponse offsets = old.send(ListOffsetsRequest.Builder.forConsumer(false,
+                        IsolationLevel.READ_UNCOMMITTED).setTargetTimes(List.of(new ListOffsetsTopic().setName(topic)
+                        .setPartitions(List.of(new ListOffsetsPartition().setPartitionIndex(0)
+                                .setTimestamp(ListOffsetsRequest.LATEST_TIMESTAMP))))).build((short) 7));
+                assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, Errors.forCode(
+                        offsets.data().topics().get(0).partitions().get(0).errorCode()));
+            }
+            Map<String, Integer> stored = readAll(other, topic, 1, 1);
+            assertEquals(Map.of("first", 1), stored, "the refused record was not stored");
+
+            // Under load: the bundle moves between the brokers while both are written to directly.
+            AtomicReference<Exception> failed = new AtomicReference<>();
+            AtomicInteger moves = new AtomicInteger();
+            Thread mover = new Thread(() -> {
+                try {
+                    for (int round = 0; round < 4; round++) {
+                        Thread.sleep(400);
+                        int target = 1 - cluster.brokerOfPulsarUrl(pulsar.lookups().lookupTopic(partition));
+                        moveBundle(pulsar, namespace, partition, target);
+                        moves.incrementAndGet();
+                    }
+                } catch (Exception e) {
+                    failed.compareAndSet(null, e);
+                }
+            });
+            Map<String, Long> acked = new ConcurrentHashMap<>();
+            Set<String> refusedValues = ConcurrentHashMap.newKeySet();
+            List<Thread> writers = new ArrayList<>();
+            for (int b = 0; b < KopTestCluster.BROKERS; b++) {
+                int broker = b;
+                writers.add(new Thread(() -> {
+                    try (RawKafkaClient client = new RawKafkaClient(port(broker))) {
+                        for (int i = 0; mover.isAlive() || i == 0; i++) {
+                            String value = "b" + broker + "-" + i;
+                            ProduceResponseData.PartitionProduceResponse r = rawProduce(client, topic, value);
+                            Errors error = Errors.forCode(r.errorCode());
+                            if (error == Errors.NONE) {
+                                acked.put(value, r.baseOffset());
+                            } else if (error.exception() instanceof org.apache.kafka.common.errors.RetriableException) {
+                                refusedValues.add(value);
+                            } else {
+                                throw new AssertionError(value + ": " + error + " " + r.errorMessage());
+                            }
+                        }
+                    } catch (Exception | AssertionError e) {
+                        failed.compareAndSet(null, new RuntimeException(e));
+                    }
+                }));
+            }
+            mover.start();
+            writers.forEach(Thread::start);
+            mover.join();
+            for (Thread w : writers) {
+                w.join();
+            }
+            assertEquals(null, failed.get());
+            assertEquals(4, moves.get());
+            assertTrue(!refusedValues.isEmpty(), "some requests reached the broker that had lost the partition");
+            Map<String, Long> offsets = readOffsets(other, topic, acked.size() + 1);
+            for (Map.Entry<String, Long> e : acked.entrySet()) {
+                assertEquals(e.getValue(), offsets.get(e.getKey()), "acked " + e.getKey() + " is stored at its offset");
+            }
+            for (String value : refusedValues) {
+                assertTrue(!offsets.containsKey(value), "refused " + value + " is not stored");
+            }
+            assertEquals(acked.size() + 1, offsets.size(), "nothing but the acked records is stored");
+        }
+    }
+
+    private int port(int broker) {
+        String bootstrap = cluster.bootstrap(broker);
+        return Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
+    }
+
+    /** The broker that leads partition 0 of {@code topic}, once it has one. */
+    private int awaitOwner(Admin admin, String topic) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (true) {
+            Node leader = leaders(admin, topic).get(0);
+            if (leader != null && !leader.isEmpty()) {
+                return cluster.brokerAt(leader.host(), leader.port());
+            }
+            assertTrue(System.currentTimeMillis() < deadline, "partition 0 of " + topic + " has no leader");
+            Thread.sleep(200);
+        }
+    }
+
+    /** Unloads the partition's bundle to {@code target} and waits until Pulsar names it the owner. */
+    private void moveBundle(PulsarAdmin pulsar, String namespace, String partition, int target) throws Exception {
+        pulsar.namespaces().unloadNamespaceBundle(namespace, pulsar.lookups().getBundleRange(partition),
+                cluster.cluster().brokerId(target));
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (cluster.brokerOfPulsarUrl(pulsar.lookups().lookupTopic(partition)) != target) {
+            assertTrue(System.currentTimeMillis() < deadline, partition + " did not move to broker " + target);
+            Thread.sleep(50);
+        }
+    }
+
+    private static ProduceResponseData.PartitionProduceResponse rawProduce(RawKafkaClient client, String topic,
+                                                                           String value) throws Exception {
+        MemoryRecordsBuilder b = MemoryRecords.builder(ByteBuffer.allocate(256), Compression.NONE,
+                TimestampType.CREATE_TIME, 0L);
+        b.append(System.currentTimeMillis(), null, bytes(value));
+        ProduceRequestData data = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(30_000);
+        ProduceRequestData.TopicProduceData t = new ProduceRequestData.TopicProduceData().setName(topic);
+        t.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(b.build()));
+        data.topicData().add(t);
+        ProduceResponse response = client.send(ProduceRequest.builder(data).build((short) 12));
+        return response.data().responses().iterator().next().partitionResponses().get(0);
+    }
+
+    /** Every record of partition 0 (value -> offset), read through {@code broker}; fails on a value seen twice. */
+    private Map<String, Long> readOffsets(int broker, String topic, int expected) {
+        Map<String, Long> out = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = cluster.consumer(broker, Map.of())) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (out.size() < expected && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    Long previous = out.put(new String(r.value(), StandardCharsets.UTF_8), r.offset());
+                    assertEquals(null, previous, "stored twice: " + new String(r.value(), StandardCharsets.UTF_8));
+                }
+            }
+            // anything beyond the expected records would be a success that was never answered
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(1000))) {
+                out.put(new String(r.value(), StandardCharsets.UTF_8), r.offset());
+            }
+        }
+        return out;
     }
 
     /** A group's coordinator moves (its offsets partition is unloaded) while the group commits. */
