@@ -15,7 +15,18 @@ import io.kop.topic.BrokerLookup;
 import io.kop.topic.KafkaTopicNames;
 import io.kop.topic.TopicIdRegistry;
 import io.kop.topic.TopicResolver;
+import io.kop.security.BrokerKafkaClient;
+import io.kop.security.ListenerSecurity;
+import io.kop.security.PulsarCredentials;
+import io.kop.security.TlsEngines;
 import io.netty.channel.ChannelInitializer;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import io.netty.channel.socket.SocketChannel;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
@@ -36,6 +47,9 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
     private KopServices services;
     private ApiDispatcher dispatcher;
     private GroupSubscriptionMirror mirror;
+    private TlsEngines tls;
+    private ExecutorService saslExecutor;
+    private PulsarCredentials credentials;
 
     @Override
     public String protocolName() {
@@ -78,9 +92,27 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
                         config.recentBatchesMaxBytes()),
                 new ProducerIdAllocator(pulsar.getLocalMetadataStore()), offsetsTopic, groups, pulsar.getExecutor());
         dispatcher = Handlers.all(services);
-        KafkaListener self = config.advertisedListeners().get(0);
-        mirror = new GroupSubscriptionMirror(services.logs(), names, self.host() + ":" + self.port());
-        mirror.start(pulsar.getExecutor(), config.groupSubscriptionMirrorIntervalMs());
+        credentials = new PulsarCredentials(config.security().authenticationEnabled()
+                ? brokerService.getAuthenticationService() : null);
+        // SASL mechanisms wait for Pulsar's authentication providers: never on an event loop.
+        saslExecutor = new ThreadPoolExecutor(0, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                new DefaultThreadFactory("kop-sasl", true));
+        if (config.listeners().stream().anyMatch(KafkaListener::tls)) {
+            try {
+                tls = new TlsEngines(pulsar.getConfiguration(), config.security().tls(), pulsar.getExecutor());
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot set up TLS for the Kafka listeners: " + e, e);
+            }
+        }
+        Optional<Properties> selfClient = BrokerKafkaClient.settings(config, pulsar.getConfiguration());
+        if (selfClient.isPresent()) {
+            mirror = new GroupSubscriptionMirror(services.logs(), names, selfClient.get());
+            mirror.start(pulsar.getExecutor(), config.groupSubscriptionMirrorIntervalMs());
+        } else {
+            log.warn("Kafka groups are not mirrored to Pulsar subscriptions: no listener this broker can use "
+                    + "as a Kafka client (PLAINTEXT, or SASL with PLAIN and brokerClientAuthenticationPlugin, "
+                    + "with tlsTrustCertsFilePath for TLS)");
+        }
         log.info("KoP started on broker {}", pulsar.getBrokerId());
     }
 
@@ -88,7 +120,10 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
     public Map<InetSocketAddress, ChannelInitializer<SocketChannel>> newChannelInitializers() {
         Map<InetSocketAddress, ChannelInitializer<SocketChannel>> out = new LinkedHashMap<>();
         for (KafkaListener l : config.listeners()) {
-            out.put(new InetSocketAddress(l.host(), l.port()), new KafkaChannelInitializer(config, l, dispatcher));
+            ListenerSecurity security = new ListenerSecurity(l, config.security(), tls, credentials, saslExecutor,
+                    config.kafkaTenant(), config.kafkaNamespace());
+            out.put(new InetSocketAddress(l.host(), l.port()), new KafkaChannelInitializer(config, l, dispatcher,
+                    security));
         }
         return out;
     }
@@ -97,6 +132,16 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
     public void close() {
         if (mirror != null) {
             mirror.close();
+        }
+        if (tls != null) {
+            try {
+                tls.close();
+            } catch (Exception e) {
+                log.warn("closing TLS: {}", e.toString());
+            }
+        }
+        if (saslExecutor != null) {
+            saslExecutor.shutdownNow();
         }
         if (services != null) {
             services.groups().close();

@@ -29,6 +29,8 @@ public final class Handlers {
                 .register(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(services))
                 .register(ApiKeys.LEAVE_GROUP, new LeaveGroupHandler(services))
                 .register(ApiKeys.OFFSET_COMMIT, new OffsetCommitHandler(services))
-                .register(ApiKeys.OFFSET_FETCH, new OffsetFetchHandler(services));
+                .register(ApiKeys.OFFSET_FETCH, new OffsetFetchHandler(services))
+                .register(ApiKeys.SASL_HANDSHAKE, new SaslHandshakeHandler())
+                .register(ApiKeys.SASL_AUTHENTICATE, new SaslAuthenticateHandler());
     }
 }

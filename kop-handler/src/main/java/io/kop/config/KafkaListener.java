@@ -9,7 +9,17 @@ import java.util.regex.Pattern;
 
 /** One {@code NAME://host:port} entry of {@code kafkaListeners} or {@code kafkaAdvertisedListeners}. */
 public record KafkaListener(String name, String securityProtocol, String host, int port) {
+    /** Kafka's security protocols, all served. */
+    public static final List<String> PROTOCOLS = List.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
     private static final Pattern FORMAT = Pattern.compile("^([A-Za-z0-9_]+)://(\\[[^]]*]|[^:]*):(\\d+)$");
+
+    public boolean tls() {
+        return securityProtocol.equals("SSL") || securityProtocol.equals("SASL_SSL");
+    }
+
+    public boolean sasl() {
+        return securityProtocol.startsWith("SASL_");
+    }
 
     /** Parses another broker's advertised listeners (names are already resolved there). */
     public static List<KafkaListener> parseAdvertised(String value) {
@@ -29,10 +39,10 @@ public record KafkaListener(String name, String securityProtocol, String host, i
             }
             String name = m.group(1).toUpperCase(Locale.ROOT);
             String protocol = protocolMap == null ? "PLAINTEXT" : protocolMap.getOrDefault(name, name);
-            if (!protocol.equals("PLAINTEXT")) {
-                throw new IllegalArgumentException(key + ": listener '" + name + "' uses security protocol "
-                        + protocol + "; only PLAINTEXT is supported so far (map other names with "
-                        + "kafkaProtocolMap=NAME:PLAINTEXT)");
+            if (!PROTOCOLS.contains(protocol)) {
+                throw new IllegalArgumentException(key + ": listener '" + name + "' uses security protocol '"
+                        + protocol + "'; use one of " + PROTOCOLS + " (name it so, or map the name with "
+                        + "kafkaProtocolMap=" + name + ":SASL_SSL and the like)");
             }
             String host = m.group(2);
             if (host.startsWith("[")) {

@@ -38,6 +38,7 @@ public final class KopConfig {
     private final long recentBatchesMaxBytes;
     private final long offsetsTopicCompactionRecords;
     private final Map<String, Object> groupCoordinatorConfig;
+    private final SecurityConfig security;
 
     private KopConfig(ServiceConfiguration conf) {
         Properties p = conf.getProperties();
@@ -90,6 +91,7 @@ public final class KopConfig {
             }
         }
         this.groupCoordinatorConfig = Map.copyOf(group);
+        this.security = SecurityConfig.from(conf, p, listeners);
         if (maxFrameSize < 1024) {
             throw new IllegalArgumentException("kafkaMaxFrameSize must be at least 1024, got " + maxFrameSize);
         }
@@ -245,6 +247,10 @@ public final class KopConfig {
 
     public long producerStateRecoveryRecords() {
         return producerStateRecoveryRecords;
+    }
+
+    public SecurityConfig security() {
+        return security;
     }
 
     public String clusterId() {

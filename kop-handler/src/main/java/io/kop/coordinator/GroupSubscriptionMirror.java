@@ -34,15 +34,16 @@ public final class GroupSubscriptionMirror implements AutoCloseable {
 
     private final PartitionLogManager logs;
     private final KafkaTopicNames names;
-    private final String bootstrap;
+    private final Properties clientSettings;
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile Admin admin;
     private ScheduledFuture<?> task;
 
-    public GroupSubscriptionMirror(PartitionLogManager logs, KafkaTopicNames names, String bootstrap) {
+    /** {@code clientSettings}: how this broker reaches KoP as a Kafka client (see BrokerKafkaClient). */
+    public GroupSubscriptionMirror(PartitionLogManager logs, KafkaTopicNames names, Properties clientSettings) {
         this.logs = logs;
         this.names = names;
-        this.bootstrap = bootstrap;
+        this.clientSettings = clientSettings;
     }
 
     public void start(ScheduledExecutorService scheduler, long intervalMs) {
@@ -97,7 +98,7 @@ public final class GroupSubscriptionMirror implements AutoCloseable {
             t.setContextClassLoader(GroupSubscriptionMirror.class.getClassLoader());
             try {
                 Properties p = new Properties();
-                p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+                p.putAll(clientSettings);
                 p.put(AdminClientConfig.CLIENT_ID_CONFIG, "kop-group-subscription-mirror");
                 admin = Admin.create(p);
             } finally {

@@ -3,14 +3,19 @@ package io.kop.network;
 import io.kop.api.ApiDispatcher;
 import io.kop.api.ConnectionState;
 import io.kop.api.RequestContext;
+import io.kop.security.ListenerSecurity;
+import io.kop.security.SaslAuthenticator;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.SaslAuthenticateResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
@@ -31,25 +36,34 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private final ApiDispatcher dispatcher;
     private final String listenerName;
     private final int maxPending;
+    private final ListenerSecurity security;
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
     private ConnectionState state;
+    private SaslAuthenticator auth;
     private ChannelHandlerContext ctx;
     private boolean closed;
 
-    /** A request whose response has not been written yet; {@code response} null = no response due. */
+    /**
+     * A request whose response has not been written yet; {@code header} null: a bare SASL token after a
+     * v0 handshake, answered by a bare token.
+     */
     private record InFlight(RequestHeader header, CompletableFuture<ApiMessage> response) {
     }
 
-    KafkaConnection(ApiDispatcher dispatcher, String listenerName, int maxPending) {
+    KafkaConnection(ApiDispatcher dispatcher, String listenerName, int maxPending, ListenerSecurity security) {
         this.dispatcher = dispatcher;
         this.listenerName = listenerName;
         this.maxPending = maxPending;
+        this.security = security;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         this.ctx = ctx;
         this.state = new ConnectionState(ctx.executor());
+        SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        this.auth = security.newAuthenticator(ctx.channel().remoteAddress(),
+                () -> tls == null ? null : tls.engine().getSession());
         super.channelActive(ctx);
     }
 
@@ -74,6 +88,12 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         if (closed) {
             return null;
         }
+        if (auth.expectsRawTokens()) {
+            byte[] token = new byte[buffer.remaining()];
+            buffer.get(token);
+            enqueue(null, auth.authenticate(token).thenApply(r -> (ApiMessage) r));
+            return null;
+        }
         RequestHeader header;
         try {
             header = RequestHeader.parse(buffer);
@@ -84,6 +104,17 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         ApiKeys apiKey = header.apiKey();
         if (!dispatcher.supports(apiKey)) {
             closeOnError("unsupported API " + apiKey + " v" + header.apiVersion(), null);
+            return null;
+        }
+        // Authentication stage: nothing but ApiVersions and SASL before it, nothing after the session ended.
+        if (!auth.admits(apiKey)) {
+            closeOnError(apiKey + " before SASL authentication (only ApiVersions, SaslHandshake and "
+                    + "SaslAuthenticate may come first)", null);
+            return null;
+        }
+        if (apiKey != ApiKeys.SASL_HANDSHAKE && apiKey != ApiKeys.SASL_AUTHENTICATE
+                && auth.expired(System.currentTimeMillis())) {
+            closeOnError("SASL session expired and the client did not re-authenticate", null);
             return null;
         }
         if (!ApiDispatcher.supportsVersion(apiKey, header.apiVersion())) {
@@ -102,7 +133,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             closeOnError("cannot parse " + apiKey + " v" + header.apiVersion() + " request", e);
             return null;
         }
-        RequestContext context = new RequestContext(header, listenerName, ctx.channel().remoteAddress(), state);
+        RequestContext context = new RequestContext(header, listenerName, ctx.channel().remoteAddress(), state,
+                auth);
         CompletableFuture<ApiMessage> response;
         try {
             response = dispatcher.handle(context, request);
@@ -146,6 +178,15 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 continue;
             }
             RequestHeader header = head.header();
+            if (header == null) {
+                SaslAuthenticateResponseData token = (SaslAuthenticateResponseData) body;
+                if (token.errorCode() == Errors.NONE.code()) {
+                    byte[] bytes = token.authBytes();
+                    ctx.write(ctx.alloc().buffer(4 + bytes.length).writeInt(bytes.length).writeBytes(bytes));
+                    wrote = true;
+                }
+                continue; // a refused bare token closes the connection below: v0 has no way to say why
+            }
             short version = header.apiVersion();
             if (header.apiKey() == ApiKeys.API_VERSIONS && !ApiDispatcher.supportsVersion(header.apiKey(), version)) {
                 version = 0;
@@ -164,6 +205,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         }
         if (wrote) {
             ctx.flush();
+        }
+        if (!closed && auth.failed()) {
+            closeOnError("SASL authentication failed: " + auth.failureReason(), null);
+            return;
         }
         if (!closed && inFlight.size() < maxPending && !ctx.channel().config().isAutoRead()) {
             ctx.channel().config().setAutoRead(true);
@@ -186,6 +231,18 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof SslHandshakeCompletionEvent handshake) {
+            if (!handshake.isSuccess()) {
+                if (!closed) {
+                    closeOnError("TLS handshake failed", handshake.cause());
+                }
+                return;
+            }
+            // Pulsar's tls provider reads the certificate's role at once, before the first request.
+            SslHandler tls = ctx.pipeline().get(SslHandler.class);
+            security.certificatePrincipal(ctx.channel().remoteAddress(), tls.engine().getSession())
+                    .thenAccept(auth::certificateVerified);
+        }
         if (evt instanceof IdleStateEvent) {
             log.info("[{}] closing idle Kafka connection", ctx.channel().remoteAddress());
             closed = true;

@@ -33,7 +33,8 @@ class KafkaConnectionTest {
     private EmbeddedChannel connection() {
         ApiHandler<FetchRequest> fetch = (ctx, request) -> answer;
         ApiDispatcher dispatcher = new ApiDispatcher().register(ApiKeys.FETCH, fetch);
-        return new EmbeddedChannel(new KafkaConnection(dispatcher, "PLAINTEXT", 100));
+        return new EmbeddedChannel(new KafkaConnection(dispatcher, "PLAINTEXT", 100,
+                io.kop.security.ListenerSecurity.none("public", "default")));
     }
 
     private static ByteBuf fetchRequest() {

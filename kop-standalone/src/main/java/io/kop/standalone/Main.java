@@ -12,7 +12,11 @@ public final class Main {
               --data-dir DIR       where data is kept across restarts (default: ./data)
               --wipe               delete the data directory first
               --host HOST          address to bind and advertise (default: 127.0.0.1)
-              --kafka-port N       Kafka listener (default: 9092)
+              --kafka-port N       Kafka listener (default: 9092; SASL_PLAINTEXT with --secure)
+              --secure             token authentication and authorization on, SASL_PLAINTEXT and
+                                   SASL_SSL listeners, a generated CA, an admin token and client
+                                   settings in DATA/secure (see the README)
+              --kafka-ssl-port N   the SASL_SSL listener with --secure (default: 9093)
               --pulsar-port N      Pulsar binary protocol (default: 6650)
               --http-port N        Pulsar HTTP admin API (default: 8080)
               --bookie-port N      BookKeeper bookie (default: 3181)
@@ -36,6 +40,8 @@ public final class Main {
         int bookie = 3181;
         boolean wipe = false;
         boolean fsync = false;
+        boolean secure = false;
+        int kafkaSsl = 9093;
         Map<String, String> extra = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -49,6 +55,8 @@ public final class Main {
                 case "--bookie-port" -> bookie = port(CLI.value(args, ++i, a));
                 case "--wipe" -> wipe = true;
                 case "--fsync" -> fsync = true;
+                case "--secure" -> secure = true;
+                case "--kafka-ssl-port" -> kafkaSsl = port(CLI.value(args, ++i, a));
                 case "--conf" -> CLI.conf(CLI.value(args, ++i, a), extra);
                 case "-h", "--help" -> {
                     System.out.println(USAGE);
@@ -59,6 +67,17 @@ public final class Main {
         }
         if (nar == null) {
             CLI.fail("--nar is required (./kop standalone sets it)");
+        }
+        SecureSetup secureSetup = null;
+        if (secure) {
+            if (wipe) {
+                DataFiles.deleteRecursively(dataDir.toAbsolutePath());
+                wipe = false;
+            }
+            secureSetup = new SecureSetup(dataDir.toAbsolutePath(), host);
+            Map<String, String> secureConf = new HashMap<>(secureSetup.prepare(kafka, kafkaSsl));
+            secureConf.putAll(extra); // --conf wins
+            extra = secureConf;
         }
         KopStandalone.Options options = new KopStandalone.Options(dataDir, nar, host, kafka, pulsar, http, bookie,
                 wipe, fsync, extra);
@@ -74,6 +93,18 @@ public final class Main {
         System.out.printf("KoP standalone ready in %.1f s: Kafka %s | Pulsar %s | HTTP %s | data %s%n",
                 (System.currentTimeMillis() - startedAt) / 1000.0, standalone.kafkaBootstrap(),
                 standalone.pulsarUrl(), standalone.httpUrl(), dataDir.toAbsolutePath());
+        if (secureSetup != null) {
+            Path dir = secureSetup.dir();
+            System.out.println("Secure: SASL_PLAINTEXT " + host + ":" + kafka + " | SASL_SSL " + host + ":" + kafkaSsl
+                    + " | admin token in " + secureSetup.adminTokenFile());
+            System.out.println("  Kafka clients: " + dir.resolve("client-sasl-ssl.properties") + " or "
+                    + dir.resolve("client-sasl-plaintext.properties"));
+            System.out.println("  librdkafka:    " + dir.resolve("librdkafka-sasl-ssl.conf") + " or "
+                    + dir.resolve("librdkafka-sasl-plaintext.conf"));
+            System.out.println("  Pulsar admin:  --admin-url " + standalone.httpUrl()
+                    + " --auth-plugin org.apache.pulsar.client.impl.auth.AuthenticationToken --auth-params file://"
+                    + secureSetup.adminTokenFile());
+        }
         // Pulsar's shutdown hook closes broker and bookie on Ctrl-C / SIGTERM.
         Runtime.getRuntime().addShutdownHook(new Thread(() -> System.out.println("KoP standalone stopping")));
         new CountDownLatch(1).await();
