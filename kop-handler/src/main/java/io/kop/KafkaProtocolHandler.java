@@ -33,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.kafka.common.utils.internals.AppInfoParser;
 import org.apache.pulsar.broker.ServiceConfiguration;
+import org.apache.pulsar.broker.authorization.AuthorizationService;
 import org.apache.pulsar.broker.protocol.ProtocolHandler;
 import org.apache.pulsar.broker.service.BrokerService;
 import org.slf4j.Logger;
@@ -50,6 +51,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
     private TlsEngines tls;
     private ExecutorService saslExecutor;
     private PulsarCredentials credentials;
+    private AuthorizationService authorization;
 
     @Override
     public String protocolName() {
@@ -94,6 +96,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         dispatcher = Handlers.all(services);
         credentials = new PulsarCredentials(config.security().authenticationEnabled()
                 ? brokerService.getAuthenticationService() : null);
+        authorization = config.security().authorizationEnabled() ? brokerService.getAuthorizationService() : null;
         // SASL mechanisms wait for Pulsar's authentication providers: never on an event loop.
         saslExecutor = new ThreadPoolExecutor(0, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 new DefaultThreadFactory("kop-sasl", true));
@@ -120,10 +123,10 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
     public Map<InetSocketAddress, ChannelInitializer<SocketChannel>> newChannelInitializers() {
         Map<InetSocketAddress, ChannelInitializer<SocketChannel>> out = new LinkedHashMap<>();
         for (KafkaListener l : config.listeners()) {
-            ListenerSecurity security = new ListenerSecurity(l, config.security(), tls, credentials, saslExecutor,
-                    config.kafkaTenant(), config.kafkaNamespace());
+            ListenerSecurity security = new ListenerSecurity(l, config.security(), tls, credentials,
+                    authorization, saslExecutor, config.kafkaTenant(), config.kafkaNamespace());
             out.put(new InetSocketAddress(l.host(), l.port()), new KafkaChannelInitializer(config, l, dispatcher,
-                    security));
+                    security, services.topics()));
         }
         return out;
     }

@@ -18,6 +18,16 @@ import org.apache.kafka.common.requests.ProduceRequest;
  */
 public final class ApiDispatcher {
     private final Map<ApiKeys, ApiHandler<? extends AbstractRequest>> handlers = new EnumMap<>(ApiKeys.class);
+    private final AuthorizationStage authorization;
+
+    /** A dispatcher whose requests pass no authorization stage (unit tests). */
+    public ApiDispatcher() {
+        this(null);
+    }
+
+    ApiDispatcher(AuthorizationStage authorization) {
+        this.authorization = authorization;
+    }
 
     public <R extends AbstractRequest> ApiDispatcher register(ApiKeys key, ApiHandler<R> handler) {
         handlers.put(key, handler);
@@ -36,7 +46,10 @@ public final class ApiDispatcher {
     @SuppressWarnings("unchecked")
     public CompletableFuture<ApiMessage> handle(RequestContext context, AbstractRequest request) {
         ApiHandler<AbstractRequest> handler = (ApiHandler<AbstractRequest>) handlers.get(context.header().apiKey());
-        return handler.handle(context, request).thenApply(m -> (ApiMessage) m);
+        if (authorization == null) {
+            return handler.handle(context, request).thenApply(m -> (ApiMessage) m);
+        }
+        return authorization.apply(context, request, () -> handler.handle(context, request).thenApply(m -> (ApiMessage) m));
     }
 
     /** Produce with acks=0 is the only request Kafka never answers. */

@@ -1,5 +1,6 @@
 package io.kop.api;
 
+import io.kop.topic.TopicResolver;
 import io.kop.KopServices;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +30,7 @@ final class CreatePartitionsHandler implements ApiHandler<CreatePartitionsReques
         for (CreatePartitionsTopic topic : request.data().topics()) {
             CreatePartitionsTopicResult result = new CreatePartitionsTopicResult().setName(topic.name());
             response.results().add(result);
-            pending.add(grow(topic, request.data().validateOnly()).exceptionally(t -> {
+            pending.add(grow(ctx.topics(), topic, request.data().validateOnly()).exceptionally(t -> {
                 Throwable cause = FutureUtil.unwrapCompletionException(t);
                 result.setErrorCode(Errors.forException(cause).code()).setErrorMessage(cause.getMessage());
                 return null;
@@ -38,12 +39,12 @@ final class CreatePartitionsHandler implements ApiHandler<CreatePartitionsReques
         return FutureUtil.waitForAll(pending).thenApply(v -> response);
     }
 
-    private CompletableFuture<Void> grow(CreatePartitionsTopic topic, boolean validateOnly) {
+    private CompletableFuture<Void> grow(TopicResolver topics, CreatePartitionsTopic topic, boolean validateOnly) {
         if (topic.assignments() != null && !topic.assignments().isEmpty()) {
             return CompletableFuture.failedFuture(new InvalidReplicaAssignmentException(
                     "KoP places partitions through Pulsar's load balancer; manual assignment is not supported"));
         }
-        return services.topics().find(topic.name(), false).thenCompose(found -> {
+        return topics.find(topic.name(), false).thenCompose(found -> {
             if (found.isEmpty()) {
                 throw new UnknownTopicOrPartitionException("topic " + topic.name() + " does not exist");
             }
@@ -57,7 +58,7 @@ final class CreatePartitionsHandler implements ApiHandler<CreatePartitionsReques
                         + " partitions; the new count must be larger, got " + topic.count());
             }
             return validateOnly ? CompletableFuture.completedFuture(null)
-                    : services.topics().growPartitions(found.get(), topic.count());
+                    : topics.growPartitions(found.get(), topic.count());
         });
     }
 }

@@ -1,5 +1,6 @@
 package io.kop.api;
 
+import io.kop.topic.TopicResolver;
 import io.kop.KopServices;
 import io.kop.topic.KafkaTopicNames;
 import io.kop.topic.TopicConfigs;
@@ -51,7 +52,7 @@ final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest> {
                 setError(result, new InvalidRequestException("topic " + topic.name() + " is named twice"));
                 continue;
             }
-            pending.add(create(topic, request.data().validateOnly(), result)
+            pending.add(create(ctx.topics(), topic, request.data().validateOnly(), result)
                     .exceptionally(t -> {
                         setError(result, FutureUtil.unwrapCompletionException(t));
                         return null;
@@ -60,8 +61,9 @@ final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest> {
         return FutureUtil.waitForAll(pending).thenApply(v -> response);
     }
 
-    private CompletableFuture<Void> create(CreatableTopic topic, boolean validateOnly, CreatableTopicResult result) {
-        TopicName name = services.topics().pulsarName(topic.name());
+    private CompletableFuture<Void> create(TopicResolver topics, CreatableTopic topic, boolean validateOnly,
+                                           CreatableTopicResult result) {
+        TopicName name = topics.pulsarName(topic.name());
         int partitions = topic.numPartitions() == -1 ? services.pulsar().getConfiguration().getDefaultNumPartitions()
                 : topic.numPartitions();
         if (partitions <= 0) {
@@ -80,14 +82,14 @@ final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest> {
         }
         topicConfigs.validate(configs);
         short replication = (short) services.pulsar().getConfiguration().getManagedLedgerDefaultWriteQuorum();
-        return services.topics().find(topic.name(), false).thenCompose(existing -> {
+        return topics.find(topic.name(), false).thenCompose(existing -> {
             if (existing.isPresent()) {
                 throw new TopicExistsException("topic " + topic.name() + " already exists");
             }
             if (validateOnly) {
                 return CompletableFuture.completedFuture(null);
             }
-            return services.topics().create(name, partitions, TopicConfigs.creationProperties(configs))
+            return topics.create(name, partitions, TopicConfigs.creationProperties(configs))
                     .exceptionally(t -> {
                         if (FutureUtil.unwrapCompletionException(t) instanceof PulsarAdminException.ConflictException) {
                             throw new TopicExistsException("topic " + topic.name() + " already exists");
@@ -95,7 +97,7 @@ final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest> {
                         throw FutureUtil.wrapToCompletionException(t);
                     })
                     .thenCompose(v -> configs.isEmpty() ? CompletableFuture.completedFuture(null)
-                            : services.topics().admin().thenCompose(a -> topicConfigs.apply(a, name.toString(), configs)));
+                            : topics.admin().thenCompose(a -> topicConfigs.apply(a, name.toString(), configs)));
         }).thenRun(() -> result.setNumPartitions(partitions).setReplicationFactor(replication)
                 .setTopicId(KafkaTopicNames.topicId(name)));
     }

@@ -1,5 +1,6 @@
 package io.kop.api;
 
+import io.kop.topic.TopicResolver;
 import io.kop.KopServices;
 import io.kop.topic.KafkaTopicNames;
 import java.util.ArrayList;
@@ -34,7 +35,7 @@ final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest> {
                     : services.topicIds().name(state.topicId());
             CompletableFuture<Void> delete = name.thenCompose(n -> n == null
                     ? CompletableFuture.failedFuture(new UnknownTopicIdException("unknown topic id " + state.topicId()))
-                    : delete(n, result));
+                    : delete(ctx.topics(), n, result));
             pending.add(delete.exceptionally(t -> {
                 Throwable cause = FutureUtil.unwrapCompletionException(t);
                 result.setErrorCode(Errors.forException(cause).code()).setErrorMessage(cause.getMessage());
@@ -44,8 +45,8 @@ final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest> {
         return FutureUtil.waitForAll(pending).thenApply(v -> response);
     }
 
-    private CompletableFuture<Void> delete(String name, DeletableTopicResult result) {
-        return services.topics().find(name, false).thenCompose(found -> {
+    private CompletableFuture<Void> delete(TopicResolver topics, String name, DeletableTopicResult result) {
+        return topics.find(name, false).thenCompose(found -> {
             if (found.isEmpty()) {
                 throw new UnknownTopicOrPartitionException("topic " + name + " does not exist");
             }
@@ -55,7 +56,7 @@ final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest> {
             if (Uuid.ZERO_UUID.equals(result.topicId())) {
                 result.setTopicId(KafkaTopicNames.topicId(found.get().pulsarName()));
             }
-            return services.topics().delete(found.get())
+            return topics.delete(found.get())
                     .thenCompose(v -> services.topicIds().remove(found.get().pulsarName()));
         });
     }

@@ -1,5 +1,6 @@
 package io.kop.api;
 
+import io.kop.topic.TopicResolver;
 import io.kop.KopServices;
 import io.kop.topic.KafkaTopic;
 import io.kop.topic.TopicConfigs;
@@ -39,7 +40,7 @@ final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest>
             DescribeConfigsResult result = new DescribeConfigsResult().setResourceType(resource.resourceType())
                     .setResourceName(resource.resourceName());
             response.results().add(result);
-            pending.add(describe(resource, result).exceptionally(t -> {
+            pending.add(describe(ctx.topics(), resource, result).exceptionally(t -> {
                 Throwable cause = FutureUtil.unwrapCompletionException(t);
                 result.setErrorCode(Errors.forException(cause).code()).setErrorMessage(cause.getMessage());
                 return null;
@@ -48,7 +49,8 @@ final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest>
         return FutureUtil.waitForAll(pending).thenApply(v -> response);
     }
 
-    private CompletableFuture<Void> describe(DescribeConfigsResource resource, DescribeConfigsResult result) {
+    private CompletableFuture<Void> describe(TopicResolver topics, DescribeConfigsResource resource,
+                                     DescribeConfigsResult result) {
         ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
         if (type == ConfigResource.Type.BROKER) {
             return CompletableFuture.completedFuture(null);
@@ -57,11 +59,11 @@ final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest>
             return CompletableFuture.failedFuture(new InvalidRequestException("KoP describes topic configs only, not "
                     + type));
         }
-        return services.topics().find(resource.resourceName(), false).thenCompose(found -> {
+        return topics.find(resource.resourceName(), false).thenCompose(found -> {
             if (found.isEmpty()) {
                 throw new UnknownTopicOrPartitionException("topic " + resource.resourceName() + " does not exist");
             }
-            return services.topics().admin()
+            return topics.admin()
                     .thenCompose(a -> topicConfigs.describe(a, found.get().pulsarName().toString()))
                     .thenApply(values -> {
                         values.put(KafkaTopic.ENTRY_FORMAT_PROPERTY,

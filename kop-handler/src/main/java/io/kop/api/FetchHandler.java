@@ -51,7 +51,7 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
                 topicResponse.partitions().add(data);
                 CompletableFuture<PartitionLog> log = name.thenCompose(n -> n == null
                         ? CompletableFuture.failedFuture(new UnknownTopicIdException("unknown topic id " + topic.topicId()))
-                        : services.topics().partition(n, p.partition()).thenCompose(services.logs()::get)
+                        : ctx.topics().partition(n, p.partition()).thenCompose(services.logs()::get)
                                 .thenApply(l -> {
                                     LeaderEpochs.check(p.currentLeaderEpoch(), l.leaderEpoch(), n + "-" + p.partition());
                                     return l;

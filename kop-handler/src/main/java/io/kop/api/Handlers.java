@@ -9,7 +9,7 @@ public final class Handlers {
     }
 
     public static ApiDispatcher all(KopServices services) {
-        ApiDispatcher dispatcher = new ApiDispatcher();
+        ApiDispatcher dispatcher = new ApiDispatcher(new AuthorizationStage(services.topicIds()));
         GroupApis.register(dispatcher, services.groups());
         return dispatcher
                 .register(ApiKeys.PRODUCE, new ProduceHandler(services))

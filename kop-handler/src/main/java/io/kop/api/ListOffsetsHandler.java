@@ -36,7 +36,7 @@ final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
                 ListOffsetsPartitionResponse r = new ListOffsetsPartitionResponse()
                         .setPartitionIndex(p.partitionIndex()).setTimestamp(-1).setOffset(-1).setLeaderEpoch(-1);
                 topicResponse.partitions().add(r);
-                pending.add(services.topics().partition(topic.name(), p.partitionIndex())
+                pending.add(ctx.topics().partition(topic.name(), p.partitionIndex())
                         .thenCompose(services.logs()::get)
                         .thenCompose(log -> {
                             LeaderEpochs.check(p.currentLeaderEpoch(), log.leaderEpoch(),

@@ -1,5 +1,6 @@
 package io.kop.api;
 
+import io.kop.topic.TopicResolver;
 import io.kop.KopServices;
 import io.kop.topic.BrokerLookup.KafkaNode;
 import io.kop.topic.KafkaTopic;
@@ -31,7 +32,7 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
         CompletableFuture<List<String>> names;
         List<MetadataResponseTopic> unknownIds = new ArrayList<>();
         if (request.isAllTopics()) {
-            names = services.topics().list(services.topics().names().defaultNamespace());
+            names = ctx.topics().list(ctx.topics().names().defaultNamespace());
         } else {
             List<CompletableFuture<String>> byName = new ArrayList<>();
             for (var t : request.data().topics()) {
@@ -60,7 +61,7 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
         return names.thenCombine(all, (list, v) -> list).thenCompose(list -> {
             List<CompletableFuture<MetadataResponseTopic>> topics = new ArrayList<>();
             for (String name : list) {
-                topics.add(describe(name, autoCreate, ctx.listenerName(), brokers));
+                topics.add(describe(ctx.topics(), name, autoCreate, ctx.listenerName(), brokers));
             }
             return FutureUtil.waitForAll(topics).thenApply(v -> {
                 MetadataResponseData response = new MetadataResponseData()
@@ -77,9 +78,9 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
         });
     }
 
-    private CompletableFuture<MetadataResponseTopic> describe(String name, boolean autoCreate, String listener,
+    private CompletableFuture<MetadataResponseTopic> describe(TopicResolver topics, String name, boolean autoCreate, String listener,
                                                              Map<Integer, KafkaNode> brokers) {
-        return services.topics().find(name, autoCreate).thenCompose((Optional<KafkaTopic> found) -> {
+        return topics.find(name, autoCreate).thenCompose((Optional<KafkaTopic> found) -> {
             if (found.isEmpty()) {
                 return CompletableFuture.completedFuture(new MetadataResponseTopic().setName(name)
                         .setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()));

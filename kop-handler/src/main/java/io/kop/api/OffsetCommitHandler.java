@@ -33,7 +33,7 @@ final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest> {
                     ? services.topicIds().name(topic.topicId()) : CompletableFuture.completedFuture(topic.name());
             names.add(name);
             checks.add(name.thenCompose(n -> n == null ? CompletableFuture.completedFuture(false)
-                    : services.topics().find(n, false).thenApply(f -> f.isPresent() && topic.partitions().stream()
+                    : ctx.topics().find(n, false).thenApply(f -> f.isPresent() && topic.partitions().stream()
                             .allMatch(p -> p.partitionIndex() >= 0 && p.partitionIndex() < f.get().partitions()))));
         }
         return FutureUtil.waitForAll(checks).thenCompose(v -> {
@@ -61,7 +61,7 @@ final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest> {
                 List<CompletableFuture<?>> ids = new ArrayList<>();
                 if (ctx.apiVersion() >= 10) { // v10 names topics by id
                     r.topics().forEach(t -> ids.add(services.topicIds().register(t.name(),
-                            services.topics().pulsarName(t.name())).thenAccept(t::setTopicId)));
+                            ctx.topics().pulsarName(t.name())).thenAccept(t::setTopicId)));
                 }
                 return FutureUtil.waitForAll(ids).thenApply(x -> {
                     r.topics().addAll(rejected.topics());

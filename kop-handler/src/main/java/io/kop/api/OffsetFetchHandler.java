@@ -1,5 +1,6 @@
 package io.kop.api;
 
+import io.kop.topic.TopicResolver;
 import io.kop.KopServices;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +36,7 @@ final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequest> {
             }
             groups.add(FutureUtil.waitForAll(names)
                     .thenCompose(v -> services.groups().fetchOffsets(ctx, group, request.requireStable()))
-                    .thenCompose(g -> byId ? withIds(g) : CompletableFuture.completedFuture(g))
+                    .thenCompose(g -> byId ? withIds(ctx.topics(), g) : CompletableFuture.completedFuture(g))
                     .exceptionally(t -> OffsetFetchResponse.groupError(group,
                             Errors.forException(FutureUtil.unwrapCompletionException(t)), ctx.apiVersion())));
         }
@@ -43,9 +44,9 @@ final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequest> {
                 groups.stream().map(CompletableFuture::join).toList()).build(ctx.apiVersion()).data());
     }
 
-    private CompletableFuture<OffsetFetchResponseGroup> withIds(OffsetFetchResponseGroup g) {
+    private CompletableFuture<OffsetFetchResponseGroup> withIds(TopicResolver topics, OffsetFetchResponseGroup g) {
         List<CompletableFuture<?>> ids = new ArrayList<>();
-        g.topics().forEach(t -> ids.add(services.topicIds().register(t.name(), services.topics().pulsarName(t.name()))
+        g.topics().forEach(t -> ids.add(services.topicIds().register(t.name(), topics.pulsarName(t.name()))
                 .thenAccept(t::setTopicId)));
         return FutureUtil.waitForAll(ids).thenApply(v -> g);
     }

@@ -54,7 +54,7 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                 topicResponse.partitionResponses().add(p);
                 CompletableFuture<KafkaTopic> kafkaTopic = name.thenCompose(n -> n == null
                         ? CompletableFuture.failedFuture(new UnknownTopicIdException("unknown topic id " + topic.topicId()))
-                        : services.topics().existingTopic(n, partition.index()));
+                        : ctx.topics().existingTopic(n, partition.index()));
                 CompletableFuture<PartitionLog> log = kafkaTopic
                         .thenCompose(t -> services.logs().get(t.partition(partition.index())));
                 resolutions.add(log);

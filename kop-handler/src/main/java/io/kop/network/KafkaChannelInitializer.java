@@ -6,6 +6,7 @@ import io.kop.config.KopConfig;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.kop.security.ListenerSecurity;
+import io.kop.topic.TopicResolver;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -17,9 +18,11 @@ public final class KafkaChannelInitializer extends ChannelInitializer<SocketChan
     private final KafkaListener listener;
     private final ApiDispatcher dispatcher;
     private final ListenerSecurity security;
+    private final TopicResolver topics;
 
     public KafkaChannelInitializer(KopConfig config, KafkaListener listener, ApiDispatcher dispatcher,
-                                   ListenerSecurity security) {
+                                   ListenerSecurity security, TopicResolver topics) {
+        this.topics = topics;
         this.config = config;
         this.listener = listener;
         this.dispatcher = dispatcher;
@@ -36,6 +39,6 @@ public final class KafkaChannelInitializer extends ChannelInitializer<SocketChan
                 // failFast: an oversized length closes the connection at once instead of buffering it.
                 .addLast("frame", new LengthFieldBasedFrameDecoder(config.maxFrameSize(), 0, 4, 0, 4, true))
                 .addLast("kafka", new KafkaConnection(dispatcher, listener.name(),
-                        config.maxPendingRequestsPerConnection(), security));
+                        config.maxPendingRequestsPerConnection(), security, topics));
     }
 }

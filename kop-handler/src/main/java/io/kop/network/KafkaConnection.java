@@ -3,8 +3,10 @@ package io.kop.network;
 import io.kop.api.ApiDispatcher;
 import io.kop.api.ConnectionState;
 import io.kop.api.RequestContext;
+import io.kop.security.Access;
 import io.kop.security.ListenerSecurity;
 import io.kop.security.SaslAuthenticator;
+import io.kop.topic.TopicResolver;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -37,9 +39,11 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private final String listenerName;
     private final int maxPending;
     private final ListenerSecurity security;
+    private final TopicResolver topics;
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
     private ConnectionState state;
     private SaslAuthenticator auth;
+    private Access access;
     private ChannelHandlerContext ctx;
     private boolean closed;
 
@@ -50,7 +54,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private record InFlight(RequestHeader header, CompletableFuture<ApiMessage> response) {
     }
 
-    KafkaConnection(ApiDispatcher dispatcher, String listenerName, int maxPending, ListenerSecurity security) {
+    KafkaConnection(ApiDispatcher dispatcher, String listenerName, int maxPending, ListenerSecurity security,
+                    TopicResolver topics) {
+        this.topics = topics;
         this.dispatcher = dispatcher;
         this.listenerName = listenerName;
         this.maxPending = maxPending;
@@ -64,6 +70,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         SslHandler tls = ctx.pipeline().get(SslHandler.class);
         this.auth = security.newAuthenticator(ctx.channel().remoteAddress(),
                 () -> tls == null ? null : tls.engine().getSession());
+        this.access = security.newAccess(auth::principal);
         super.channelActive(ctx);
     }
 
@@ -134,7 +141,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             return null;
         }
         RequestContext context = new RequestContext(header, listenerName, ctx.channel().remoteAddress(), state,
-                auth);
+                auth, access, topics);
         CompletableFuture<ApiMessage> response;
         try {
             response = dispatcher.handle(context, request);

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLSession;
+import org.apache.pulsar.broker.authorization.AuthorizationService;
 
 /**
  * How connections of one listener authenticate: TLS (with its engines) or not, SASL or not, and who a
@@ -19,14 +20,17 @@ public final class ListenerSecurity {
     private final SecurityConfig config;
     private final TlsEngines tls;
     private final PulsarCredentials credentials;
+    private final AuthorizationService authorization;
     private final Executor saslExecutor;
     private final String defaultTenant;
     private final String defaultNamespace;
 
+    /** {@code authorization} null: authorization is off. */
     public ListenerSecurity(KafkaListener listener, SecurityConfig config, TlsEngines tls,
-                            PulsarCredentials credentials, Executor saslExecutor, String defaultTenant,
-                            String defaultNamespace) {
+                            PulsarCredentials credentials, AuthorizationService authorization, Executor saslExecutor,
+                            String defaultTenant, String defaultNamespace) {
         this.listener = listener;
+        this.authorization = authorization;
         this.config = config;
         this.tls = tls;
         this.credentials = credentials;
@@ -39,7 +43,7 @@ public final class ListenerSecurity {
     public static ListenerSecurity none(String tenant, String namespace) {
         return new ListenerSecurity(new KafkaListener("PLAINTEXT", "PLAINTEXT", "127.0.0.1", 9092),
                 new SecurityConfig(java.util.Set.of(), 0, false, false, null, 0, "token"), null,
-                new PulsarCredentials(null), Runnable::run, tenant, namespace);
+                new PulsarCredentials(null), null, Runnable::run, tenant, namespace);
     }
 
     /** The TLS engines, or null for a plaintext listener. */
@@ -51,6 +55,11 @@ public final class ListenerSecurity {
         return new SaslAuthenticator(listener.sasl(), anonymous(), config.saslMechanisms(), credentials,
                 saslExecutor, defaultTenant, defaultNamespace, config.oauthBearerAuthMethod(), config.maxReauthMs(),
                 remote, ssl);
+    }
+
+    /** What the connection's principal may do, checked per request by the authorization stage. */
+    public Access newAccess(Supplier<Principal> principal) {
+        return new Access(authorization, principal, config.authorizationCacheMs());
     }
 
     /** Who a connection without SASL is, once its TLS handshake is done: its certificate's role, if any. */

@@ -30,12 +30,40 @@ public final class TopicResolver {
     private volatile PulsarAdmin admin;
 
     private final EntryFormat defaultFormat;
+    private final TopicResolver root;
+    private final Map<String, TopicResolver> views;
 
     public TopicResolver(PulsarService pulsar, KafkaTopicNames names, EntryFormat defaultFormat) {
         this.pulsar = pulsar;
         this.brokerService = pulsar.getBrokerService();
         this.names = names;
         this.defaultFormat = defaultFormat;
+        this.root = this;
+        this.views = new java.util.concurrent.ConcurrentHashMap<>();
+    }
+
+    private TopicResolver(TopicResolver root, KafkaTopicNames names) {
+        this.pulsar = root.pulsar;
+        this.brokerService = root.brokerService;
+        this.names = names;
+        this.defaultFormat = root.defaultFormat;
+        this.root = root;
+        this.views = root.views;
+    }
+
+    /**
+     * The same resolver with short names in {@code tenant/namespace} (a client's SASL username picks
+     * it); one instance per namespace.
+     */
+    public TopicResolver in(String tenant, String namespace) {
+        String ns = tenant + "/" + namespace;
+        if (ns.equals(names.defaultNamespace())) {
+            return this;
+        }
+        if (ns.equals(root.names.defaultNamespace())) {
+            return root;
+        }
+        return views.computeIfAbsent(ns, n -> new TopicResolver(root, new KafkaTopicNames(tenant, namespace)));
     }
 
     public KafkaTopicNames names() {
@@ -174,6 +202,9 @@ public final class TopicResolver {
     }
 
     public CompletableFuture<PulsarAdmin> admin() {
+        if (root != this) {
+            return root.admin();
+        }
         PulsarAdmin a = admin;
         if (a != null) {
             return CompletableFuture.completedFuture(a);

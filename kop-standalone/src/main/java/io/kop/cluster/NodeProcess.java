@@ -17,7 +17,7 @@ public final class NodeProcess {
     private final Path dir;
     private Process process;
 
-    NodeProcess(String name, Path dir, String classpath, List<String> jvmOptions, String mainClass,
+    public NodeProcess(String name, Path dir, String classpath, List<String> jvmOptions, String mainClass,
                 List<String> args) {
         this.name = name;
         this.dir = dir;

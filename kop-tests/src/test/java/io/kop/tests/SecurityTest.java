@@ -1,0 +1,403 @@
+package io.kop.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.errors.GroupAuthorizationException;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.UnsupportedSaslMechanismException;
+import org.apache.kafka.common.message.SaslAuthenticateRequestData;
+import org.apache.kafka.common.message.SaslHandshakeRequestData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.MetadataRequest;
+import org.apache.kafka.common.requests.MetadataResponse;
+import org.apache.kafka.common.requests.SaslAuthenticateRequest;
+import org.apache.kafka.common.requests.SaslAuthenticateResponse;
+import org.apache.kafka.common.requests.SaslHandshakeRequest;
+import org.apache.kafka.common.requests.SaslHandshakeResponse;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.pulsar.client.admin.PulsarAdmin;
+import org.apache.pulsar.common.policies.data.AuthAction;
+import org.apache.pulsar.common.policies.data.TenantInfo;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * KoP on a broker with Pulsar's token authentication and authorization on ({@code ./kop standalone
+ * --secure}): SASL PLAIN and OAUTHBEARER over SASL_PLAINTEXT and SASL_SSL, TLS, Pulsar's permissions
+ * for every Kafka operation, tenants chosen by the SASL username and kept apart, sessions that end
+ * with their token, and bad input that closes only its own connection.
+ */
+class SecurityTest {
+    private static KopSecureBroker broker;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = KopSecureBroker.get();
+        try (PulsarAdmin admin = broker.pulsarAdmin()) {
+            for (String tenant : List.of("ta", "tb")) {
+                if (!admin.tenants().getTenants().contains(tenant)) {
+                    admin.tenants().createTenant(tenant, TenantInfo.builder()
+                            .adminRoles(Set.of(tenant.equals("ta") ? "alice" : "bob"))
+                            .allowedClusters(Set.of("standalone")).build());
+                    admin.namespaces().createNamespace(tenant + "/ns");
+                }
+            }
+            admin.namespaces().grantPermissionOnNamespace("ta/ns", "writer", Set.of(AuthAction.produce));
+            admin.namespaces().grantPermissionOnNamespace("public/default", "oauth-user",
+                    Set.of(AuthAction.produce, AuthAction.consume));
+            admin.namespaces().grantPermissionOnNamespace("ta/ns", "reader", Set.of(AuthAction.consume));
+            // only "other-reader" may use the subscription (Kafka group) "restricted"
+            admin.namespaces().grantPermissionOnSubscription("ta/ns", "restricted", Set.of("other-reader"));
+        }
+    }
+
+    private static Map<String, Object> strings(Properties base, Map<String, Object> extra) {
+        Map<String, Object> p = KopSecureBroker.with(base, extra);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 20_000);
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 20_000);
+        p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
+        return p;
+    }
+
+    private static void produce(Properties client, String topic, List<String> values) throws Exception {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(strings(client, Map.of()))) {
+            for (String v : values) {
+                producer.send(new ProducerRecord<>(topic, v)).get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static List<String> consume(Properties client, String topic, String group, int expected) {
+        List<String> got = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(strings(client,
+                Map.of(ConsumerConfig.GROUP_ID_CONFIG, group)))) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (got.size() < expected && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
+                    got.add(r.value());
+                }
+            }
+            consumer.commitSync();
+        }
+        return got;
+    }
+
+    private static Throwable rootOf(Throwable t) {
+        while (t instanceof ExecutionException || t instanceof org.apache.kafka.common.KafkaException
+                && t.getCause() != null && !(t instanceof org.apache.kafka.common.errors.ApiException)) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    @Test
+    void plainWithATokenOverSaslSslAndSaslPlaintext() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("sasl");
+        Properties ssl = broker.plain(true, "public/default", broker.adminToken());
+        Properties plain = broker.plain(false, "public", broker.adminToken());
+        try (Admin admin = Admin.create(ssl)) {
+            admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        List<String> values = List.of("a", "b", "c", "d");
+        produce(ssl, topic, values);
+        assertEquals(Set.copyOf(values), Set.copyOf(consume(plain, topic, "g-" + topic, 4)));
+    }
+
+    @Test
+    void oauthBearerWithATokenIsCheckedByPulsar() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("oauth");
+        Properties p = broker.plain(true, "unused", "unused");
+        p.put(SaslConfigs.SASL_MECHANISM, "OAUTHBEARER");
+        p.put(SaslConfigs.SASL_LOGIN_CALLBACK_HANDLER_CLASS, StaticTokenLogin.class.getName());
+        p.put(SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule "
+                + "required token=\"" + broker.token("oauth-user", Duration.ofHours(1)) + "\" principal=\"u\";");
+        // OAUTHBEARER has no username: short names and groups are in public/default, where
+        // oauth-user may produce and consume (auto-creation makes the topic)
+        produce(p, topic, List.of("x"));
+        assertEquals(List.of("x"), consume(p, topic, "g-" + topic, 1));
+        p.put(SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule "
+                + "required token=\"not-a-token\" principal=\"alice\";");
+        try (Admin admin = Admin.create(p)) {
+            Throwable t = assertThrows(ExecutionException.class,
+                    () -> admin.listTopics().names().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(SaslAuthenticationException.class, rootOf(t), t.toString());
+        }
+    }
+
+    @Test
+    void wrongCredentialsAndUnknownMechanismsAreRefused() throws Exception {
+        try (Admin admin = Admin.create(broker.plain(false, "public", "not-a-jwt"))) {
+            Throwable t = assertThrows(ExecutionException.class,
+                    () -> admin.listTopics().names().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(SaslAuthenticationException.class, rootOf(t), t.toString());
+        }
+        // a token signed by someone else
+        String forged = broker.token("admin", null);
+        forged = forged.substring(0, forged.lastIndexOf('.') + 1) + "AAAA" + forged.substring(forged.lastIndexOf('.') + 5);
+        try (Admin admin = Admin.create(broker.plain(true, "public", forged))) {
+            Throwable t = assertThrows(ExecutionException.class,
+                    () -> admin.listTopics().names().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(SaslAuthenticationException.class, rootOf(t), t.toString());
+        }
+        Properties scram = broker.plain(false, "public", "x");
+        scram.put(SaslConfigs.SASL_MECHANISM, "SCRAM-SHA-256");
+        scram.put(SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                + "username=\"u\" password=\"p\";");
+        try (Admin admin = Admin.create(scram)) {
+            Throwable t = assertThrows(ExecutionException.class,
+                    () -> admin.listTopics().names().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(UnsupportedSaslMechanismException.class, rootOf(t), t.toString());
+        }
+        // the broker goes on serving everyone else
+        try (Admin admin = Admin.create(broker.plain(true, "public", broker.adminToken()))) {
+            admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void everyOperationNeedsItsPulsarPermission() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("perm");
+        Properties alice = broker.plain(false, "ta/ns", broker.token("alice", null)); // tenant admin
+        Properties writer = broker.plain(false, "ta/ns", broker.token("writer", null));
+        Properties reader = broker.plain(true, "ta/ns", broker.token("reader", null));
+        Properties nobody = broker.plain(false, "ta/ns", broker.token("mallory", null));
+        try (Admin admin = Admin.create(alice)) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        produce(writer, topic, List.of("w1", "w2"));
+        assertEquals(List.of("w1", "w2"), consume(reader, topic, "readers", 2));
+
+        Throwable t = assertThrows(ExecutionException.class, () -> produce(reader, topic, List.of("no")));
+        assertInstanceOf(TopicAuthorizationException.class, rootOf(t), t.toString());
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(strings(writer, Map.of()))) {
+            c.assign(List.of(new org.apache.kafka.common.TopicPartition(topic, 0)));
+            assertThrows(TopicAuthorizationException.class, () -> {
+                for (int i = 0; i < 40; i++) {
+                    c.poll(Duration.ofMillis(500));
+                }
+            });
+        }
+        // a group is a subscription: Pulsar's subscription permissions apply
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(strings(reader,
+                Map.of(ConsumerConfig.GROUP_ID_CONFIG, "restricted")))) {
+            c.subscribe(List.of(topic));
+            assertThrows(GroupAuthorizationException.class, () -> {
+                for (int i = 0; i < 40; i++) {
+                    c.poll(Duration.ofMillis(500));
+                }
+            });
+        }
+        try (Admin admin = Admin.create(writer)) {
+            Throwable create = assertThrows(ExecutionException.class, () -> admin.createTopics(
+                    List.of(new NewTopic(topic + "-new", 1, (short) 1))).all().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(TopicAuthorizationException.class, rootOf(create), create.toString());
+            Throwable delete = assertThrows(ExecutionException.class,
+                    () -> admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(TopicAuthorizationException.class, rootOf(delete), delete.toString());
+        }
+        try (Admin admin = Admin.create(nobody)) {
+            assertTrue(admin.listTopics().names().get(30, TimeUnit.SECONDS).isEmpty(), "nobody sees no topic");
+            Throwable describe = assertThrows(ExecutionException.class,
+                    () -> admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(TopicAuthorizationException.class, rootOf(describe), describe.toString());
+        }
+        try (Admin admin = Admin.create(alice)) {
+            assertTrue(admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic));
+        }
+    }
+
+    @Test
+    void theUsernamePicksTheTenantAndTenantsAreApart() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("orders");
+        Properties alice = broker.plain(true, "ta/ns", broker.token("alice", null));
+        Properties bob = broker.plain(false, "tb/ns", broker.token("bob", null));
+        for (Properties who : List.of(alice, bob)) {
+            try (Admin admin = Admin.create(who)) {
+                admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            }
+        }
+        produce(alice, topic, List.of("alice-1"));
+        produce(bob, topic, List.of("bob-1", "bob-2"));
+        // Group ids are still cluster-wide (one group coordinator for all tenants): distinct ids here.
+        assertEquals(List.of("alice-1"), consume(alice, topic, "g-alice", 1));
+        assertEquals(List.of("bob-1", "bob-2"), consume(bob, topic, "g-bob", 2));
+        try (PulsarAdmin pulsar = broker.pulsarAdmin()) {
+            assertTrue(pulsar.topics().getPartitionedTopicList("ta/ns").contains("persistent://ta/ns/" + topic));
+            assertTrue(pulsar.topics().getPartitionedTopicList("tb/ns").contains("persistent://tb/ns/" + topic));
+        }
+        try (Admin admin = Admin.create(alice)) {
+            Set<String> seen = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            assertTrue(seen.contains(topic), seen.toString());
+            assertTrue(seen.stream().noneMatch(n -> n.startsWith("tb/")), seen.toString());
+            Throwable t = assertThrows(ExecutionException.class, () -> admin.describeTopics(
+                    List.of("tb/ns/" + topic)).allTopicNames().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(TopicAuthorizationException.class, rootOf(t), t.toString());
+        }
+        Throwable t = assertThrows(ExecutionException.class, () -> produce(alice, "tb/ns/" + topic, List.of("x")));
+        assertInstanceOf(TopicAuthorizationException.class, rootOf(t), t.toString());
+    }
+
+    /** KIP-368: the session lasts as long as the token; after that the next request closes the connection. */
+    @Test
+    void anExpiredTokenEndsTheSession() throws Exception {
+        String token = broker.token("admin", Duration.ofSeconds(4));
+        try (RawKafkaClient raw = new RawKafkaClient(broker.saslPlaintextPort)) {
+            SaslHandshakeResponse hs = raw.send(new SaslHandshakeRequest.Builder(
+                    new SaslHandshakeRequestData().setMechanism("PLAIN")).build((short) 1));
+            assertEquals(Errors.NONE, hs.error());
+            SaslAuthenticateResponse auth = raw.send(new SaslAuthenticateRequest.Builder(
+                    new SaslAuthenticateRequestData().setAuthBytes(("\0public/default\0token:" + token)
+                            .getBytes(StandardCharsets.UTF_8))).build((short) 2));
+            assertEquals(Errors.NONE, auth.error(), auth.errorMessage());
+            long lifetime = auth.data().sessionLifetimeMs();
+            assertTrue(lifetime > 0 && lifetime <= 4_000, "session lifetime " + lifetime);
+            MetadataResponse md = raw.send(new MetadataRequest.Builder(List.of(), false).build((short) 12));
+            assertTrue(md.brokers().size() > 0);
+            Thread.sleep(lifetime + 500);
+            assertThrows(java.io.IOException.class,
+                    () -> raw.send(new MetadataRequest.Builder(List.of(), false).build((short) 12)));
+        }
+        // re-authentication with an expired token is refused
+        try (Admin admin = Admin.create(broker.plain(false, "public", token))) {
+            Throwable t = assertThrows(ExecutionException.class,
+                    () -> admin.listTopics().names().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(SaslAuthenticationException.class, rootOf(t), t.toString());
+        }
+    }
+
+    @Test
+    void badInputClosesOnlyItsOwnConnection() throws Exception {
+        // a request before authenticating
+        try (RawKafkaClient raw = new RawKafkaClient(broker.saslPlaintextPort)) {
+            raw.sendRaw(frame(new MetadataRequest.Builder(List.of(), false).build((short) 12)));
+            assertTrue(raw.closedByBroker(10_000));
+        }
+        // SaslAuthenticate without a handshake
+        try (RawKafkaClient raw = new RawKafkaClient(broker.saslPlaintextPort)) {
+            SaslAuthenticateResponse r = raw.send(new SaslAuthenticateRequest.Builder(
+                    new SaslAuthenticateRequestData().setAuthBytes(new byte[] {0, 1})).build((short) 2));
+            assertEquals(Errors.ILLEGAL_SASL_STATE, r.error());
+            assertTrue(raw.closedByBroker(10_000));
+        }
+        // a malformed PLAIN message
+        try (RawKafkaClient raw = new RawKafkaClient(broker.saslPlaintextPort)) {
+            raw.send(new SaslHandshakeRequest.Builder(new SaslHandshakeRequestData().setMechanism("PLAIN"))
+                    .build((short) 1));
+            SaslAuthenticateResponse r = raw.send(new SaslAuthenticateRequest.Builder(
+                    new SaslAuthenticateRequestData().setAuthBytes(new byte[] {1, 2, 3})).build((short) 2));
+            assertEquals(Errors.SASL_AUTHENTICATION_FAILED, r.error());
+            assertTrue(raw.closedByBroker(10_000));
+        }
+        // an oversized SASL frame
+        try (RawKafkaClient raw = new RawKafkaClient(broker.saslPlaintextPort)) {
+            raw.sendRaw(ByteBuffer.allocate(4).putInt(Integer.MAX_VALUE).array());
+            assertTrue(raw.closedByBroker(10_000));
+        }
+        // plaintext Kafka to a TLS port, and TLS garbage
+        for (int port : List.of(broker.saslSslPort, broker.sslPort)) {
+            try (RawKafkaClient raw = new RawKafkaClient(port)) {
+                raw.sendRaw(frame(new MetadataRequest.Builder(List.of(), false).build((short) 12)));
+                assertTrue(raw.closedByBroker(10_000));
+            }
+            try (RawKafkaClient raw = new RawKafkaClient(port)) {
+                raw.sendRaw(new byte[] {22, 3, 3, 0, 5, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+                assertTrue(raw.closedByBroker(10_000));
+            }
+        }
+        try (Admin admin = Admin.create(broker.plain(true, "public", broker.adminToken()))) {
+            admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The SSL listener: TLS from the broker's PEM files; without a client certificate nobody is authorized. */
+    @Test
+    void sslListenerWithoutClientCertificateIsNobody() throws Exception {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", "127.0.0.1:" + broker.sslPort);
+        p.put("security.protocol", "SSL");
+        broker.trust(p);
+        try (Admin admin = Admin.create(p)) {
+            assertTrue(admin.listTopics().names().get(30, TimeUnit.SECONDS).isEmpty());
+        }
+        Throwable t = assertThrows(ExecutionException.class, () -> produce(p, "anything", List.of("x")));
+        assertInstanceOf(TopicAuthorizationException.class, rootOf(t), t.toString());
+        // the certificate is the one the standalone generated, for 127.0.0.1, signed by its CA
+        SSLContext context = SSLContext.getInstance("TLS");
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(java.nio.file.Files.newInputStream(broker.caFile())));
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        tmf.init(trust);
+        context.init(null, tmf.getTrustManagers(), null);
+        try (SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", broker.sslPort)) {
+            javax.net.ssl.SSLParameters params = s.getSSLParameters();
+            params.setEndpointIdentificationAlgorithm("HTTPS");
+            s.setSSLParameters(params);
+            s.startHandshake();
+            assertTrue(s.getSession().getPeerCertificates().length > 0);
+        }
+    }
+
+    @Test
+    void kafkaJsOverSaslSsl() throws Exception {
+        Path js = Path.of("src/test/js").toAbsolutePath();
+        String topic = KopTestBroker.uniqueTopic("kafkajs-sasl");
+        Process node = new ProcessBuilder("node", "kafkajs-sasl.mjs", "127.0.0.1:" + broker.saslSslPort,
+                broker.caFile().toString(), "ta/ns", "token:" + broker.token("alice", null), topic)
+                .directory(js.toFile()).start();
+        String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(node.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(node.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, node.exitValue(), out + err);
+        JsonNode result = new ObjectMapper().readTree(out.lines().reduce((a, b) -> b).orElseThrow());
+        assertEquals(3, result.get("consumed").size(), out);
+        String wrong = result.get("wrongPassword").asText();
+        assertTrue(wrong.contains("SASL") || wrong.contains("Authentication"), out);
+        try (PulsarAdmin pulsar = broker.pulsarAdmin()) {
+            assertTrue(pulsar.topics().getPartitionedTopicList("ta/ns").contains("persistent://ta/ns/" + topic));
+        }
+    }
+
+    private static byte[] frame(org.apache.kafka.common.requests.AbstractRequest request) {
+        ByteBuffer body = request.serializeWithHeader(new org.apache.kafka.common.requests.RequestHeader(
+                request.apiKey(), request.version(), "raw", 1));
+        ByteBuffer out = ByteBuffer.allocate(4 + body.remaining()).putInt(body.remaining()).put(body);
+        return out.array();
+    }
+}
