@@ -73,10 +73,12 @@ public final class KopSecureBroker {
         NodeProcess p = new NodeProcess("secure-standalone", dir.resolveSibling("test-secure-broker-process"),
                 classpath, List.of("@" + classes.resolve("jvm.args").toAbsolutePath(), "-Xmx1g",
                         "-XX:MaxDirectMemorySize=1g"), "io.kop.standalone.Main", args);
+        Files.deleteIfExists(p.dir().resolve("console.log"));
         p.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> p.stop(20), "kop-secure-broker-stop"));
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (!(listening(http) && listening(saslPlain) && listening(saslSsl) && listening(ssl))) {
+        // ready once the standalone says so: its HTTP port opens before the cluster and tenants exist
+        while (!(ready(p) && listening(saslPlain) && listening(saslSsl) && listening(ssl))) {
             if (!p.isAlive()) {
                 throw new IllegalStateException("secure standalone exited; see " + p.dir().resolve("console.log"));
             }
@@ -87,6 +89,14 @@ public final class KopSecureBroker {
             Thread.sleep(200);
         }
         return new KopSecureBroker(dir, saslPlain, saslSsl, ssl, http, p);
+    }
+
+    private static boolean ready(NodeProcess p) {
+        try {
+            return Files.readString(p.dir().resolve("console.log")).contains("KoP standalone ready");
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     private static boolean listening(int port) {

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -392,6 +393,49 @@ class SecurityTest {
         try (PulsarAdmin pulsar = broker.pulsarAdmin()) {
             assertTrue(pulsar.topics().getPartitionedTopicList("ta/ns").contains("persistent://ta/ns/" + topic));
         }
+    }
+
+    /** librdkafka, as kcat (SASL_PLAINTEXT, the generated config file) and confluent-kafka (SASL_SSL). */
+    @Test
+    void librdkafkaClientsOverSasl() throws Exception {
+        assertTrue(Files.isExecutable(Path.of("/usr/bin/kcat")),
+                "kcat is not installed: ./kop test installs it (Debian package kcat)");
+        String topic = KopTestBroker.uniqueTopic("kcat");
+        String conf = broker.setup().dir().resolve("librdkafka-sasl-plaintext.conf").toString();
+        Process produce = new ProcessBuilder("kcat", "-F", conf, "-P", "-t", topic).start();
+        produce.getOutputStream().write("k1\nk2\nk3\n".getBytes(StandardCharsets.UTF_8));
+        produce.getOutputStream().close();
+        String produceErr = new String(produce.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(produce.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, produce.exitValue(), produceErr);
+        Process consume = new ProcessBuilder("kcat", "-F", conf, "-C", "-t", topic, "-o", "beginning", "-e", "-q")
+                .start();
+        String consumed = new String(consume.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(consume.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(List.of("k1", "k2", "k3"), consumed.lines().toList());
+
+        Path python = Path.of("/usr/bin/python3");
+        String pyTopic = KopTestBroker.uniqueTopic("confluent");
+        Process py = new ProcessBuilder(python.toString(), "src/test/python/confluent_sasl.py",
+                "127.0.0.1:" + broker.saslSslPort, broker.caFile().toString(), "public/default",
+                broker.token("oauth-user", Duration.ofHours(1)), pyTopic).start();
+        String out = new String(py.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(py.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(py.waitFor(180, TimeUnit.SECONDS));
+        assertEquals(0, py.exitValue(), "confluent-kafka (Debian package python3-confluent-kafka, installed by "
+                + "./kop test): " + out + err);
+        JsonNode r = new ObjectMapper().readTree(out.lines().reduce((a, b) -> b).orElseThrow());
+        assertEquals(0, r.get("plainProduceErrors").size(), out);
+        assertEquals(0, r.get("oauthProduceErrors").size(), out);
+        assertEquals(Set.of("p0", "p1", "o0"), Set.copyOf(strings(r.get("plainConsumed"))), out);
+        assertEquals(Set.of("p0", "p1", "o0"), Set.copyOf(strings(r.get("oauthConsumed"))), out);
+        assertTrue(r.get("wrongPassword").asText().contains("uthenticat"), out);
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
     }
 
     private static byte[] frame(org.apache.kafka.common.requests.AbstractRequest request) {
