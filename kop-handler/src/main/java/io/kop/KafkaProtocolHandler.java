@@ -18,6 +18,7 @@ import io.kop.topic.TopicResolver;
 import io.kop.security.BrokerKafkaClient;
 import io.kop.security.ListenerSecurity;
 import io.kop.security.PulsarCredentials;
+import io.kop.security.ScramCredentials;
 import io.kop.security.TlsEngines;
 import io.netty.channel.ChannelInitializer;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -92,7 +93,8 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
                 new PartitionLogManager(brokerService, config.maxReadEntriesPerFetch(),
                         config.producerStateRecoveryRecords(), config.readAheadMaxBytes(),
                         config.recentBatchesMaxBytes()),
-                new ProducerIdAllocator(pulsar.getLocalMetadataStore()), offsetsTopic, groups, pulsar.getExecutor());
+                new ProducerIdAllocator(pulsar.getLocalMetadataStore()), offsetsTopic, groups,
+                new ScramCredentials(pulsar.getLocalMetadataStore()), pulsar.getExecutor());
         dispatcher = Handlers.all(services);
         credentials = new PulsarCredentials(config.security().authenticationEnabled()
                 ? brokerService.getAuthenticationService() : null);
@@ -124,7 +126,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         Map<InetSocketAddress, ChannelInitializer<SocketChannel>> out = new LinkedHashMap<>();
         for (KafkaListener l : config.listeners()) {
             ListenerSecurity security = new ListenerSecurity(l, config.security(), tls, credentials,
-                    authorization, saslExecutor, config.kafkaTenant(), config.kafkaNamespace());
+                    services.scram(), authorization, saslExecutor, config.kafkaTenant(), config.kafkaNamespace());
             out.put(new InetSocketAddress(l.host(), l.port()), new KafkaChannelInitializer(config, l, dispatcher,
                     security, services.topics()));
         }

@@ -3,6 +3,7 @@ package io.kop;
 import io.kop.config.KopConfig;
 import io.kop.coordinator.GroupService;
 import io.kop.coordinator.OffsetsTopic;
+import io.kop.security.ScramCredentials;
 import io.kop.storage.PartitionLogManager;
 import io.kop.storage.ProducerIdAllocator;
 import io.kop.topic.BrokerLookup;
@@ -14,5 +15,6 @@ import org.apache.pulsar.broker.PulsarService;
 /** The broker-wide pieces request handlers share. */
 public record KopServices(KopConfig config, PulsarService pulsar, TopicResolver topics, TopicIdRegistry topicIds,
                           BrokerLookup brokers, PartitionLogManager logs, ProducerIdAllocator producerIds,
-                          OffsetsTopic offsetsTopic, GroupService groups, ScheduledExecutorService scheduler) {
+                          OffsetsTopic offsetsTopic, GroupService groups, ScramCredentials scram,
+                          ScheduledExecutorService scheduler) {
 }

@@ -31,6 +31,9 @@ public final class Handlers {
                 .register(ApiKeys.OFFSET_COMMIT, new OffsetCommitHandler(services))
                 .register(ApiKeys.OFFSET_FETCH, new OffsetFetchHandler(services))
                 .register(ApiKeys.SASL_HANDSHAKE, new SaslHandshakeHandler())
-                .register(ApiKeys.SASL_AUTHENTICATE, new SaslAuthenticateHandler());
+                .register(ApiKeys.SASL_AUTHENTICATE, new SaslAuthenticateHandler())
+                .register(ApiKeys.DESCRIBE_CLIENT_QUOTAS, new DescribeClientQuotasHandler())
+                .register(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, new DescribeUserScramCredentialsHandler(services.scram()))
+                .register(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, new AlterUserScramCredentialsHandler(services.scram()));
     }
 }

@@ -21,14 +21,16 @@ public final class ListenerSecurity {
     private final TlsEngines tls;
     private final PulsarCredentials credentials;
     private final AuthorizationService authorization;
+    private final ScramCredentials scram;
     private final Executor saslExecutor;
     private final String defaultTenant;
     private final String defaultNamespace;
 
     /** {@code authorization} null: authorization is off. */
     public ListenerSecurity(KafkaListener listener, SecurityConfig config, TlsEngines tls,
-                            PulsarCredentials credentials, AuthorizationService authorization, Executor saslExecutor,
-                            String defaultTenant, String defaultNamespace) {
+                            PulsarCredentials credentials, ScramCredentials scram, AuthorizationService authorization,
+                            Executor saslExecutor, String defaultTenant, String defaultNamespace) {
+        this.scram = scram;
         this.listener = listener;
         this.authorization = authorization;
         this.config = config;
@@ -43,7 +45,7 @@ public final class ListenerSecurity {
     public static ListenerSecurity none(String tenant, String namespace) {
         return new ListenerSecurity(new KafkaListener("PLAINTEXT", "PLAINTEXT", "127.0.0.1", 9092),
                 new SecurityConfig(java.util.Set.of(), 0, false, false, null, 0, "token"), null,
-                new PulsarCredentials(null), null, Runnable::run, tenant, namespace);
+                new PulsarCredentials(null), null, null, Runnable::run, tenant, namespace);
     }
 
     /** The TLS engines, or null for a plaintext listener. */
@@ -52,7 +54,7 @@ public final class ListenerSecurity {
     }
 
     public SaslAuthenticator newAuthenticator(SocketAddress remote, Supplier<SSLSession> ssl) {
-        return new SaslAuthenticator(listener.sasl(), anonymous(), config.saslMechanisms(), credentials,
+        return new SaslAuthenticator(listener.sasl(), anonymous(), config.saslMechanisms(), credentials, scram,
                 saslExecutor, defaultTenant, defaultNamespace, config.oauthBearerAuthMethod(), config.maxReauthMs(),
                 remote, ssl);
     }

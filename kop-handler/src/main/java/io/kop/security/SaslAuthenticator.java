@@ -3,6 +3,7 @@ package io.kop.security;
 import java.net.SocketAddress;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -27,6 +28,12 @@ import org.apache.kafka.common.security.oauthbearer.internals.OAuthBearerSaslSer
 import org.apache.kafka.common.security.oauthbearer.internals.secured.BasicOAuthBearerToken;
 import org.apache.kafka.common.security.plain.PlainAuthenticateCallback;
 import org.apache.kafka.common.security.plain.internals.PlainSaslServer;
+import org.apache.kafka.common.security.scram.ScramCredential;
+import org.apache.kafka.common.security.scram.ScramCredentialCallback;
+import org.apache.kafka.common.security.scram.internals.ScramMechanism;
+import org.apache.kafka.common.security.scram.internals.ScramSaslServer;
+import org.apache.kafka.common.security.token.delegation.internals.DelegationTokenCredentialCallback;
+import org.apache.pulsar.broker.authentication.AuthenticationDataCommand;
 
 /**
  * The SASL side of one connection (SaslHandshake, SaslAuthenticate, and the bare tokens that follow a
@@ -35,7 +42,8 @@ import org.apache.kafka.common.security.plain.internals.PlainSaslServer;
  * <ul>
  *   <li>PLAIN: the username is {@code tenant} or {@code tenant/namespace} (where short topic names
  *   resolve), the password {@code <auth method>:<data>}, e.g. {@code token:<JWT>};</li>
- *   <li>OAUTHBEARER: the bearer token is checked by the provider of {@code kopOauthBearerAuthMethod}.</li>
+ *   <li>OAUTHBEARER: the bearer token is checked by the provider of {@code kopOauthBearerAuthMethod};</li>
+ *   <li>SCRAM-SHA-256/512: the username is the role, checked against {@link ScramCredentials}.</li>
  * </ul>
  * A session lasts until the credential expires (a JWT's {@code exp}), capped by
  * {@code kafkaConnectionsMaxReauthMs} when set; the client learns it from SaslAuthenticate and
@@ -50,6 +58,7 @@ public final class SaslAuthenticator {
 
     private final Set<String> mechanisms;
     private final PulsarCredentials credentials;
+    private final ScramCredentials scram;
     private final Executor executor;
     private final String defaultTenant;
     private final String defaultNamespace;
@@ -69,13 +78,14 @@ public final class SaslAuthenticator {
      * @param principal who a non-SASL connection is (null: nobody); a SASL connection starts as nobody
      */
     public SaslAuthenticator(boolean sasl, Principal principal, Set<String> mechanisms, PulsarCredentials credentials,
-                             Executor executor, String defaultTenant, String defaultNamespace,
+                             ScramCredentials scram, Executor executor, String defaultTenant, String defaultNamespace,
                              String oauthBearerMethod, long maxReauthMs, SocketAddress remote,
                              Supplier<SSLSession> ssl) {
         this.state = sasl ? State.HANDSHAKE : State.NOT_SASL;
         this.principal = sasl ? null : principal;
         this.mechanisms = mechanisms;
         this.credentials = credentials;
+        this.scram = scram;
         this.executor = executor;
         this.defaultTenant = defaultTenant;
         this.defaultNamespace = defaultNamespace;
@@ -236,6 +246,14 @@ public final class SaslAuthenticator {
         return switch (mechanism) {
             case "PLAIN" -> new PlainSaslServer(callbacks);
             case "OAUTHBEARER" -> new OAuthBearerSaslServer(callbacks);
+            case "SCRAM-SHA-256", "SCRAM-SHA-512" -> {
+                try {
+                    callbacks.scramMechanism = ScramMechanism.forMechanismName(mechanism);
+                    yield new ScramSaslServer(callbacks.scramMechanism, Map.of(), callbacks);
+                } catch (java.security.NoSuchAlgorithmException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
             default -> throw new IllegalStateException("mechanism " + mechanism + " is enabled but not built");
         };
     }
@@ -251,6 +269,9 @@ public final class SaslAuthenticator {
 
     /** The mechanisms' callbacks: credentials go to Pulsar's providers; runs on {@code executor}. */
     private final class Callbacks implements AuthenticateCallbackHandler {
+        private ScramMechanism scramMechanism;
+        private String user;
+
         @Override
         public void configure(Map<String, ?> configs, String saslMechanism, List<AppConfigurationEntry> jaas) {
         }
@@ -258,8 +279,21 @@ public final class SaslAuthenticator {
         @Override
         public void handle(Callback[] callbacks) throws UnsupportedCallbackException {
             for (Callback callback : callbacks) {
-                if (callback instanceof NameCallback) {
-                    continue; // the username selects the namespace, not the role
+                if (callback instanceof NameCallback name) {
+                    user = name.getDefaultName(); // SCRAM: the role; PLAIN: the namespace (authorization id)
+                } else if (callback instanceof DelegationTokenCredentialCallback) {
+                    continue; // no delegation tokens: the credential stays unset
+                } else if (callback instanceof ScramCredentialCallback credential) {
+                    try {
+                        Optional<ScramCredential> stored = scram.get(user, scramMechanism).get(30, TimeUnit.SECONDS);
+                        credential.scramCredential(stored.orElse(null)); // none: "invalid user credentials"
+                        if (stored.isPresent()) {
+                            verified = new PulsarCredentials.Verified(user,
+                                    new AuthenticationDataCommand(null, remote, ssl.get()), 0);
+                        }
+                    } catch (Exception e) {
+                        throw new SaslAuthenticationException("SCRAM credentials not readable: " + e);
+                    }
                 } else if (callback instanceof PlainAuthenticateCallback plain) {
                     String password = new String(plain.password());
                     int colon = password.indexOf(':');

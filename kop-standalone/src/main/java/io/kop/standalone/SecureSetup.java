@@ -96,7 +96,7 @@ public final class SecureSetup {
         c.put("tlsTrustCertsFilePath", dir.resolve("ca.pem").toAbsolutePath().toString());
         c.put("kafkaListeners", "SASL_PLAINTEXT://" + host + ":" + saslPlainPort + ",SASL_SSL://" + host + ":"
                 + saslSslPort);
-        c.put("saslAllowedMechanisms", "PLAIN,OAUTHBEARER");
+        c.put("saslAllowedMechanisms", "PLAIN,OAUTHBEARER,SCRAM-SHA-256,SCRAM-SHA-512");
         return c;
     }
 

@@ -33,7 +33,6 @@ import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
-import org.apache.kafka.common.errors.UnsupportedSaslMechanismException;
 import org.apache.kafka.common.message.SaslAuthenticateRequestData;
 import org.apache.kafka.common.message.SaslHandshakeRequestData;
 import org.apache.kafka.common.protocol.Errors;
@@ -175,14 +174,13 @@ class SecurityTest {
                     () -> admin.listTopics().names().get(30, TimeUnit.SECONDS));
             assertInstanceOf(SaslAuthenticationException.class, rootOf(t), t.toString());
         }
-        Properties scram = broker.plain(false, "public", "x");
-        scram.put(SaslConfigs.SASL_MECHANISM, "SCRAM-SHA-256");
-        scram.put(SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.scram.ScramLoginModule required "
-                + "username=\"u\" password=\"p\";");
-        try (Admin admin = Admin.create(scram)) {
-            Throwable t = assertThrows(ExecutionException.class,
-                    () -> admin.listTopics().names().get(30, TimeUnit.SECONDS));
-            assertInstanceOf(UnsupportedSaslMechanismException.class, rootOf(t), t.toString());
+        // a mechanism the broker does not offer: the handshake lists the ones it does, then it closes
+        try (RawKafkaClient raw = new RawKafkaClient(broker.saslPlaintextPort)) {
+            SaslHandshakeResponse hs = raw.send(new SaslHandshakeRequest.Builder(
+                    new SaslHandshakeRequestData().setMechanism("GSSAPI")).build((short) 1));
+            assertEquals(Errors.UNSUPPORTED_SASL_MECHANISM, hs.error());
+            assertTrue(hs.data().mechanisms().containsAll(List.of("PLAIN", "OAUTHBEARER", "SCRAM-SHA-256")));
+            assertTrue(raw.closedByBroker(10_000));
         }
         // the broker goes on serving everyone else
         try (Admin admin = Admin.create(broker.plain(true, "public", broker.adminToken()))) {
@@ -393,6 +391,78 @@ class SecurityTest {
         try (PulsarAdmin pulsar = broker.pulsarAdmin()) {
             assertTrue(pulsar.topics().getPartitionedTopicList("ta/ns").contains("persistent://ta/ns/" + topic));
         }
+    }
+
+    /** SCRAM users managed with Kafka's own admin API and kafka-configs, kept in Pulsar's metadata store. */
+    @Test
+    void scramUsersAreManagedWithKafkaToolsAndAuthenticate() throws Exception {
+        String user = "scram-" + KopTestBroker.uniqueTopic("u").substring(2, 10);
+        try (PulsarAdmin pulsar = broker.pulsarAdmin()) {
+            pulsar.namespaces().grantPermissionOnNamespace("public/default", user,
+                    Set.of(AuthAction.produce, AuthAction.consume));
+        }
+        Properties admin = broker.plain(true, "public", broker.adminToken());
+        try (Admin a = Admin.create(admin)) {
+            a.alterUserScramCredentials(List.of(new org.apache.kafka.clients.admin.UserScramCredentialUpsertion(user,
+                    new org.apache.kafka.clients.admin.ScramCredentialInfo(
+                            org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_256, 8192), "s3cret")))
+                    .all().get(30, TimeUnit.SECONDS);
+            var described = a.describeUserScramCredentials(List.of(user)).all().get(30, TimeUnit.SECONDS);
+            assertEquals(8192, described.get(user).credentialInfos().get(0).iterations());
+        }
+        // kafka-configs adds a SCRAM-SHA-512 credential for the same user
+        Path config = Files.createTempFile("admin", ".properties");
+        try (var w = Files.newBufferedWriter(config)) {
+            admin.store(w, null);
+        }
+        KafkaCliToolsTest.Result cli = KafkaCliToolsTest.run(null, "org.apache.kafka.tools.ConfigCommand",
+                "--bootstrap-server", "127.0.0.1:" + broker.saslSslPort, "--command-config", config.toString(),
+                "--alter", "--add-config", "SCRAM-SHA-512=[iterations=4096,password=other]",
+                "--entity-type", "users", "--entity-name", user);
+        assertEquals(0, cli.exitCode(), cli.toString());
+        KafkaCliToolsTest.Result describe = KafkaCliToolsTest.run(null, "org.apache.kafka.tools.ConfigCommand",
+                "--bootstrap-server", "127.0.0.1:" + broker.saslSslPort, "--command-config", config.toString(),
+                "--describe", "--entity-type", "users", "--entity-name", user);
+        assertTrue(describe.out().contains("SCRAM-SHA-256=iterations=8192")
+                && describe.out().contains("SCRAM-SHA-512=iterations=4096"), describe.toString());
+
+        String topic = KopTestBroker.uniqueTopic("scram");
+        Properties sha256 = scram(false, "SCRAM-SHA-256", user, "s3cret");
+        Properties sha512 = scram(true, "SCRAM-SHA-512", user, "other");
+        produce(sha256, topic, List.of("s1"));
+        assertEquals(List.of("s1"), consume(sha512, topic, "g-" + topic, 1));
+        try (Admin a = Admin.create(scram(false, "SCRAM-SHA-256", user, "wrong"))) {
+            Throwable t = assertThrows(ExecutionException.class,
+                    () -> a.listTopics().names().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(SaslAuthenticationException.class, rootOf(t), t.toString());
+        }
+        // only superusers manage credentials
+        try (Admin a = Admin.create(sha256)) {
+            Throwable t = assertThrows(ExecutionException.class, () -> a.describeUserScramCredentials()
+                    .all().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(org.apache.kafka.common.errors.ClusterAuthorizationException.class, rootOf(t), t.toString());
+        }
+        try (Admin a = Admin.create(admin)) {
+            a.alterUserScramCredentials(List.of(new org.apache.kafka.clients.admin.UserScramCredentialDeletion(user,
+                    org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_256))).all().get(30, TimeUnit.SECONDS);
+            Throwable t = assertThrows(ExecutionException.class, () -> a.alterUserScramCredentials(List.of(
+                    new org.apache.kafka.clients.admin.UserScramCredentialDeletion(user,
+                            org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_256))).all().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(org.apache.kafka.common.errors.ResourceNotFoundException.class, rootOf(t), t.toString());
+        }
+        try (Admin a = Admin.create(scram(false, "SCRAM-SHA-256", user, "s3cret"))) {
+            Throwable t = assertThrows(ExecutionException.class,
+                    () -> a.listTopics().names().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(SaslAuthenticationException.class, rootOf(t), "deleted credential: " + t);
+        }
+    }
+
+    private Properties scram(boolean tls, String mechanism, String user, String password) {
+        Properties p = broker.plain(tls, "unused", "unused");
+        p.put(SaslConfigs.SASL_MECHANISM, mechanism);
+        p.put(SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                + "username=\"" + user + "\" password=\"" + password + "\";");
+        return p;
     }
 
     /** librdkafka, as kcat (SASL_PLAINTEXT, the generated config file) and confluent-kafka (SASL_SSL). */
