@@ -143,6 +143,36 @@ public final class SecureSetup {
                 "sasl.password=token:" + adminToken, ""));
     }
 
+    /**
+     * A client certificate for {@code role} (its CN, which Pulsar's {@code tls} provider takes as the
+     * role) signed by this standalone's CA: {@code client-<role>.pem} holds the key and the certificate,
+     * the form kafka-clients reads with {@code ssl.keystore.type=PEM}.
+     */
+    public Path clientCertificate(String role) throws Exception {
+        Path out = dir.resolve("client-" + role + ".pem");
+        if (Files.exists(out)) {
+            return out;
+        }
+        X509Certificate caCert = (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(dir.resolve("ca.pem"))));
+        String keyPem = Files.readString(dir.resolve("ca-key.pem")).replaceAll("-----[A-Z ]+-----", "")
+                .replaceAll("\\s", "");
+        PrivateKey caKey = java.security.KeyFactory.getInstance("RSA")
+                .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(Base64.getDecoder().decode(keyPem)));
+        KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(2048);
+        KeyPair keys = rsa.generateKeyPair();
+        Instant now = Instant.now();
+        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
+                X500Name.getInstance(caCert.getSubjectX500Principal().getEncoded()), serial(),
+                Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(3650))),
+                new X500Name("CN=" + role), keys.getPublic())
+                .addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+        X509Certificate cert = sign(builder, caKey);
+        Files.writeString(out, pem("PRIVATE KEY", keys.getPrivate().getEncoded()) + pem("CERTIFICATE", cert.getEncoded()));
+        return out;
+    }
+
     /** A CA and a broker certificate it signed, for the host, localhost and 127.0.0.1; valid ten years. */
     private void writeCertificates() throws Exception {
         KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");

@@ -299,6 +299,31 @@ class SecurityTest {
         }
     }
 
+    /** KIP-368 re-authentication on one connection: the same role again is fine, another role is refused. */
+    @Test
+    void reauthenticationKeepsTheRole() throws Exception {
+        try (RawKafkaClient raw = new RawKafkaClient(broker.saslPlaintextPort)) {
+            assertEquals(Errors.NONE, authenticate(raw, broker.token("admin", Duration.ofSeconds(30))).error());
+            SaslAuthenticateResponse again = authenticate(raw, broker.token("admin", Duration.ofHours(1)));
+            assertEquals(Errors.NONE, again.error(), again.errorMessage());
+            assertTrue(again.data().sessionLifetimeMs() > 60_000, "the new token's lifetime");
+            MetadataResponse md = raw.send(new MetadataRequest.Builder(List.of(), false).build((short) 12));
+            assertTrue(md.brokers().size() > 0);
+            SaslAuthenticateResponse other = authenticate(raw, broker.token("alice", null));
+            assertEquals(Errors.SASL_AUTHENTICATION_FAILED, other.error());
+            assertTrue(other.errorMessage().contains("role"), other.errorMessage());
+            assertTrue(raw.closedByBroker(10_000));
+        }
+    }
+
+    private static SaslAuthenticateResponse authenticate(RawKafkaClient raw, String token) throws Exception {
+        SaslHandshakeResponse hs = raw.send(new SaslHandshakeRequest.Builder(
+                new SaslHandshakeRequestData().setMechanism("PLAIN")).build((short) 1));
+        assertEquals(Errors.NONE, hs.error());
+        return raw.send(new SaslAuthenticateRequest.Builder(new SaslAuthenticateRequestData().setAuthBytes(
+                ("\0public/default\0token:" + token).getBytes(StandardCharsets.UTF_8))).build((short) 2));
+    }
+
     @Test
     void badInputClosesOnlyItsOwnConnection() throws Exception {
         // a request before authenticating
@@ -371,6 +396,25 @@ class SecurityTest {
             s.startHandshake();
             assertTrue(s.getSession().getPeerCertificates().length > 0);
         }
+    }
+
+    /** mTLS: a client certificate's CN is the Pulsar role (Pulsar's tls provider), on the SSL listener. */
+    @Test
+    void clientCertificateIsTheRole() throws Exception {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", "127.0.0.1:" + broker.sslPort);
+        p.put("security.protocol", "SSL");
+        broker.trust(p);
+        p.put("ssl.keystore.type", "PEM");
+        p.put("ssl.keystore.location", broker.setup().clientCertificate("alice").toString());
+        String topic = "ta/ns/" + KopTestBroker.uniqueTopic("mtls");
+        try (Admin admin = Admin.create(p)) { // alice administers tenant ta
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        produce(p, topic, List.of("m1"));
+        Throwable t = assertThrows(ExecutionException.class,
+                () -> produce(p, "tb/ns/" + KopTestBroker.uniqueTopic("mtls"), List.of("x")));
+        assertInstanceOf(TopicAuthorizationException.class, rootOf(t), t.toString());
     }
 
     @Test
