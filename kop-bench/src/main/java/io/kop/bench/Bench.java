@@ -51,6 +51,9 @@ public final class Bench {
         SYSTEMS.put("kop-kf", "KoP, entryFormat=kafka, Kafka clients; journal without fsync");
         SYSTEMS.put("kop-fs",
                 "KoP, entryFormat=pulsar, Kafka clients; bookie journal fsync on (./kop standalone --fsync)");
+        SYSTEMS.put("kafka-sasl", "Apache Kafka 4.4 over SASL_SSL (PLAIN, TLS from the same PEM certificate)");
+        SYSTEMS.put("kop-sasl", "KoP over SASL_SSL (./kop standalone --secure: PLAIN with a Pulsar token, "
+                + "authorization on)");
     }
 
     private Bench(Path work, String toolsCp, String kopCp, String pulsarPerfCp, Path nar, Path kopJvmArgs,
@@ -101,12 +104,34 @@ public final class Bench {
     }
 
     private List<Result> runAll(int run, String system) throws Exception {
-        boolean kafka = system.equals("kafka");
-        Process broker = kafka ? startKafka() : startKop(system.equals("kop-kf") ? "kafka" : "pulsar",
-                system.equals("kop-fs"));
-        String bs = "127.0.0.1:" + (kafka ? 19092 : 29092);
-        Load load = new Load(run, system, broker, bs);
+        boolean kafka = system.startsWith("kafka");
+        boolean sasl = system.endsWith("-sasl");
+        Process broker = kafka ? startKafka(sasl) : startKop(system.equals("kop-kf") ? "kafka" : "pulsar",
+                system.equals("kop-fs"), sasl);
+        String bs = "127.0.0.1:" + (kafka ? (sasl ? 19094 : 19092) : (sasl ? 29093 : 29092));
+        Path clientConfig = !sasl ? null : kafka ? work.resolve("kafka").resolve("client-sasl-ssl.properties")
+                : work.resolve("kop").resolve("secure").resolve("client-sasl-ssl.properties");
+        Load load = new Load(run, system, broker, bs, clientConfig);
         List<Result> out = new ArrayList<>();
+        if (sasl) {
+            try {
+                load.produce("warm-up", "warmup-fill", 1, 1024, "1", FILL_RECORDS);
+                load.produce("warm-up", "warmup-1p", 1, 1024, "all", records / 2);
+                load.produce("warm-up", "warmup-8p", 8, 1024, "all", records / 2);
+                load.consume("warm-up", "warmup-1p", records / 2);
+                out.add(load.produce("produce 1KiB acks=all 1p", "p1-all", 1, 1024, "all", records));
+                out.add(load.produce("produce 1KiB acks=all 8p", "p8-all", 8, 1024, "all", records));
+                load.consume("warm-up", "warmup-8p", records / 2);
+                out.add(load.consume("consume 1KiB from earliest 1p", "p1-all", records));
+                out.add(load.consume("consume 1KiB from earliest 8p", "p8-all", records));
+                out.add(load.endToEnd());
+            } finally {
+                stop(broker);
+                deleteTree(kafka ? work.resolve("kafka").resolve("data") : work.resolve("kop"),
+                        path -> path.startsWith(work.resolve("kop").resolve("logs")));
+            }
+            return out;
+        }
         try {
             // Memory first: a broker that has been up a while has filled its caches (KoP's recent batches,
             // a quarter of the 2 GiB direct memory, the ledger cache, the bookie's write cache) and reuses
@@ -155,16 +180,33 @@ public final class Bench {
 
     // ------------------------------------------------------------ brokers
 
-    private Process startKafka() throws Exception {
+    /** Apache Kafka; {@code sasl}: also a SASL_SSL listener (PLAIN) on 19094 with KoP's --secure certificate. */
+    private Process startKafka(boolean sasl) throws Exception {
         Path dir = work.resolve("kafka");
         Files.createDirectories(dir);
         Path props = dir.resolve("server.properties");
+        List<String> saslLines = new ArrayList<>();
+        if (sasl) {
+            Path certs = work.resolve("certs");
+            run(List.of(java(), "-cp", kopCp, "io.kop.standalone.SecureSetup", certs.toString(), "127.0.0.1"), 120);
+            Path secure = certs.resolve("secure");
+            String jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" "
+                    + "password=\"admin-secret\"";
+            saslLines.addAll(List.of("sasl.enabled.mechanisms=PLAIN",
+                    "listener.name.sasl_ssl.plain.sasl.jaas.config=" + jaas + " user_admin=\"admin-secret\";",
+                    "ssl.keystore.type=PEM", "ssl.keystore.location=" + secure.resolve("broker-keystore.pem")));
+            Files.writeString(dir.resolve("client-sasl-ssl.properties"), String.join("\n",
+                    "security.protocol=SASL_SSL", "sasl.mechanism=PLAIN", "sasl.jaas.config=" + jaas + ";",
+                    "ssl.truststore.type=PEM", "ssl.truststore.location=" + secure.resolve("ca.pem"), ""));
+        }
+        String extraListener = sasl ? ",SASL_SSL://127.0.0.1:19094" : "";
         Files.writeString(props, String.join("\n",
                 "process.roles=broker,controller", "node.id=1",
-                "listeners=PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093",
-                "advertised.listeners=PLAINTEXT://127.0.0.1:19092",
+                "listeners=PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093" + extraListener,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:19092" + extraListener,
                 "controller.listener.names=CONTROLLER", "controller.quorum.bootstrap.servers=127.0.0.1:19093",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL",
+                String.join("\n", saslLines),
                 "log.dirs=" + dir.resolve("data"), "num.partitions=1", "offsets.topic.replication.factor=1",
                 "transaction.state.log.replication.factor=1", "transaction.state.log.min.isr=1",
                 "group.initial.rebalance.delay.ms=0", "") + "\n");
@@ -174,12 +216,15 @@ public final class Bench {
         Process p = spawn("kafka", List.of(java(), "-Xms" + heap, "-Xmx" + heap, "-XX:+AlwaysPreTouch",
                 "-XX:-UseDynamicNumberOfCompilerThreads", "-cp", toolsCp,
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "kafka.Kafka", props.toString()));
-        awaitPort(19092, 120);
+        awaitPort(sasl ? 19094 : 19092, 120);
         return p;
     }
 
-    /** The KoP standalone with every topic in {@code entryFormat}, the bookie journal fsync on or off. */
-    private Process startKop(String entryFormat, boolean fsync) throws Exception {
+    /**
+     * The KoP standalone with every topic in {@code entryFormat}, the bookie journal fsync on or off;
+     * {@code secure}: {@code --secure} (SASL_PLAINTEXT on 29092, SASL_SSL on 29093).
+     */
+    private Process startKop(String entryFormat, boolean fsync, boolean secure) throws Exception {
         Path dir = work.resolve("kop");
         List<String> cmd = new ArrayList<>(List.of(java(), "-Xms" + heap, "-Xmx" + heap, "-XX:+AlwaysPreTouch",
                 "-XX:-UseDynamicNumberOfCompilerThreads", "-XX:MaxDirectMemorySize=2g", "@" + kopJvmArgs,
@@ -190,8 +235,11 @@ public final class Bench {
         if (fsync) {
             cmd.add("--fsync");
         }
+        if (secure) {
+            cmd.addAll(List.of("--secure", "--kafka-ssl-port", "29093"));
+        }
         Process p = spawn("kop", cmd);
-        awaitPort(29092, 120);
+        awaitPort(secure ? 29093 : 29092, 120);
         return p;
     }
 
@@ -219,21 +267,33 @@ public final class Bench {
         private final String system;
         private final Process broker;
         private final String bs;
+        private final List<String> config; // --command-config FILE for a secure listener, else nothing
 
         Load(int run, String system, Process broker, String bs) {
+            this(run, system, broker, bs, null);
+        }
+
+        Load(int run, String system, Process broker, String bs, Path clientConfig) {
             this.run = run;
             this.system = system;
             this.broker = broker;
             this.bs = bs;
+            this.config = clientConfig == null ? List.of() : List.of("--command-config", clientConfig.toString());
+        }
+
+        private List<String> tool(List<String> command) {
+            List<String> out = new ArrayList<>(command);
+            out.addAll(config);
+            return out;
         }
 
         Result produce(String name, String topic, int partitions, int size, String acks, int n) throws Exception {
             createTopic(topic, partitions);
             Cpu cpu0 = ProcStats.cpu(broker);
-            String out = Bench.this.run(List.of(java(), "-Xmx1g", "-cp", toolsCp,
+            String out = Bench.this.run(tool(List.of(java(), "-Xmx1g", "-cp", toolsCp,
                     "org.apache.kafka.tools.ProducerPerformance", "--topic", topic, "--num-records", Integer.toString(n),
                     "--record-size", Integer.toString(size), "--throughput", "-1", "--producer-props",
-                    "bootstrap.servers=" + bs, "acks=" + acks, "linger.ms=5", "batch.size=131072"), 900);
+                    "bootstrap.servers=" + bs, "acks=" + acks, "linger.ms=5", "batch.size=131072")), 900);
             Cpu cpu = ProcStats.cpu(broker).minus(cpu0);
             Matcher m = last(PRODUCED, out, name);
             double mib = (double) n * size / (1024 * 1024);
@@ -244,9 +304,9 @@ public final class Bench {
 
         Result consume(String name, String topic, int n) throws Exception {
             Cpu cpu0 = ProcStats.cpu(broker);
-            String out = Bench.this.run(List.of(java(), "-Xmx1g", "-cp", toolsCp,
+            String out = Bench.this.run(tool(List.of(java(), "-Xmx1g", "-cp", toolsCp,
                     "org.apache.kafka.tools.ConsumerPerformance", "--bootstrap-server", bs, "--topic", topic,
-                    "--messages", Integer.toString(n), "--timeout", "60000", "--group", "bench-" + UUID.randomUUID()),
+                    "--messages", Integer.toString(n), "--timeout", "60000", "--group", "bench-" + UUID.randomUUID())),
                     900);
             Cpu cpu = ProcStats.cpu(broker).minus(cpu0);
             // start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
@@ -284,9 +344,9 @@ public final class Bench {
             int n = 5_000;
             Cpu cpu0 = ProcStats.cpu(broker);
             long t0 = System.nanoTime();
-            String out = Bench.this.run(List.of(java(), "-Xmx1g", "-cp", toolsCp,
+            String out = Bench.this.run(tool(List.of(java(), "-Xmx1g", "-cp", toolsCp,
                     "org.apache.kafka.tools.EndToEndLatency", "--bootstrap-server", bs, "--topic", "e2e",
-                    "--num-records", Integer.toString(n), "--producer-acks", "all", "--record-size", "1024"), 600);
+                    "--num-records", Integer.toString(n), "--producer-acks", "all", "--record-size", "1024")), 600);
             double secs = (System.nanoTime() - t0) / 1e9;
             Cpu cpu = ProcStats.cpu(broker).minus(cpu0);
             Matcher m = last(PERCENTILES, out, name);
@@ -366,9 +426,9 @@ public final class Bench {
         }
 
         private void createTopic(String topic, int partitions) throws Exception {
-            Bench.this.run(List.of(java(), "-Xmx256m", "-cp", toolsCp, "org.apache.kafka.tools.TopicCommand",
+            Bench.this.run(tool(List.of(java(), "-Xmx256m", "-cp", toolsCp, "org.apache.kafka.tools.TopicCommand",
                     "--bootstrap-server", bs, "--create", "--if-not-exists", "--topic", topic, "--partitions",
-                    Integer.toString(partitions)), 120);
+                    Integer.toString(partitions))), 120);
         }
     }
 

@@ -66,6 +66,20 @@ public final class SecureSetup {
         return dir.resolve("admin.token");
     }
 
+    /**
+     * Writes the CA, certificates and tokens of {@code <dir>/secure} without starting anything (the
+     * benchmark gives Apache Kafka the same certificate as KoP), plus {@code broker-keystore.pem}, the
+     * broker's key and certificate in one file as Kafka's PEM keystore reads it.
+     * Usage: {@code SecureSetup DIR HOST}.
+     */
+    public static void main(String[] args) throws Exception {
+        SecureSetup s = new SecureSetup(Path.of(args[0]), args[1]);
+        s.prepare(9092, 9093);
+        Files.writeString(s.dir.resolve("broker-keystore.pem"), Files.readString(s.dir.resolve("broker-key.pem"))
+                + Files.readString(s.dir.resolve("broker.pem")));
+        System.out.println(s.dir);
+    }
+
     /** Creates what is missing; returns the broker.conf lines. */
     public Map<String, String> prepare(int saslPlainPort, int saslSslPort) throws Exception {
         Files.createDirectories(dir);
