@@ -16,6 +16,7 @@ import io.kop.topic.KafkaTopicNames;
 import io.kop.topic.TopicIdRegistry;
 import io.kop.topic.TopicResolver;
 import io.kop.security.BrokerKafkaClient;
+import io.kop.security.GroupNamespaces;
 import io.kop.security.ListenerSecurity;
 import io.kop.security.PulsarCredentials;
 import io.kop.security.ScramCredentials;
@@ -53,6 +54,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
     private ExecutorService saslExecutor;
     private PulsarCredentials credentials;
     private AuthorizationService authorization;
+    private GroupNamespaces groupNamespaces;
 
     @Override
     public String protocolName() {
@@ -99,6 +101,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         credentials = new PulsarCredentials(config.security().authenticationEnabled()
                 ? brokerService.getAuthenticationService() : null);
         authorization = config.security().authorizationEnabled() ? brokerService.getAuthorizationService() : null;
+        groupNamespaces = new GroupNamespaces(pulsar.getLocalMetadataStore());
         // SASL mechanisms wait for Pulsar's authentication providers: never on an event loop.
         saslExecutor = new ThreadPoolExecutor(0, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 new DefaultThreadFactory("kop-sasl", true));
@@ -126,7 +129,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         Map<InetSocketAddress, ChannelInitializer<SocketChannel>> out = new LinkedHashMap<>();
         for (KafkaListener l : config.listeners()) {
             ListenerSecurity security = new ListenerSecurity(l, config.security(), tls, credentials,
-                    services.scram(), authorization, saslExecutor, config.kafkaTenant(), config.kafkaNamespace());
+                    services.scram(), authorization, groupNamespaces, saslExecutor, config.kafkaTenant(), config.kafkaNamespace());
             out.put(new InetSocketAddress(l.host(), l.port()), new KafkaChannelInitializer(config, l, dispatcher,
                     security, services.topics()));
         }

@@ -18,7 +18,7 @@ import org.apache.pulsar.common.policies.data.TopicOperation;
  *   <li>topic write: {@code produce}; read: {@code consume}; describe (metadata, offsets, configs): lookup;</li>
  *   <li>topic create, delete, alter (partitions, configs): the namespace's create/delete-topic
  *   operations, which Pulsar grants to the tenant's admins;</li>
- *   <li>group read and describe: {@code consume} in the principal's namespace with the group as
+ *   <li>group read and describe: {@code consume} in the group's namespace with the group as
  *   subscription (so Pulsar's subscription permissions apply); group delete: Pulsar's unsubscribe;</li>
  *   <li>cluster operations: superusers.</li>
  * </ul>
@@ -36,6 +36,7 @@ public final class Access {
     private static final CompletableFuture<Boolean> NO = CompletableFuture.completedFuture(false);
 
     private final AuthorizationService service;
+    private final GroupNamespaces groups;
     private final Supplier<Principal> principal;
     private final long cacheNanos;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
@@ -44,8 +45,9 @@ public final class Access {
     }
 
     /** {@code service} null: authorization is off. */
-    public Access(AuthorizationService service, Supplier<Principal> principal, long cacheMs) {
+    public Access(AuthorizationService service, GroupNamespaces groups, Supplier<Principal> principal, long cacheMs) {
         this.service = service;
+        this.groups = groups;
         this.principal = principal;
         this.cacheNanos = cacheMs * 1_000_000L;
     }
@@ -70,12 +72,33 @@ public final class Access {
         });
     }
 
+    /**
+     * A group is checked in the namespace it belongs to ({@link GroupNamespaces}); one nobody used yet
+     * belongs to the asker's namespace, and joining or committing to it (READ) records that.
+     */
     public CompletableFuture<Boolean> group(String group, GroupOp op) {
         if (service == null) {
             return YES;
         }
-        return cached("g:" + op + ":" + group, p -> {
-            NamespaceName ns = NamespaceName.get(p.defaultNamespace());
+        Principal asker = principal.get();
+        if (asker == null || asker.role() == null) {
+            return NO;
+        }
+        return groups.of(group).thenCompose(owner -> {
+            String namespace = owner.orElse(asker.defaultNamespace());
+            return groupIn(namespace, group, op).thenCompose(ok -> {
+                if (!ok || owner.isPresent() || op != GroupOp.READ) {
+                    return ok ? YES : NO;
+                }
+                return groups.claim(group, namespace).thenCompose(winner -> winner.equals(namespace) ? YES
+                        : groupIn(winner, group, op)); // another namespace took it first
+            });
+        });
+    }
+
+    private CompletableFuture<Boolean> groupIn(String namespace, String group, GroupOp op) {
+        return cached("g:" + op + ":" + namespace + ":" + group, p -> {
+            NamespaceName ns = NamespaceName.get(namespace);
             if (op == GroupOp.DELETE) {
                 return service.allowNamespaceOperationAsync(ns, NamespaceOperation.UNSUBSCRIBE, p.role(), p.authData());
             }

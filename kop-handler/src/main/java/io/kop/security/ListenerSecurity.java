@@ -22,6 +22,7 @@ public final class ListenerSecurity {
     private final PulsarCredentials credentials;
     private final AuthorizationService authorization;
     private final ScramCredentials scram;
+    private final GroupNamespaces groupNamespaces;
     private final Executor saslExecutor;
     private final String defaultTenant;
     private final String defaultNamespace;
@@ -29,8 +30,10 @@ public final class ListenerSecurity {
     /** {@code authorization} null: authorization is off. */
     public ListenerSecurity(KafkaListener listener, SecurityConfig config, TlsEngines tls,
                             PulsarCredentials credentials, ScramCredentials scram, AuthorizationService authorization,
-                            Executor saslExecutor, String defaultTenant, String defaultNamespace) {
+                            GroupNamespaces groupNamespaces, Executor saslExecutor, String defaultTenant,
+                            String defaultNamespace) {
         this.scram = scram;
+        this.groupNamespaces = groupNamespaces;
         this.listener = listener;
         this.authorization = authorization;
         this.config = config;
@@ -45,7 +48,7 @@ public final class ListenerSecurity {
     public static ListenerSecurity none(String tenant, String namespace) {
         return new ListenerSecurity(new KafkaListener("PLAINTEXT", "PLAINTEXT", "127.0.0.1", 9092),
                 new SecurityConfig(java.util.Set.of(), 0, false, false, null, 0, "token"), null,
-                new PulsarCredentials(null), null, null, Runnable::run, tenant, namespace);
+                new PulsarCredentials(null), null, null, null, Runnable::run, tenant, namespace);
     }
 
     /** The TLS engines, or null for a plaintext listener. */
@@ -61,7 +64,7 @@ public final class ListenerSecurity {
 
     /** What the connection's principal may do, checked per request by the authorization stage. */
     public Access newAccess(Supplier<Principal> principal) {
-        return new Access(authorization, principal, config.authorizationCacheMs());
+        return new Access(authorization, groupNamespaces, principal, config.authorizationCacheMs());
     }
 
     /** Who a connection without SASL is, once its TLS handshake is done: its certificate's role, if any. */

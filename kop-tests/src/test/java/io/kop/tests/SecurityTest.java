@@ -252,9 +252,29 @@ class SecurityTest {
         }
         produce(alice, topic, List.of("alice-1"));
         produce(bob, topic, List.of("bob-1", "bob-2"));
-        // Group ids are still cluster-wide (one group coordinator for all tenants): distinct ids here.
-        assertEquals(List.of("alice-1"), consume(alice, topic, "g-alice", 1));
-        assertEquals(List.of("bob-1", "bob-2"), consume(bob, topic, "g-bob", 2));
+        // Group ids are cluster-wide (one group coordinator for all tenants); a group belongs to the
+        // namespace that first used it, and other tenants can neither see nor join it.
+        String aliceGroup = "g-alice-" + topic;
+        assertEquals(List.of("alice-1"), consume(alice, topic, aliceGroup, 1));
+        assertEquals(List.of("bob-1", "bob-2"), consume(bob, topic, "g-bob-" + topic, 2));
+        try (Admin admin = Admin.create(bob)) {
+            Set<String> groups = new java.util.HashSet<>();
+            admin.listGroups().all().get(30, TimeUnit.SECONDS).forEach(g -> groups.add(g.groupId()));
+            assertTrue(groups.contains("g-bob-" + topic), groups.toString());
+            assertTrue(!groups.contains(aliceGroup), "bob sees alice's group: " + groups);
+            Throwable t = assertThrows(ExecutionException.class, () -> admin.describeConsumerGroups(
+                    List.of(aliceGroup)).all().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(GroupAuthorizationException.class, rootOf(t), t.toString());
+        }
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(strings(bob,
+                Map.of(ConsumerConfig.GROUP_ID_CONFIG, aliceGroup)))) {
+            c.subscribe(List.of(topic));
+            assertThrows(GroupAuthorizationException.class, () -> {
+                for (int i = 0; i < 40; i++) {
+                    c.poll(Duration.ofMillis(500));
+                }
+            });
+        }
         try (PulsarAdmin pulsar = broker.pulsarAdmin()) {
             assertTrue(pulsar.topics().getPartitionedTopicList("ta/ns").contains("persistent://ta/ns/" + topic));
             assertTrue(pulsar.topics().getPartitionedTopicList("tb/ns").contains("persistent://tb/ns/" + topic));
