@@ -62,6 +62,15 @@ public final class RecordChunks implements BaseRecords {
         }
     }
 
+    /** The batches, in offset order, for the broker's own use; valid until {@link #release}. */
+    public List<org.apache.kafka.common.record.internal.MutableRecordBatch> batches() {
+        List<org.apache.kafka.common.record.internal.MutableRecordBatch> out = new ArrayList<>();
+        for (ByteBuf b : chunks) {
+            MemoryRecords.readableRecords(b.nioBuffer()).batches().forEach(out::add);
+        }
+        return out;
+    }
+
     /** The records, for the broker's own scans (timestamp lookups); valid until {@link #release}. */
     public List<Record> toList() {
         List<Record> out = new ArrayList<>(records);

@@ -307,6 +307,63 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     private record Served(RecordChunks records, long nextOffset) {
     }
 
+    /**
+     * Fills the recent-batches cache with about the last {@code maxBytes} of the partition, read from
+     * storage, so consumers near the end of a partition that just moved here are answered from memory,
+     * as they were by the previous owner. Runs once, in the background, when the log is new; the batches
+     * go in only if nothing was appended through this broker yet (the cache holds a partition's batches
+     * in offset order). Where to start is estimated from the ledger's average record and entry sizes.
+     * Returns the records cached.
+     */
+    CompletableFuture<Integer> warmRecentBatches(int maxBytes) {
+        if (maxBytes <= 0 || ledger.getNumberOfEntries() == 0) {
+            return CompletableFuture.completedFuture(0);
+        }
+        return offsets().thenCompose(bounds -> {
+            long records = bounds.highWatermark() - bounds.logStartOffset();
+            if (records <= 0) {
+                return CompletableFuture.completedFuture(0);
+            }
+            // At most one read's worth of entries, so the new owner's first answer waits for one
+            // BookKeeper read at most.
+            double bytesPerRecord = Math.max(1.0, (double) ledger.getTotalSize() / records);
+            double recordsPerEntry = Math.max(1.0, (double) records / ledger.getNumberOfEntries());
+            long span = (long) Math.min(maxBytes / bytesPerRecord, maxReadEntries * recordsPerEntry);
+            long from = Math.max(bounds.logStartOffset(), bounds.highWatermark() - span);
+            return warm(from, bounds.highWatermark(), maxBytes, new ArrayList<>());
+        });
+    }
+
+    private CompletableFuture<Integer> warm(long offset, long end, int budget, List<RecordChunks> read) {
+        if (offset >= end || budget <= 0) {
+            cursors.discardAt(offset);
+            return CompletableFuture.completedFuture(prefill(read));
+        }
+        return readAt(offset, budget).thenCompose(served -> {
+            read.add(served.records());
+            if (served.nextOffset() <= offset) {
+                cursors.discardAt(served.nextOffset());
+                return CompletableFuture.completedFuture(prefill(read));
+            }
+            return warm(served.nextOffset(), end, budget - Math.max(served.records().sizeInBytes(), 1), read);
+        }).whenComplete((n, t) -> {
+            if (t != null) {
+                read.forEach(RecordChunks::release);
+            }
+        });
+    }
+
+    /** Copies what was read into the cache, unless appends got there first; gives the reads back. */
+    private int prefill(List<RecordChunks> read) {
+        try {
+            List<MutableRecordBatch> batches = new ArrayList<>();
+            read.forEach(r -> batches.addAll(r.batches()));
+            return recent.prefill(batches);
+        } finally {
+            read.forEach(RecordChunks::release);
+        }
+    }
+
     /** Serves from the reader parked at {@code offset} (with what it read ahead), or from a new cursor. */
     private CompletableFuture<Served> readAt(long offset, int maxBytes) {
         CursorReader parked = cursors.take(offset);

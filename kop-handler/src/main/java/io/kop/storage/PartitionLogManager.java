@@ -30,6 +30,9 @@ public final class PartitionLogManager implements AutoCloseable {
     private final int maxReadEntries;
     private final CursorReader.Budget readAheadBudget;
     private final RecentBatches recentBatches;
+    private final long recentBatchesMaxBytes;
+    /** How much of a partition's end a new owner reads into its recent-batches cache. */
+    static final int WARM_BYTES = 1024 * 1024;
     private final long producerRecoveryRecords;
     private final ExecutorService decodeExecutor;
     private final ScheduledExecutorService housekeeping;
@@ -43,6 +46,7 @@ public final class PartitionLogManager implements AutoCloseable {
     public PartitionLogManager(BrokerService brokerService, int maxReadEntries, long producerRecoveryRecords,
                                long readAheadMaxBytes, long recentBatchesMaxBytes) {
         this.brokerService = brokerService;
+        this.recentBatchesMaxBytes = recentBatchesMaxBytes;
         this.recentBatches = new RecentBatches(recentBatchesMaxBytes);
         this.readAheadBudget = readAheadMaxBytes > 0 ? new CursorReader.Budget(readAheadMaxBytes) : null;
         this.maxReadEntries = maxReadEntries;
@@ -91,12 +95,33 @@ public final class PartitionLogManager implements AutoCloseable {
                         created.completeExceptionally(failure);
                     } else {
                         created.complete(fresh);
+                        warmRecentBatches(partition, fresh);
                     }
                 });
             }
             return winner.thenApply(l -> (PartitionLog) l);
         }).exceptionally(t -> {
             throw StorageErrors.toKafkaUnchecked(t);
+        });
+    }
+
+    /**
+     * What the previous owner had in its recent-batches cache, about: the partition's last
+     * {@link #WARM_BYTES}, read in the background once the log serves. A failure only costs storage reads.
+     */
+    private CompletableFuture<Void> warmRecentBatches(TopicName partition, ManagedLedgerPartitionLog fresh) {
+        if (recentBatchesMaxBytes <= 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        long started = System.nanoTime();
+        return fresh.warmRecentBatches(WARM_BYTES).handle((records, e) -> {
+            if (e != null) {
+                log.warn("[{}] recent batches not read back: {}", partition, e.toString());
+            } else if (records > 0) {
+                log.info("[{}] {} recent records cached from storage in {} ms", partition, records,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            }
+            return null;
         });
     }
 

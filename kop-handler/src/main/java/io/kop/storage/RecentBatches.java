@@ -271,6 +271,28 @@ final class RecentBatches {
             }
         }
 
+        /**
+         * Puts in batches read back from storage (offsets, epochs and timestamps as stored), in offset
+         * order, if this broker has not appended to the partition yet; appends wait meanwhile, so offset
+         * order holds. Returns the records cached.
+         */
+        synchronized int prefill(List<MutableRecordBatch> stored) {
+            if (closed || current != null || !batches.isEmpty()) {
+                return 0;
+            }
+            int records = 0;
+            for (MutableRecordBatch b : stored) {
+                int count = (int) (b.lastOffset() - b.baseOffset() + 1);
+                Reservation r = reserve(b, count);
+                if (r == null) {
+                    break; // a gap would follow: the rest is read from storage
+                }
+                commit(r, b.baseOffset(), count, -1, b.partitionLeaderEpoch());
+                records += count;
+            }
+            return records;
+        }
+
         /** Gives back a reservation whose append failed; its bytes are never served. */
         void abandon(Reservation r) {
             r.slab().buf.release();

@@ -67,6 +67,37 @@ class RecentBatchesTest {
         p.commit(r, baseOffset, batch.countOrNull(), -1, 7);
     }
 
+    /** A batch as storage gives it back: offsets from {@code baseOffset}, written in leader epoch 3. */
+    private static MutableRecordBatch stored(long baseOffset, int n, String tag) {
+        MutableRecordBatch b = batch(n, tag);
+        b.setLastOffset(baseOffset + n - 1);
+        b.setPartitionLeaderEpoch(3);
+        return b;
+    }
+
+    @Test
+    void aNewOwnerPrefillsFromStorageOnlyBeforeItsFirstAppend() {
+        RecentBatches.Partition p = new RecentBatches(1 << 20, 64 * 1024).partition();
+        assertEquals(5, p.prefill(List.of(stored(40, 3, "s"), stored(43, 2, "t"))));
+        List<Served> records = read(p, 41);
+        assertEquals(5, records.size());
+        assertEquals(40, records.get(0).offset());
+        assertEquals("t1-" + "x".repeat(80), records.get(4).value());
+        RecordChunks chunks = p.read(40, Integer.MAX_VALUE);
+        try {
+            assertEquals(3, chunks.batches().get(0).partitionLeaderEpoch(), "the epoch it was written in");
+        } finally {
+            chunks.release();
+        }
+        append(p, 45, batch(1, "u"));
+        assertEquals(6, read(p, 40).size(), "appends follow the prefilled batches");
+
+        RecentBatches.Partition q = new RecentBatches(1 << 20, 64 * 1024).partition();
+        append(q, 45, batch(1, "u"));
+        assertEquals(0, q.prefill(List.of(stored(40, 3, "s"))), "too late: an append came first");
+        assertNull(q.read(40, Integer.MAX_VALUE));
+    }
+
     @Test
     void servesCommittedBatchesWithTheirOffsetsFromAnyOffsetInside() {
         RecentBatches.Partition p = new RecentBatches(1 << 20, 64 * 1024).partition();
