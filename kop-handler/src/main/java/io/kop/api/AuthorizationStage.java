@@ -1,6 +1,5 @@
 package io.kop.api;
 
-import io.kop.security.Access;
 import io.kop.security.Access.GroupOp;
 import io.kop.security.Access.TopicOp;
 import io.kop.topic.KafkaTopicNames;
@@ -9,38 +8,54 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
-import java.util.function.UnaryOperator;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
+import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData.CreatePartitionsTopicResult;
+import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
+import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData.DeletableGroupResult;
+import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData.DeletableTopicResult;
 import org.apache.kafka.common.message.DescribeConfigsRequestData.DescribeConfigsResource;
+import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResult;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup;
+import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
 import org.apache.kafka.common.message.ListGroupsResponseData;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
 import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicResponse;
+import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponsePartition;
 import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponseTopic;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.EpochEndOffset;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult;
+import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -150,11 +165,56 @@ final class AuthorizationStage {
 
     // ---- helpers -------------------------------------------------------------------------------------
 
-    /** The keys among {@code keys} that {@code check} refuses. */
-    private static <K> CompletableFuture<Set<K>> refused(Collection<K> keys, Function<K, CompletableFuture<Boolean>> check) {
+    /**
+     * The shape of every rule about many topics or groups: finds each item's name ({@code key}, async for
+     * topic ids), asks {@code allowed} once per name, takes the refused items out of the request (each
+     * becoming {@code refusedEntry}), runs the handler on the rest and hands the refused entries to
+     * {@code answer} to put into the response.
+     */
+    private static <T, D> CompletableFuture<ApiMessage> filter(Collection<T> items,
+            Function<T, CompletableFuture<String>> key, Function<String, CompletableFuture<Boolean>> allowed,
+            Function<T, D> refusedEntry, BiConsumer<ApiMessage, List<D>> answer,
+            Supplier<CompletableFuture<ApiMessage>> handler) {
+        Map<T, String> keys = new IdentityHashMap<>();
+        List<CompletableFuture<Void>> resolved = new ArrayList<>();
+        for (T item : items) {
+            resolved.add(key.apply(item).thenAccept(k -> {
+                synchronized (keys) {
+                    keys.put(item, k);
+                }
+            }));
+        }
+        return CompletableFuture.allOf(resolved.toArray(new CompletableFuture[0]))
+                .thenCompose(v -> refused(keys.values().stream().filter(k -> k != null).toList(), allowed))
+                .thenCompose(refused -> {
+                    List<D> denied = new ArrayList<>();
+                    for (Iterator<T> it = items.iterator(); it.hasNext(); ) {
+                        T item = it.next();
+                        String k = keys.get(item);
+                        if (k != null && refused.contains(k)) {
+                            denied.add(refusedEntry.apply(item));
+                            it.remove();
+                        }
+                    }
+                    return handler.get().thenApply(m -> {
+                        if (!denied.isEmpty()) {
+                            answer.accept(m, denied);
+                        }
+                        return m;
+                    });
+                });
+    }
+
+    private static <T> Function<T, CompletableFuture<String>> named(Function<T, String> name) {
+        return item -> CompletableFuture.completedFuture(name.apply(item));
+    }
+
+    /** The names among {@code keys} that {@code check} refuses. */
+    private static CompletableFuture<Set<String>> refused(Collection<String> keys,
+                                                          Function<String, CompletableFuture<Boolean>> check) {
         List<CompletableFuture<Void>> all = new ArrayList<>();
-        Set<K> refused = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        for (K key : new HashSet<>(keys)) {
+        Set<String> refused = ConcurrentHashMap.newKeySet();
+        for (String key : new HashSet<>(keys)) {
             all.add(check.apply(key).thenAccept(ok -> {
                 if (!ok) {
                     refused.add(key);
@@ -172,28 +232,15 @@ final class AuthorizationStage {
         };
     }
 
-    /** Runs the handler on what is left, then lets {@code amend} add the refused entries to its answer. */
-    private static CompletableFuture<ApiMessage> thenAmend(Supplier<CompletableFuture<ApiMessage>> handler,
-                                                           UnaryOperator<ApiMessage> amend) {
-        return handler.get().thenApply(amend);
+    private static Function<String, CompletableFuture<Boolean>> groupCheck(RequestContext ctx, GroupOp op) {
+        return group -> ctx.access().group(group, op);
     }
 
     /** The handler's list and the refused entries; handlers may answer with immutable lists. */
     private static <T> List<T> plus(List<T> answered, List<T> denied) {
-        if (denied.isEmpty()) {
-            return answered;
-        }
         List<T> out = new ArrayList<>(answered);
         out.addAll(denied);
         return out;
-    }
-
-    private static <T> void removeIf(Collection<T> items, Predicate<T> refused) {
-        for (Iterator<T> it = items.iterator(); it.hasNext(); ) {
-            if (refused.test(it.next())) {
-                it.remove();
-            }
-        }
     }
 
     private static Rule group(Function<AbstractRequest, String> groupId, GroupOp op) {
@@ -202,124 +249,57 @@ final class AuthorizationStage {
                 : CompletableFuture.failedFuture(new GroupAuthorizationException(groupId.apply(r))));
     }
 
+    private static short topicRefused() {
+        return Errors.TOPIC_AUTHORIZATION_FAILED.code();
+    }
+
+    private static short groupRefused() {
+        return Errors.GROUP_AUTHORIZATION_FAILED.code();
+    }
+
     // ---- topics --------------------------------------------------------------------------------------
 
     private CompletableFuture<ApiMessage> produce(RequestContext ctx, AbstractRequest r, Names names,
                                                   Supplier<CompletableFuture<ApiMessage>> handler) {
-        var data = ((ProduceRequest) r).data();
-        Map<Object, String> byTopic = new java.util.IdentityHashMap<>();
-        List<CompletableFuture<Void>> resolved = new ArrayList<>();
-        data.topicData().forEach(t -> resolved.add(names.name(t.name(), t.topicId()).thenAccept(n -> {
-            synchronized (byTopic) {
-                byTopic.put(t, n);
-            }
-        })));
-        return CompletableFuture.allOf(resolved.toArray(new CompletableFuture[0]))
-                .thenCompose(v -> refused(byTopic.values().stream().filter(n -> n != null).toList(),
-                        topicCheck(ctx, names, TopicOp.WRITE)))
-                .thenCompose(refused -> {
-                    List<TopicProduceResponse> denied = new ArrayList<>();
-                    removeIf(data.topicData(), t -> {
-                        String n = byTopic.get(t);
-                        if (n == null || !refused.contains(n)) {
-                            return false;
-                        }
-                        List<PartitionProduceResponse> parts = new ArrayList<>();
-                        t.partitionData().forEach(p -> parts.add(new PartitionProduceResponse().setIndex(p.index())
-                                .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())));
-                        denied.add(new TopicProduceResponse().setName(t.name()).setTopicId(t.topicId())
-                                .setPartitionResponses(parts));
-                        return true;
-                    });
-                    return thenAmend(handler, m -> {
-                        var out = (org.apache.kafka.common.message.ProduceResponseData) m;
-                        denied.forEach(d -> out.responses().add(d));
-                        return out;
-                    });
-                });
+        return filter(((ProduceRequest) r).data().topicData(), t -> names.name(t.name(), t.topicId()),
+                topicCheck(ctx, names, TopicOp.WRITE),
+                t -> new TopicProduceResponse().setName(t.name()).setTopicId(t.topicId()).setPartitionResponses(
+                        t.partitionData().stream().map(p -> new PartitionProduceResponse().setIndex(p.index())
+                                .setErrorCode(topicRefused())).toList()),
+                (m, denied) -> denied.forEach(((ProduceResponseData) m).responses()::add), handler);
     }
 
     private CompletableFuture<ApiMessage> fetch(RequestContext ctx, AbstractRequest r, Names names,
                                                 Supplier<CompletableFuture<ApiMessage>> handler) {
-        var data = ((FetchRequest) r).data();
-        Map<Object, String> byTopic = new java.util.IdentityHashMap<>();
-        List<CompletableFuture<Void>> resolved = new ArrayList<>();
-        data.topics().forEach(t -> resolved.add(names.name(t.topic(), t.topicId()).thenAccept(n -> {
-            synchronized (byTopic) {
-                byTopic.put(t, n);
-            }
-        })));
-        return CompletableFuture.allOf(resolved.toArray(new CompletableFuture[0]))
-                .thenCompose(v -> refused(byTopic.values().stream().filter(n -> n != null).toList(),
-                        topicCheck(ctx, names, TopicOp.READ)))
-                .thenCompose(refused -> {
-                    List<FetchableTopicResponse> denied = new ArrayList<>();
-                    removeIf(data.topics(), t -> {
-                        String n = byTopic.get(t);
-                        if (n == null || !refused.contains(n)) {
-                            return false;
-                        }
-                        List<PartitionData> parts = new ArrayList<>();
-                        t.partitions().forEach(p -> parts.add(new PartitionData().setPartitionIndex(p.partition())
-                                .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
-                                .setHighWatermark(-1).setLastStableOffset(-1).setLogStartOffset(-1)));
-                        denied.add(new FetchableTopicResponse().setTopic(t.topic()).setTopicId(t.topicId())
-                                .setPartitions(parts));
-                        return true;
-                    });
-                    return thenAmend(handler, m -> {
-                        { var out = (org.apache.kafka.common.message.FetchResponseData) m; out.setResponses(plus(out.responses(), denied)); }
-                        return m;
-                    });
-                });
+        return filter(((FetchRequest) r).data().topics(), t -> names.name(t.topic(), t.topicId()),
+                topicCheck(ctx, names, TopicOp.READ),
+                t -> new FetchableTopicResponse().setTopic(t.topic()).setTopicId(t.topicId()).setPartitions(
+                        t.partitions().stream().map(p -> new PartitionData().setPartitionIndex(p.partition())
+                                .setErrorCode(topicRefused()).setHighWatermark(-1).setLastStableOffset(-1)
+                                .setLogStartOffset(-1)).toList()),
+                (m, denied) -> ((FetchResponseData) m).setResponses(plus(((FetchResponseData) m).responses(), denied)),
+                handler);
     }
 
     private CompletableFuture<ApiMessage> listOffsets(RequestContext ctx, AbstractRequest r, Names names,
                                                       Supplier<CompletableFuture<ApiMessage>> handler) {
-        var data = ((ListOffsetsRequest) r).data();
-        return refused(data.topics().stream().map(t -> t.name()).toList(), topicCheck(ctx, names, TopicOp.DESCRIBE))
-                .thenCompose(refused -> {
-                    List<ListOffsetsTopicResponse> denied = new ArrayList<>();
-                    removeIf(data.topics(), t -> {
-                        if (!refused.contains(t.name())) {
-                            return false;
-                        }
-                        List<ListOffsetsPartitionResponse> parts = new ArrayList<>();
-                        t.partitions().forEach(p -> parts.add(new ListOffsetsPartitionResponse()
-                                .setPartitionIndex(p.partitionIndex())
-                                .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())));
-                        denied.add(new ListOffsetsTopicResponse().setName(t.name()).setPartitions(parts));
-                        return true;
-                    });
-                    return thenAmend(handler, m -> {
-                        { var out = (org.apache.kafka.common.message.ListOffsetsResponseData) m; out.setTopics(plus(out.topics(), denied)); }
-                        return m;
-                    });
-                });
+        return filter(((ListOffsetsRequest) r).data().topics(), named(t -> t.name()),
+                topicCheck(ctx, names, TopicOp.DESCRIBE),
+                t -> new ListOffsetsTopicResponse().setName(t.name()).setPartitions(t.partitions().stream()
+                        .map(p -> new ListOffsetsPartitionResponse().setPartitionIndex(p.partitionIndex())
+                                .setErrorCode(topicRefused())).toList()),
+                (m, denied) -> ((ListOffsetsResponseData) m).setTopics(plus(((ListOffsetsResponseData) m).topics(),
+                        denied)), handler);
     }
 
     private CompletableFuture<ApiMessage> offsetsForLeaderEpoch(RequestContext ctx, AbstractRequest r, Names names,
                                                                 Supplier<CompletableFuture<ApiMessage>> handler) {
-        var data = ((OffsetsForLeaderEpochRequest) r).data();
-        return refused(data.topics().stream().map(t -> t.topic()).toList(), topicCheck(ctx, names, TopicOp.DESCRIBE))
-                .thenCompose(refused -> {
-                    List<OffsetForLeaderTopicResult> denied = new ArrayList<>();
-                    removeIf(data.topics(), t -> {
-                        if (!refused.contains(t.topic())) {
-                            return false;
-                        }
-                        List<EpochEndOffset> parts = new ArrayList<>();
-                        t.partitions().forEach(p -> parts.add(new EpochEndOffset().setPartition(p.partition())
-                                .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())));
-                        denied.add(new OffsetForLeaderTopicResult().setTopic(t.topic()).setPartitions(parts));
-                        return true;
-                    });
-                    return thenAmend(handler, m -> {
-                        var out = (org.apache.kafka.common.message.OffsetForLeaderEpochResponseData) m;
-                        denied.forEach(d -> out.topics().add(d));
-                        return out;
-                    });
-                });
+        return filter(((OffsetsForLeaderEpochRequest) r).data().topics(), named(t -> t.topic()),
+                topicCheck(ctx, names, TopicOp.DESCRIBE),
+                t -> new OffsetForLeaderTopicResult().setTopic(t.topic()).setPartitions(t.partitions().stream()
+                        .map(p -> new EpochEndOffset().setPartition(p.partition()).setErrorCode(topicRefused()))
+                        .toList()),
+                (m, denied) -> denied.forEach(((OffsetForLeaderEpochResponseData) m).topics()::add), handler);
     }
 
     private CompletableFuture<ApiMessage> metadata(RequestContext ctx, AbstractRequest r, Names names,
@@ -328,142 +308,67 @@ final class AuthorizationStage {
         Function<String, CompletableFuture<Boolean>> describe = topicCheck(ctx, names, TopicOp.DESCRIBE);
         if (data.topics() == null) { // all topics: only those the principal may describe are listed
             return handler.get().thenCompose(m -> {
-                var out = (org.apache.kafka.common.message.MetadataResponseData) m;
+                var out = (MetadataResponseData) m;
                 return refused(out.topics().stream().map(MetadataResponseTopic::name).toList(), describe)
                         .thenApply(refused -> {
-                            removeIf(out.topics(), t -> refused.contains(t.name()));
+                            out.topics().removeIf(t -> refused.contains(t.name()));
                             return m;
                         });
             });
         }
-        List<String> requested = data.topics().stream().map(t -> t.name()).filter(n -> n != null).toList();
-        return refused(requested, describe).thenCompose(refused -> {
-            List<MetadataResponseTopic> denied = new ArrayList<>();
-            removeIf(data.topics(), t -> {
-                if (t.name() == null || !refused.contains(t.name())) {
-                    return false;
-                }
-                denied.add(new MetadataResponseTopic().setName(t.name()).setTopicId(t.topicId())
-                        .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()));
-                return true;
-            });
-            return thenAmend(handler, m -> {
-                var out = (org.apache.kafka.common.message.MetadataResponseData) m;
-                denied.forEach(d -> out.topics().add(d));
-                return out;
-            });
-        });
+        return filter(data.topics(), named(t -> t.name()), describe,
+                t -> new MetadataResponseTopic().setName(t.name()).setTopicId(t.topicId())
+                        .setErrorCode(topicRefused()),
+                (m, denied) -> denied.forEach(((MetadataResponseData) m).topics()::add), handler);
     }
 
     private CompletableFuture<ApiMessage> createTopics(RequestContext ctx, AbstractRequest r, Names names,
                                                        Supplier<CompletableFuture<ApiMessage>> handler) {
-        var data = ((CreateTopicsRequest) r).data();
-        return refused(data.topics().stream().map(t -> t.name()).toList(), topicCheck(ctx, names, TopicOp.CREATE))
-                .thenCompose(refused -> {
-                    List<CreatableTopicResult> denied = new ArrayList<>();
-                    removeIf(data.topics(), t -> {
-                        if (!refused.contains(t.name())) {
-                            return false;
-                        }
-                        denied.add(new CreatableTopicResult().setName(t.name())
-                                .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())
-                                .setErrorMessage("not allowed to create topics in this namespace"));
-                        return true;
-                    });
-                    return thenAmend(handler, m -> {
-                        var out = (org.apache.kafka.common.message.CreateTopicsResponseData) m;
-                        denied.forEach(d -> out.topics().add(d));
-                        return out;
-                    });
-                });
+        return filter(((CreateTopicsRequest) r).data().topics(), named(t -> t.name()),
+                topicCheck(ctx, names, TopicOp.CREATE),
+                t -> new CreatableTopicResult().setName(t.name()).setErrorCode(topicRefused())
+                        .setErrorMessage("not allowed to create topics in this namespace"),
+                (m, denied) -> denied.forEach(((CreateTopicsResponseData) m).topics()::add), handler);
     }
 
     private CompletableFuture<ApiMessage> deleteTopics(RequestContext ctx, AbstractRequest r, Names names,
                                                        Supplier<CompletableFuture<ApiMessage>> handler) {
         var data = ((DeleteTopicsRequest) r).data();
-        List<String> byName = new ArrayList<>(data.topicNames());
-        Map<Object, String> byState = new java.util.IdentityHashMap<>();
-        List<CompletableFuture<Void>> resolved = new ArrayList<>();
-        data.topics().forEach(t -> resolved.add(names.name(t.name(), t.topicId()).thenAccept(n -> {
-            synchronized (byState) {
-                byState.put(t, n);
-            }
-        })));
-        return CompletableFuture.allOf(resolved.toArray(new CompletableFuture[0])).thenCompose(v -> {
-            List<String> all = new ArrayList<>(byName);
-            byState.values().stream().filter(n -> n != null).forEach(all::add);
-            return refused(all, topicCheck(ctx, names, TopicOp.DELETE));
-        }).thenCompose(refused -> {
-            List<DeletableTopicResult> denied = new ArrayList<>();
-            removeIf(data.topicNames(), n -> {
-                if (!refused.contains(n)) {
-                    return false;
-                }
-                denied.add(new DeletableTopicResult().setName(n).setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()));
-                return true;
-            });
-            removeIf(data.topics(), t -> {
-                String n = byState.get(t);
-                if (n == null || !refused.contains(n)) {
-                    return false;
-                }
-                denied.add(new DeletableTopicResult().setName(t.name()).setTopicId(t.topicId())
-                        .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()));
-                return true;
-            });
-            return thenAmend(handler, m -> {
-                var out = (org.apache.kafka.common.message.DeleteTopicsResponseData) m;
-                denied.forEach(d -> out.responses().add(d));
-                return out;
-            });
-        });
+        Function<String, CompletableFuture<Boolean>> delete = topicCheck(ctx, names, TopicOp.DELETE);
+        BiConsumer<ApiMessage, List<DeletableTopicResult>> answer =
+                (m, denied) -> denied.forEach(((DeleteTopicsResponseData) m).responses()::add);
+        // v0-5 name topics in topicNames, v6 in topics (by name or id)
+        return filter(data.topicNames(), named(n -> n), delete,
+                n -> new DeletableTopicResult().setName(n).setErrorCode(topicRefused()), answer,
+                () -> filter(data.topics(), t -> names.name(t.name(), t.topicId()), delete,
+                        t -> new DeletableTopicResult().setName(t.name()).setTopicId(t.topicId())
+                                .setErrorCode(topicRefused()), answer, handler));
     }
 
     private CompletableFuture<ApiMessage> createPartitions(RequestContext ctx, AbstractRequest r, Names names,
                                                            Supplier<CompletableFuture<ApiMessage>> handler) {
-        var data = ((CreatePartitionsRequest) r).data();
-        return refused(data.topics().stream().map(t -> t.name()).toList(), topicCheck(ctx, names, TopicOp.ALTER))
-                .thenCompose(refused -> {
-                    List<CreatePartitionsTopicResult> denied = new ArrayList<>();
-                    removeIf(data.topics(), t -> {
-                        if (!refused.contains(t.name())) {
-                            return false;
-                        }
-                        denied.add(new CreatePartitionsTopicResult().setName(t.name())
-                                .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code()));
-                        return true;
-                    });
-                    return thenAmend(handler, m -> {
-                        { var out = (org.apache.kafka.common.message.CreatePartitionsResponseData) m; out.setResults(plus(out.results(), denied)); }
-                        return m;
-                    });
-                });
+        return filter(((CreatePartitionsRequest) r).data().topics(), named(t -> t.name()),
+                topicCheck(ctx, names, TopicOp.ALTER),
+                t -> new CreatePartitionsTopicResult().setName(t.name()).setErrorCode(topicRefused()),
+                (m, denied) -> ((CreatePartitionsResponseData) m).setResults(
+                        plus(((CreatePartitionsResponseData) m).results(), denied)), handler);
     }
 
     private CompletableFuture<ApiMessage> describeConfigs(RequestContext ctx, AbstractRequest r, Names names,
                                                           Supplier<CompletableFuture<ApiMessage>> handler) {
-        var data = ((DescribeConfigsRequest) r).data();
-        byte topicType = org.apache.kafka.common.config.ConfigResource.Type.TOPIC.id();
-        Function<DescribeConfigsResource, CompletableFuture<Boolean>> check = res -> res.resourceType() == topicType
-                ? topicCheck(ctx, names, TopicOp.DESCRIBE).apply(res.resourceName())
-                : ctx.access().cluster();
-        return refused(data.resources(), check).thenCompose(refused -> {
-            List<DescribeConfigsResult> denied = new ArrayList<>();
-            removeIf(data.resources(), res -> {
-                if (!refused.contains(res)) {
-                    return false;
-                }
-                Errors e = res.resourceType() == topicType ? Errors.TOPIC_AUTHORIZATION_FAILED
-                        : Errors.CLUSTER_AUTHORIZATION_FAILED;
-                denied.add(new DescribeConfigsResult().setResourceType(res.resourceType())
-                        .setResourceName(res.resourceName()).setErrorCode(e.code()).setErrorMessage(e.message()));
-                return true;
-            });
-            return thenAmend(handler, m -> {
-                { var out = (org.apache.kafka.common.message.DescribeConfigsResponseData) m; out.setResults(plus(out.results(), denied)); }
-                return m;
-            });
-        });
+        byte topicType = ConfigResource.Type.TOPIC.id();
+        // a key per resource: topics by name, anything else (brokers) is the cluster's
+        Function<DescribeConfigsResource, CompletableFuture<String>> key = res -> CompletableFuture.completedFuture(
+                res.resourceType() == topicType ? "topic:" + res.resourceName() : "cluster");
+        Function<String, CompletableFuture<Boolean>> allowed = k -> k.equals("cluster") ? ctx.access().cluster()
+                : topicCheck(ctx, names, TopicOp.DESCRIBE).apply(k.substring("topic:".length()));
+        return filter(((DescribeConfigsRequest) r).data().resources(), key, allowed, res -> {
+            Errors e = res.resourceType() == topicType ? Errors.TOPIC_AUTHORIZATION_FAILED
+                    : Errors.CLUSTER_AUTHORIZATION_FAILED;
+            return new DescribeConfigsResult().setResourceType(res.resourceType()).setResourceName(res.resourceName())
+                    .setErrorCode(e.code()).setErrorMessage(e.message());
+        }, (m, denied) -> ((DescribeConfigsResponseData) m).setResults(plus(((DescribeConfigsResponseData) m).results(),
+                denied)), handler);
     }
 
     // ---- groups --------------------------------------------------------------------------------------
@@ -471,67 +376,28 @@ final class AuthorizationStage {
     private CompletableFuture<ApiMessage> findCoordinator(RequestContext ctx, AbstractRequest r, Names names,
                                                           Supplier<CompletableFuture<ApiMessage>> handler) {
         var data = ((FindCoordinatorRequest) r).data();
-        if (data.keyType() != org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType.GROUP.id()) {
+        if (data.keyType() != FindCoordinatorRequest.CoordinatorType.GROUP.id()) {
             return handler.get(); // transaction coordinators are refused by the handler
         }
         if (ctx.apiVersion() < 4) {
             return group(x -> data.key(), GroupOp.DESCRIBE).apply(ctx, r, names, handler);
         }
-        return refused(data.coordinatorKeys(), g -> ctx.access().group(g, GroupOp.DESCRIBE)).thenCompose(refused -> {
-            List<Coordinator> denied = new ArrayList<>();
-            removeIf(data.coordinatorKeys(), g -> {
-                if (!refused.contains(g)) {
-                    return false;
-                }
-                denied.add(new Coordinator().setKey(g).setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code())
-                        .setNodeId(-1).setHost("").setPort(-1));
-                return true;
-            });
-            return thenAmend(handler, m -> {
-                { var out = (org.apache.kafka.common.message.FindCoordinatorResponseData) m; out.setCoordinators(plus(out.coordinators(), denied)); }
-                return m;
-            });
-        });
+        return filter(data.coordinatorKeys(), named(g -> g), groupCheck(ctx, GroupOp.DESCRIBE),
+                g -> new Coordinator().setKey(g).setErrorCode(groupRefused()).setNodeId(-1).setHost("").setPort(-1),
+                (m, denied) -> ((FindCoordinatorResponseData) m).setCoordinators(
+                        plus(((FindCoordinatorResponseData) m).coordinators(), denied)), handler);
     }
 
     private CompletableFuture<ApiMessage> offsetCommit(RequestContext ctx, AbstractRequest r, Names names,
                                                        Supplier<CompletableFuture<ApiMessage>> handler) {
         var data = ((OffsetCommitRequest) r).data();
-        return ctx.access().group(data.groupId(), GroupOp.READ).thenCompose(ok -> {
-            if (!ok) {
-                return CompletableFuture.failedFuture(new GroupAuthorizationException(data.groupId()));
-            }
-            Map<Object, String> byTopic = new java.util.IdentityHashMap<>();
-            List<CompletableFuture<Void>> resolved = new ArrayList<>();
-            data.topics().forEach(t -> resolved.add(names.name(t.name(), t.topicId()).thenAccept(n -> {
-                synchronized (byTopic) {
-                    byTopic.put(t, n);
-                }
-            })));
-            return CompletableFuture.allOf(resolved.toArray(new CompletableFuture[0]))
-                    .thenCompose(v -> refused(byTopic.values().stream().filter(n -> n != null).toList(),
-                            topicCheck(ctx, names, TopicOp.READ)))
-                    .thenCompose(refused -> {
-                        List<OffsetCommitResponseTopic> denied = new ArrayList<>();
-                        removeIf(data.topics(), t -> {
-                            String n = byTopic.get(t);
-                            if (n == null || !refused.contains(n)) {
-                                return false;
-                            }
-                            List<OffsetCommitResponsePartition> parts = new ArrayList<>();
-                            t.partitions().forEach(p -> parts.add(new OffsetCommitResponsePartition()
-                                    .setPartitionIndex(p.partitionIndex())
-                                    .setErrorCode(Errors.TOPIC_AUTHORIZATION_FAILED.code())));
-                            denied.add(new OffsetCommitResponseTopic().setName(t.name()).setTopicId(t.topicId())
-                                    .setPartitions(parts));
-                            return true;
-                        });
-                        return thenAmend(handler, m -> {
-                            { var out = (org.apache.kafka.common.message.OffsetCommitResponseData) m; out.setTopics(plus(out.topics(), denied)); }
-                            return m;
-                        });
-                    });
-        });
+        return group(x -> data.groupId(), GroupOp.READ).apply(ctx, r, names, () -> filter(data.topics(),
+                t -> names.name(t.name(), t.topicId()), topicCheck(ctx, names, TopicOp.READ),
+                t -> new OffsetCommitResponseTopic().setName(t.name()).setTopicId(t.topicId()).setPartitions(
+                        t.partitions().stream().map(p -> new OffsetCommitResponsePartition()
+                                .setPartitionIndex(p.partitionIndex()).setErrorCode(topicRefused())).toList()),
+                (m, denied) -> ((OffsetCommitResponseData) m).setTopics(plus(((OffsetCommitResponseData) m).topics(),
+                        denied)), handler));
     }
 
     private CompletableFuture<ApiMessage> offsetFetch(RequestContext ctx, AbstractRequest r, Names names,
@@ -540,82 +406,34 @@ final class AuthorizationStage {
         if (ctx.apiVersion() < 8) {
             return group(x -> data.groupId(), GroupOp.DESCRIBE).apply(ctx, r, names, handler);
         }
-        return refused(data.groups().stream().map(g -> g.groupId()).toList(),
-                g -> ctx.access().group(g, GroupOp.DESCRIBE)).thenCompose(refused -> {
-                    List<OffsetFetchResponseGroup> denied = new ArrayList<>();
-                    removeIf(data.groups(), g -> {
-                        if (!refused.contains(g.groupId())) {
-                            return false;
-                        }
-                        denied.add(new OffsetFetchResponseGroup().setGroupId(g.groupId())
-                                .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()));
-                        return true;
-                    });
-                    return thenAmend(handler, m -> {
-                        { var out = (org.apache.kafka.common.message.OffsetFetchResponseData) m; out.setGroups(plus(out.groups(), denied)); }
-                        return m;
-                    });
-                });
+        return filter(data.groups(), named(g -> g.groupId()), groupCheck(ctx, GroupOp.DESCRIBE),
+                g -> new OffsetFetchResponseGroup().setGroupId(g.groupId()).setErrorCode(groupRefused()),
+                (m, denied) -> ((OffsetFetchResponseData) m).setGroups(plus(((OffsetFetchResponseData) m).groups(),
+                        denied)), handler);
     }
 
     private CompletableFuture<ApiMessage> describeGroups(RequestContext ctx, AbstractRequest r, Names names,
                                                          Supplier<CompletableFuture<ApiMessage>> handler) {
-        var data = ((DescribeGroupsRequest) r).data();
-        return refused(data.groups(), g -> ctx.access().group(g, GroupOp.DESCRIBE)).thenCompose(refused -> {
-            List<DescribedGroup> denied = new ArrayList<>();
-            removeIf(data.groups(), g -> {
-                if (!refused.contains(g)) {
-                    return false;
-                }
-                denied.add(new DescribedGroup().setGroupId(g).setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()));
-                return true;
-            });
-            return thenAmend(handler, m -> {
-                { var out = (org.apache.kafka.common.message.DescribeGroupsResponseData) m; out.setGroups(plus(out.groups(), denied)); }
-                return m;
-            });
-        });
+        return filter(((DescribeGroupsRequest) r).data().groups(), named(g -> g), groupCheck(ctx, GroupOp.DESCRIBE),
+                g -> new DescribedGroup().setGroupId(g).setErrorCode(groupRefused()),
+                (m, denied) -> ((DescribeGroupsResponseData) m).setGroups(plus(((DescribeGroupsResponseData) m).groups(),
+                        denied)), handler);
     }
 
     private CompletableFuture<ApiMessage> consumerGroupDescribe(RequestContext ctx, AbstractRequest r, Names names,
                                                                 Supplier<CompletableFuture<ApiMessage>> handler) {
-        var data = ((ConsumerGroupDescribeRequest) r).data();
-        return refused(data.groupIds(), g -> ctx.access().group(g, GroupOp.DESCRIBE)).thenCompose(refused -> {
-            List<ConsumerGroupDescribeResponseData.DescribedGroup> denied = new ArrayList<>();
-            removeIf(data.groupIds(), g -> {
-                if (!refused.contains(g)) {
-                    return false;
-                }
-                denied.add(new ConsumerGroupDescribeResponseData.DescribedGroup().setGroupId(g)
-                        .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()));
-                return true;
-            });
-            return thenAmend(handler, m -> {
-                { var out = (ConsumerGroupDescribeResponseData) m; out.setGroups(plus(out.groups(), denied)); }
-                return m;
-            });
-        });
+        return filter(((ConsumerGroupDescribeRequest) r).data().groupIds(), named(g -> g),
+                groupCheck(ctx, GroupOp.DESCRIBE),
+                g -> new ConsumerGroupDescribeResponseData.DescribedGroup().setGroupId(g).setErrorCode(groupRefused()),
+                (m, denied) -> ((ConsumerGroupDescribeResponseData) m).setGroups(
+                        plus(((ConsumerGroupDescribeResponseData) m).groups(), denied)), handler);
     }
 
     private CompletableFuture<ApiMessage> deleteGroups(RequestContext ctx, AbstractRequest r, Names names,
                                                        Supplier<CompletableFuture<ApiMessage>> handler) {
-        var data = ((DeleteGroupsRequest) r).data();
-        return refused(data.groupsNames(), g -> ctx.access().group(g, GroupOp.DELETE)).thenCompose(refused -> {
-            List<DeletableGroupResult> denied = new ArrayList<>();
-            removeIf(data.groupsNames(), g -> {
-                if (!refused.contains(g)) {
-                    return false;
-                }
-                denied.add(new DeletableGroupResult().setGroupId(g)
-                        .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()));
-                return true;
-            });
-            return thenAmend(handler, m -> {
-                var out = (org.apache.kafka.common.message.DeleteGroupsResponseData) m;
-                denied.forEach(d -> out.results().add(d));
-                return out;
-            });
-        });
+        return filter(((DeleteGroupsRequest) r).data().groupsNames(), named(g -> g), groupCheck(ctx, GroupOp.DELETE),
+                g -> new DeletableGroupResult().setGroupId(g).setErrorCode(groupRefused()),
+                (m, denied) -> denied.forEach(((DeleteGroupsResponseData) m).results()::add), handler);
     }
 
     private CompletableFuture<ApiMessage> listGroups(RequestContext ctx, AbstractRequest r, Names names,
@@ -623,8 +441,8 @@ final class AuthorizationStage {
         return handler.get().thenCompose(m -> {
             var out = (ListGroupsResponseData) m;
             return refused(out.groups().stream().map(ListGroupsResponseData.ListedGroup::groupId).toList(),
-                    g -> ctx.access().group(g, GroupOp.DESCRIBE)).thenApply(refused -> {
-                        removeIf(out.groups(), g -> refused.contains(g.groupId()));
+                    groupCheck(ctx, GroupOp.DESCRIBE)).thenApply(refused -> {
+                        out.setGroups(out.groups().stream().filter(g -> !refused.contains(g.groupId())).toList());
                         return m;
                     });
         });
