@@ -21,7 +21,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import javax.crypto.spec.SecretKeySpec;
@@ -126,35 +128,25 @@ public final class SecureSetup {
         String ca = dir.resolve("ca.pem").toAbsolutePath().toString();
         String jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"public/default\""
                 + " password=\"token:" + adminToken + "\";";
-        Files.writeString(dir.resolve("client-sasl-plaintext.properties"), String.join("\n",
-                "# kafka-clients / Kafka CLI tools: --command-config or --producer.config/--consumer.config",
-                "bootstrap.servers=" + host + ":" + saslPlainPort,
-                "security.protocol=SASL_PLAINTEXT",
-                "sasl.mechanism=PLAIN",
-                "sasl.jaas.config=" + jaas, ""));
-        Files.writeString(dir.resolve("client-sasl-ssl.properties"), String.join("\n",
-                "# kafka-clients / Kafka CLI tools: --command-config or --producer.config/--consumer.config",
-                "bootstrap.servers=" + host + ":" + saslSslPort,
-                "security.protocol=SASL_SSL",
-                "sasl.mechanism=PLAIN",
-                "sasl.jaas.config=" + jaas,
-                "ssl.truststore.type=PEM",
-                "ssl.truststore.location=" + ca, ""));
-        Files.writeString(dir.resolve("librdkafka-sasl-ssl.conf"), String.join("\n",
-                "# librdkafka (kcat -F, confluent-kafka): username = tenant[/namespace], password = token:<JWT>",
-                "bootstrap.servers=" + host + ":" + saslSslPort,
-                "security.protocol=SASL_SSL",
-                "sasl.mechanisms=PLAIN",
-                "sasl.username=public/default",
-                "sasl.password=token:" + adminToken,
-                "ssl.ca.location=" + ca, ""));
-        Files.writeString(dir.resolve("librdkafka-sasl-plaintext.conf"), String.join("\n",
-                "# librdkafka (kcat -F, confluent-kafka): username = tenant[/namespace], password = token:<JWT>",
-                "bootstrap.servers=" + host + ":" + saslPlainPort,
-                "security.protocol=SASL_PLAINTEXT",
-                "sasl.mechanisms=PLAIN",
-                "sasl.username=public/default",
-                "sasl.password=token:" + adminToken, ""));
+        String kafkaClients = "# kafka-clients / Kafka CLI tools: --command-config or --producer.config/--consumer.config";
+        List<String> plainKafka = List.of(kafkaClients, "bootstrap.servers=" + host + ":" + saslPlainPort,
+                "security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN", "sasl.jaas.config=" + jaas);
+        List<String> sslKafka = List.of(kafkaClients, "bootstrap.servers=" + host + ":" + saslSslPort,
+                "security.protocol=SASL_SSL", "sasl.mechanism=PLAIN", "sasl.jaas.config=" + jaas,
+                "ssl.truststore.type=PEM", "ssl.truststore.location=" + ca);
+        String librdkafka = "# librdkafka (kcat -F, confluent-kafka): username = tenant[/namespace], password = token:<JWT>";
+        List<String> credentials = List.of("sasl.mechanisms=PLAIN", "sasl.username=public/default",
+                "sasl.password=token:" + adminToken);
+        List<String> plainRd = new ArrayList<>(List.of(librdkafka, "bootstrap.servers=" + host + ":" + saslPlainPort,
+                "security.protocol=SASL_PLAINTEXT"));
+        plainRd.addAll(credentials);
+        List<String> sslRd = new ArrayList<>(List.of(librdkafka, "bootstrap.servers=" + host + ":" + saslSslPort,
+                "security.protocol=SASL_SSL", "ssl.ca.location=" + ca));
+        sslRd.addAll(credentials);
+        Files.writeString(dir.resolve("client-sasl-plaintext.properties"), String.join("\n", plainKafka) + "\n");
+        Files.writeString(dir.resolve("client-sasl-ssl.properties"), String.join("\n", sslKafka) + "\n");
+        Files.writeString(dir.resolve("librdkafka-sasl-plaintext.conf"), String.join("\n", plainRd) + "\n");
+        Files.writeString(dir.resolve("librdkafka-sasl-ssl.conf"), String.join("\n", sslRd) + "\n");
     }
 
     /**

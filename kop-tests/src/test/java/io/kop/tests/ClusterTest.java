@@ -10,7 +10,6 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsPartition;
 import org.apache.kafka.common.message.ListOffsetsRequestData.ListOffsetsTopic;
-import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
@@ -19,8 +18,6 @@ import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.requests.ListOffsetsResponse;
-import org.apache.kafka.common.requests.ProduceRequest;
-import org.apache.kafka.common.requests.ProduceResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -582,12 +579,7 @@ class ClusterTest {
         MemoryRecordsBuilder b = MemoryRecords.builder(ByteBuffer.allocate(256), Compression.NONE,
                 TimestampType.CREATE_TIME, 0L);
         b.append(System.currentTimeMillis(), null, bytes(value));
-        ProduceRequestData data = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(30_000);
-        ProduceRequestData.TopicProduceData t = new ProduceRequestData.TopicProduceData().setName(topic);
-        t.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(b.build()));
-        data.topicData().add(t);
-        ProduceResponse response = client.send(ProduceRequest.builder(data).build((short) 12));
-        return response.data().responses().iterator().next().partitionResponses().get(0);
+        return client.produce(topic, b.build());
     }
 
     /** Every record of partition 0 (value -> offset), read through {@code broker}; fails on a value seen twice. */

@@ -12,7 +12,6 @@ import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.requests.MetadataRequest;
 import org.apache.kafka.common.requests.MetadataResponse;
-import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.TimestampType;
@@ -21,8 +20,6 @@ import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.requests.InitProducerIdRequest;
 import org.apache.kafka.common.requests.InitProducerIdResponse;
-import org.apache.kafka.common.requests.ProduceRequest;
-import org.apache.kafka.common.requests.ProduceResponse;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -86,11 +83,6 @@ class IdempotenceTest {
         for (int i = 0; i < count; i++) {
             b.append(System.currentTimeMillis(), null, ("seq-" + (baseSequence + i)).getBytes());
         }
-        ProduceRequestData data = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(30_000);
-        ProduceRequestData.TopicProduceData t = new ProduceRequestData.TopicProduceData().setName(topic);
-        t.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(b.build()));
-        data.topicData().add(t);
-        ProduceResponse response = client.send(ProduceRequest.builder(data).build((short) 12));
-        return response.data().responses().iterator().next().partitionResponses().get(0);
+        return client.produce(topic, b.build());
     }
 }

@@ -49,6 +49,19 @@ final class RawKafkaClient implements AutoCloseable {
                 new org.apache.kafka.common.protocol.ByteBufferAccessor(buffer), (short) 0);
     }
 
+    /** Produce v12 of {@code records} to partition 0 of {@code topic}, acks=all: the partition's answer. */
+    org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse produce(String topic,
+            org.apache.kafka.common.record.internal.MemoryRecords records) throws IOException {
+        var data = new org.apache.kafka.common.message.ProduceRequestData().setAcks((short) -1).setTimeoutMs(30_000);
+        var t = new org.apache.kafka.common.message.ProduceRequestData.TopicProduceData().setName(topic);
+        t.partitionData().add(new org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData()
+                .setIndex(0).setRecords(records));
+        data.topicData().add(t);
+        org.apache.kafka.common.requests.ProduceResponse response =
+                send(org.apache.kafka.common.requests.ProduceRequest.builder(data).build((short) 12));
+        return response.data().responses().iterator().next().partitionResponses().get(0);
+    }
+
     void sendRaw(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
