@@ -22,6 +22,7 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData.CreatePartitionsTopicResult;
@@ -50,6 +51,7 @@ import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopi
 import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponsePartition;
 import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponseTopic;
+import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
@@ -123,9 +125,8 @@ final class AuthorizationStage {
         rules.put(ApiKeys.SYNC_GROUP, group(r -> ((SyncGroupRequest) r).data().groupId(), GroupOp.READ));
         rules.put(ApiKeys.HEARTBEAT, group(r -> ((HeartbeatRequest) r).data().groupId(), GroupOp.READ));
         rules.put(ApiKeys.LEAVE_GROUP, group(r -> ((LeaveGroupRequest) r).data().groupId(), GroupOp.READ));
-        rules.put(ApiKeys.CONSUMER_GROUP_HEARTBEAT,
-                group(r -> ((ConsumerGroupHeartbeatRequest) r).data().groupId(), GroupOp.READ));
-        rules.put(ApiKeys.OFFSET_DELETE, group(r -> ((OffsetDeleteRequest) r).data().groupId(), GroupOp.DELETE));
+        rules.put(ApiKeys.CONSUMER_GROUP_HEARTBEAT, this::consumerGroupHeartbeat);
+        rules.put(ApiKeys.OFFSET_DELETE, this::offsetDelete);
         rules.put(ApiKeys.OFFSET_COMMIT, this::offsetCommit);
         rules.put(ApiKeys.OFFSET_FETCH, this::offsetFetch);
         rules.put(ApiKeys.DESCRIBE_GROUPS, this::describeGroups);
@@ -398,6 +399,31 @@ final class AuthorizationStage {
                                 .setPartitionIndex(p.partitionIndex()).setErrorCode(topicRefused())).toList()),
                 (m, denied) -> ((OffsetCommitResponseData) m).setTopics(plus(((OffsetCommitResponseData) m).topics(),
                         denied)), handler));
+    }
+
+    /** KIP-848 heartbeat: the group, and describe on every subscribed topic (Kafka refuses the whole request). */
+    private CompletableFuture<ApiMessage> consumerGroupHeartbeat(RequestContext ctx, AbstractRequest r, Names names,
+                                                                 Supplier<CompletableFuture<ApiMessage>> handler) {
+        var data = ((ConsumerGroupHeartbeatRequest) r).data();
+        List<String> subscribed = data.subscribedTopicNames() == null ? List.of() : data.subscribedTopicNames();
+        return group(x -> data.groupId(), GroupOp.READ).apply(ctx, r, names, () ->
+                refused(subscribed, topicCheck(ctx, names, TopicOp.DESCRIBE)).thenCompose(refused -> refused.isEmpty()
+                        ? handler.get()
+                        : CompletableFuture.failedFuture(new TopicAuthorizationException(refused))));
+    }
+
+    /** OffsetDelete: delete on the group, read on each topic. */
+    private CompletableFuture<ApiMessage> offsetDelete(RequestContext ctx, AbstractRequest r, Names names,
+                                                       Supplier<CompletableFuture<ApiMessage>> handler) {
+        var data = ((OffsetDeleteRequest) r).data();
+        return group(x -> data.groupId(), GroupOp.DELETE).apply(ctx, r, names, () -> filter(data.topics(),
+                named(t -> t.name()), topicCheck(ctx, names, TopicOp.READ), t -> {
+                    var parts = new OffsetDeleteResponseData.OffsetDeleteResponsePartitionCollection();
+                    t.partitions().forEach(p -> parts.add(new OffsetDeleteResponseData.OffsetDeleteResponsePartition()
+                            .setPartitionIndex(p.partitionIndex()).setErrorCode(topicRefused())));
+                    return new OffsetDeleteResponseData.OffsetDeleteResponseTopic().setName(t.name())
+                            .setPartitions(parts);
+                }, (m, denied) -> denied.forEach(((OffsetDeleteResponseData) m).topics()::add), handler));
     }
 
     private CompletableFuture<ApiMessage> offsetFetch(RequestContext ctx, AbstractRequest r, Names names,

@@ -221,6 +221,26 @@ class SecurityTest {
                 }
             });
         }
+        // KIP-848 consumers: every subscribed topic needs describe, or the heartbeat is refused
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(strings(reader, Map.of(
+                ConsumerConfig.GROUP_ID_CONFIG, "kip848-" + topic, ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer")))) {
+            c.subscribe(List.of("tb/ns/" + topic));
+            assertThrows(TopicAuthorizationException.class, () -> {
+                for (int i = 0; i < 40; i++) {
+                    c.poll(Duration.ofMillis(500));
+                }
+            });
+        }
+        // deleting a group's offsets needs the group's delete and the topic's read
+        try (Admin admin = Admin.create(reader)) {
+            admin.deleteConsumerGroupOffsets("readers", Set.of(new org.apache.kafka.common.TopicPartition(topic, 0)))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+        try (Admin admin = Admin.create(writer)) {
+            Throwable t2 = assertThrows(ExecutionException.class, () -> admin.deleteConsumerGroupOffsets("readers",
+                    Set.of(new org.apache.kafka.common.TopicPartition(topic, 0))).all().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(GroupAuthorizationException.class, rootOf(t2), t2.toString());
+        }
         try (Admin admin = Admin.create(writer)) {
             Throwable create = assertThrows(ExecutionException.class, () -> admin.createTopics(
                     List.of(new NewTopic(topic + "-new", 1, (short) 1))).all().get(30, TimeUnit.SECONDS));
