@@ -156,9 +156,31 @@ public final class SecureSetup {
      */
     public Path clientCertificate(String role) throws Exception {
         Path out = dir.resolve("client-" + role + ".pem");
-        if (Files.exists(out)) {
-            return out;
+        if (!Files.exists(out)) {
+            Issued c = issue("CN=" + role, null);
+            Files.writeString(out, c.keyPem() + c.certificatePem());
         }
+        return out;
+    }
+
+    /**
+     * A new broker certificate and key from the same CA, written over {@code broker.pem} and
+     * {@code broker-key.pem} (a renewal: the broker reloads them); its serial number.
+     */
+    public BigInteger renewBrokerCertificate() throws Exception {
+        Issued c = issue("CN=" + host, brokerNames());
+        // key first: the reload reads both files once either changed, and a new certificate
+        // with the old key would not load
+        Files.writeString(dir.resolve("broker-key.pem"), c.keyPem());
+        Files.writeString(dir.resolve("broker.pem"), c.certificatePem());
+        return c.certificate().getSerialNumber();
+    }
+
+    private record Issued(X509Certificate certificate, String certificatePem, String keyPem) {
+    }
+
+    /** A certificate for {@code subject} (with {@code names} as alternative names) signed by the stored CA. */
+    private Issued issue(String subject, GeneralNames names) throws Exception {
         X509Certificate caCert = (X509Certificate) CertificateFactory.getInstance("X.509")
                 .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(dir.resolve("ca.pem"))));
         String keyPem = Files.readString(dir.resolve("ca-key.pem")).replaceAll("-----[A-Z ]+-----", "")
@@ -172,43 +194,38 @@ public final class SecureSetup {
         X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(
                 X500Name.getInstance(caCert.getSubjectX500Principal().getEncoded()), serial(),
                 Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(3650))),
-                new X500Name("CN=" + role), keys.getPublic())
+                new X500Name(subject), keys.getPublic())
                 .addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+        if (names != null) {
+            builder.addExtension(Extension.subjectAlternativeName, false, names);
+        }
         X509Certificate cert = sign(builder, caKey);
-        Files.writeString(out, pem("PRIVATE KEY", keys.getPrivate().getEncoded()) + pem("CERTIFICATE", cert.getEncoded()));
-        return out;
+        return new Issued(cert, pem("CERTIFICATE", cert.getEncoded()), pem("PRIVATE KEY", keys.getPrivate().getEncoded()));
     }
 
-    /** A CA and a broker certificate it signed, for the host, localhost and 127.0.0.1; valid ten years. */
+    private GeneralNames brokerNames() {
+        return new GeneralNames(new GeneralName[] {
+            new GeneralName(GeneralName.dNSName, "localhost"),
+            new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+            new GeneralName(isAddress(host) ? GeneralName.iPAddress : GeneralName.dNSName, host)});
+    }
+
+    /** A CA (ten years), then a broker certificate it signs for the host, localhost and 127.0.0.1. */
     private void writeCertificates() throws Exception {
         KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
         rsa.initialize(2048);
         KeyPair caKeys = rsa.generateKeyPair();
         X500Name caName = new X500Name("CN=KoP standalone CA");
         Instant now = Instant.now();
-        Date from = Date.from(now.minus(Duration.ofDays(1)));
-        Date to = Date.from(now.plus(Duration.ofDays(3650)));
-        X509v3CertificateBuilder caBuilder = new JcaX509v3CertificateBuilder(caName, serial(), from, to, caName,
+        X509v3CertificateBuilder caBuilder = new JcaX509v3CertificateBuilder(caName, serial(),
+                Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(3650))), caName,
                 caKeys.getPublic())
                 .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
                 .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
         X509Certificate caCert = sign(caBuilder, caKeys.getPrivate());
-
-        KeyPair brokerKeys = rsa.generateKeyPair();
-        GeneralNames names = new GeneralNames(new GeneralName[] {
-            new GeneralName(GeneralName.dNSName, "localhost"),
-            new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
-            new GeneralName(isAddress(host) ? GeneralName.iPAddress : GeneralName.dNSName, host)});
-        X509v3CertificateBuilder brokerBuilder = new JcaX509v3CertificateBuilder(caName, serial(), from, to,
-                new X500Name("CN=" + host), brokerKeys.getPublic())
-                .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
-                .addExtension(Extension.subjectAlternativeName, false, names);
-        X509Certificate brokerCert = sign(brokerBuilder, caKeys.getPrivate());
-
         Files.writeString(dir.resolve("ca.pem"), pem("CERTIFICATE", caCert.getEncoded()));
         Files.writeString(dir.resolve("ca-key.pem"), pem("PRIVATE KEY", caKeys.getPrivate().getEncoded()));
-        Files.writeString(dir.resolve("broker.pem"), pem("CERTIFICATE", brokerCert.getEncoded()));
-        Files.writeString(dir.resolve("broker-key.pem"), pem("PRIVATE KEY", brokerKeys.getPrivate().getEncoded()));
+        renewBrokerCertificate();
     }
 
     private static boolean isAddress(String host) {

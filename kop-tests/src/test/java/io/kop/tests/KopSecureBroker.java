@@ -69,7 +69,8 @@ public final class KopSecureBroker {
                         + saslSsl + ",SSL://127.0.0.1:" + ssl,
                 "--conf", "kopSslClientAuth=requested",
                 "--conf", "kafkaGroupSubscriptionIntervalMs=1000",
-                "--conf", "kopAuthorizationCacheRefreshMs=500"));
+                "--conf", "kopAuthorizationCacheRefreshMs=500",
+                "--conf", "tlsCertRefreshCheckDurationSec=1"));
         NodeProcess p = new NodeProcess("secure-standalone", dir.resolveSibling("test-secure-broker-process"),
                 classpath, List.of("@" + classes.resolve("jvm.args").toAbsolutePath(), "-Xmx1g",
                         "-XX:MaxDirectMemorySize=1g"), "io.kop.standalone.Main", args);

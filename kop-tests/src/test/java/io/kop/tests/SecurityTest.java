@@ -421,20 +421,44 @@ class SecurityTest {
         Throwable t = assertThrows(ExecutionException.class, () -> produce(p, "anything", List.of("x")));
         assertInstanceOf(TopicAuthorizationException.class, rootOf(t), t.toString());
         // the certificate is the one the standalone generated, for 127.0.0.1, signed by its CA
-        SSLContext context = SSLContext.getInstance("TLS");
+        assertTrue(servedCertificate(broker.sslPort) != null);
+    }
+
+    /** The certificate a TLS listener serves, checked against the standalone's CA and for 127.0.0.1. */
+    private static java.security.cert.X509Certificate servedCertificate(int port) throws Exception {
         java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
         trust.load(null, null);
-        trust.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509")
-                .generateCertificate(java.nio.file.Files.newInputStream(broker.caFile())));
+        try (var in = Files.newInputStream(broker.caFile())) {
+            trust.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in));
+        }
         javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
         tmf.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
         context.init(null, tmf.getTrustManagers(), null);
-        try (SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", broker.sslPort)) {
+        try (SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
             javax.net.ssl.SSLParameters params = s.getSSLParameters();
             params.setEndpointIdentificationAlgorithm("HTTPS");
             s.setSSLParameters(params);
             s.startHandshake();
-            assertTrue(s.getSession().getPeerCertificates().length > 0);
+            return (java.security.cert.X509Certificate) s.getSession().getPeerCertificates()[0];
+        }
+    }
+
+    /** A renewed certificate (new files on disk) is served without a restart; clients go on working. */
+    @Test
+    void aRenewedCertificateIsServedWithoutARestart() throws Exception {
+        java.math.BigInteger before = servedCertificate(broker.saslSslPort).getSerialNumber();
+        java.math.BigInteger renewed = broker.setup().renewBrokerCertificate();
+        assertTrue(!renewed.equals(before));
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!servedCertificate(broker.saslSslPort).getSerialNumber().equals(renewed)) {
+            assertTrue(System.currentTimeMillis() < deadline, "the renewed certificate is not served after 30 s");
+            Thread.sleep(500);
+        }
+        assertEquals(renewed, servedCertificate(broker.sslPort).getSerialNumber());
+        try (Admin admin = Admin.create(broker.plain(true, "public", broker.adminToken()))) {
+            admin.listTopics().names().get(30, TimeUnit.SECONDS);
         }
     }
 
