@@ -94,7 +94,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         services = new KopServices(config, pulsar, topics, new TopicIdRegistry(pulsar.getLocalMetadataStore()), brokers,
                 new PartitionLogManager(brokerService, config.maxReadEntriesPerFetch(),
                         config.producerStateRecoveryRecords(), config.readAheadMaxBytes(),
-                        config.recentBatchesMaxBytes()),
+                        config.recentBatchesMaxBytes(), config.recentBatchesWarmBytes()),
                 new ProducerIdAllocator(pulsar.getLocalMetadataStore()), offsetsTopic, groups,
                 new ScramCredentials(pulsar.getLocalMetadataStore()), pulsar.getExecutor());
         dispatcher = Handlers.all(services);

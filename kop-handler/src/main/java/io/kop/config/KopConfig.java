@@ -36,6 +36,7 @@ public final class KopConfig {
     private final long groupSubscriptionMirrorIntervalMs;
     private final long readAheadMaxBytes;
     private final long recentBatchesMaxBytes;
+    private final int recentBatchesWarmBytes;
     private final long offsetsTopicCompactionRecords;
     private final Map<String, Object> groupCoordinatorConfig;
     private final SecurityConfig security;
@@ -79,6 +80,7 @@ public final class KopConfig {
         // -1: a quarter of the JVM's direct memory, where the cache lives
         long recent = longKey(p, "kafkaRecentBatchesCacheMaxBytes", -1L);
         this.recentBatchesMaxBytes = recent < 0 ? DirectMemoryUtils.jvmMaxDirectMemory() / 4 : recent;
+        this.recentBatchesWarmBytes = intKey(p, "kafkaRecentBatchesWarmBytes", 0);
         this.offsetsTopicCompactionRecords = longKey(p, "offsetsTopicCompactionRecords", 10_000L);
         Map<String, Object> group = new java.util.HashMap<>();
         group.put("offsets.retention.minutes", intKey(p, "offsetsRetentionMinutes", 10080));
@@ -230,6 +232,11 @@ public final class KopConfig {
     /** Bytes of recently produced batches the broker keeps in memory to answer fetches; 0 keeps none. */
     public long recentBatchesMaxBytes() {
         return recentBatchesMaxBytes;
+    }
+
+    /** How much of a partition's end a broker that takes it over reads into the recent-batches cache. */
+    public int recentBatchesWarmBytes() {
+        return recentBatchesWarmBytes;
     }
 
     public long groupSubscriptionMirrorIntervalMs() {

@@ -31,8 +31,7 @@ public final class PartitionLogManager implements AutoCloseable {
     private final CursorReader.Budget readAheadBudget;
     private final RecentBatches recentBatches;
     private final long recentBatchesMaxBytes;
-    /** How much of a partition's end a new owner reads into its recent-batches cache. */
-    static final int WARM_BYTES = 1024 * 1024;
+    private final int warmBytes;
     private final long producerRecoveryRecords;
     private final ExecutorService decodeExecutor;
     private final ScheduledExecutorService housekeeping;
@@ -44,8 +43,9 @@ public final class PartitionLogManager implements AutoCloseable {
     }
 
     public PartitionLogManager(BrokerService brokerService, int maxReadEntries, long producerRecoveryRecords,
-                               long readAheadMaxBytes, long recentBatchesMaxBytes) {
+                               long readAheadMaxBytes, long recentBatchesMaxBytes, int warmBytes) {
         this.brokerService = brokerService;
+        this.warmBytes = warmBytes;
         this.recentBatchesMaxBytes = recentBatchesMaxBytes;
         this.recentBatches = new RecentBatches(recentBatchesMaxBytes);
         this.readAheadBudget = readAheadMaxBytes > 0 ? new CursorReader.Budget(readAheadMaxBytes) : null;
@@ -107,14 +107,14 @@ public final class PartitionLogManager implements AutoCloseable {
 
     /**
      * What the previous owner had in its recent-batches cache, about: the partition's last
-     * {@link #WARM_BYTES}, read in the background once the log serves. A failure only costs storage reads.
+     * {@code kafkaRecentBatchesWarmBytes}, read in the background once the log serves. A failure only costs storage reads.
      */
     private CompletableFuture<Void> warmRecentBatches(TopicName partition, ManagedLedgerPartitionLog fresh) {
-        if (recentBatchesMaxBytes <= 0) {
+        if (recentBatchesMaxBytes <= 0 || warmBytes <= 0) {
             return CompletableFuture.completedFuture(null);
         }
         long started = System.nanoTime();
-        return fresh.warmRecentBatches(WARM_BYTES).handle((records, e) -> {
+        return fresh.warmRecentBatches(warmBytes).handle((records, e) -> {
             if (e != null) {
                 log.warn("[{}] recent batches not read back: {}", partition, e.toString());
             } else if (records > 0) {

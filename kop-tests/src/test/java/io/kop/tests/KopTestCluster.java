@@ -64,10 +64,22 @@ public final class KopTestCluster {
         }
         KopCluster.Options o = new KopCluster.Options(dir, KopTestBroker.findNar(), classpath,
                 classes.resolve("jvm.args"), "127.0.0.1", "localhost", port(), bookies,
-                brokers, true, Map.of("kafkaGroupSubscriptionIntervalMs", "1000"));
+                brokers, true, brokerConf());
         KopCluster c = KopCluster.start(o);
         Runtime.getRuntime().addShutdownHook(new Thread(c::close, "kop-test-cluster-stop"));
         return new KopTestCluster(c);
+    }
+
+    /** Broker keys of the test cluster, plus {@code -Dkop.test.cluster.conf=k=v,k=v} (for A/B benchmarks). */
+    private static Map<String, String> brokerConf() {
+        Map<String, String> conf = new java.util.HashMap<>(Map.of("kafkaGroupSubscriptionIntervalMs", "1000"));
+        for (String kv : System.getProperty("kop.test.cluster.conf", "").split(",")) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) {
+                conf.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+            }
+        }
+        return conf;
     }
 
     private static int nextPort = 20_000 + new java.util.Random().nextInt(8_000);
