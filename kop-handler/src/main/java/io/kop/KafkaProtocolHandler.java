@@ -16,26 +16,17 @@ import io.kop.topic.KafkaTopicNames;
 import io.kop.topic.TopicIdRegistry;
 import io.kop.topic.TopicResolver;
 import io.kop.security.BrokerKafkaClient;
-import io.kop.security.GroupNamespaces;
-import io.kop.security.ListenerSecurity;
-import io.kop.security.PulsarCredentials;
+import io.kop.security.BrokerSecurity;
 import io.kop.security.ScramCredentials;
-import io.kop.security.TlsEngines;
 import io.netty.channel.ChannelInitializer;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import io.netty.channel.socket.SocketChannel;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.kafka.common.utils.internals.AppInfoParser;
 import org.apache.pulsar.broker.ServiceConfiguration;
-import org.apache.pulsar.broker.authorization.AuthorizationService;
 import org.apache.pulsar.broker.protocol.ProtocolHandler;
 import org.apache.pulsar.broker.service.BrokerService;
 import org.slf4j.Logger;
@@ -50,11 +41,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
     private KopServices services;
     private ApiDispatcher dispatcher;
     private GroupSubscriptionMirror mirror;
-    private TlsEngines tls;
-    private ExecutorService saslExecutor;
-    private PulsarCredentials credentials;
-    private AuthorizationService authorization;
-    private GroupNamespaces groupNamespaces;
+    private BrokerSecurity security;
 
     @Override
     public String protocolName() {
@@ -98,20 +85,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
                 new ProducerIdAllocator(pulsar.getLocalMetadataStore()), offsetsTopic, groups,
                 new ScramCredentials(pulsar.getLocalMetadataStore()), pulsar.getExecutor());
         dispatcher = Handlers.all(services);
-        credentials = new PulsarCredentials(config.security().authenticationEnabled()
-                ? brokerService.getAuthenticationService() : null);
-        authorization = config.security().authorizationEnabled() ? brokerService.getAuthorizationService() : null;
-        groupNamespaces = new GroupNamespaces(pulsar.getLocalMetadataStore());
-        // SASL mechanisms wait for Pulsar's authentication providers: never on an event loop.
-        saslExecutor = new ThreadPoolExecutor(0, 4, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-                new DefaultThreadFactory("kop-sasl", true));
-        if (config.listeners().stream().anyMatch(KafkaListener::tls)) {
-            try {
-                tls = new TlsEngines(pulsar.getConfiguration(), config.security().tls(), pulsar.getExecutor());
-            } catch (Exception e) {
-                throw new IllegalStateException("cannot set up TLS for the Kafka listeners: " + e, e);
-            }
-        }
+        security = BrokerSecurity.start(config, brokerService, services.scram());
         Optional<Properties> selfClient = BrokerKafkaClient.settings(config, pulsar.getConfiguration());
         if (selfClient.isPresent()) {
             mirror = new GroupSubscriptionMirror(services.logs(), names, selfClient.get());
@@ -128,10 +102,8 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
     public Map<InetSocketAddress, ChannelInitializer<SocketChannel>> newChannelInitializers() {
         Map<InetSocketAddress, ChannelInitializer<SocketChannel>> out = new LinkedHashMap<>();
         for (KafkaListener l : config.listeners()) {
-            ListenerSecurity security = new ListenerSecurity(l, config.security(), tls, credentials,
-                    services.scram(), authorization, groupNamespaces, saslExecutor, config.kafkaTenant(), config.kafkaNamespace());
             out.put(new InetSocketAddress(l.host(), l.port()), new KafkaChannelInitializer(config, l, dispatcher,
-                    security, services.topics()));
+                    security.forListener(l), services.topics()));
         }
         return out;
     }
@@ -141,15 +113,8 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         if (mirror != null) {
             mirror.close();
         }
-        if (tls != null) {
-            try {
-                tls.close();
-            } catch (Exception e) {
-                log.warn("closing TLS: {}", e.toString());
-            }
-        }
-        if (saslExecutor != null) {
-            saslExecutor.shutdownNow();
+        if (security != null) {
+            security.close();
         }
         if (services != null) {
             services.groups().close();
