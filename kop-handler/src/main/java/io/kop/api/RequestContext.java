@@ -7,18 +7,15 @@ import io.kop.topic.TopicResolver;
 import java.net.SocketAddress;
 import org.apache.kafka.common.requests.RequestHeader;
 
-/** What a handler knows about the request besides its body. */
+/**
+ * What a handler knows about the request besides its body. {@code topics} resolves names as this
+ * principal writes them: short names live in the namespace its SASL username chose.
+ */
 public record RequestContext(RequestHeader header, String listenerName, SocketAddress remoteAddress,
                              ConnectionState connection, SaslAuthenticator auth, Access access,
-                             TopicResolver defaultTopics) {
+                             TopicResolver topics) {
     public short apiVersion() {
         return header.apiVersion();
-    }
-
-    /** Topics as this principal names them: short names live in the namespace its username chose. */
-    public TopicResolver topics() {
-        Principal p = auth.principal();
-        return p == null ? defaultTopics : defaultTopics.in(p.tenant(), p.namespace());
     }
 
     /** Who sent the request (see {@link Principal}); null before SASL authentication. */

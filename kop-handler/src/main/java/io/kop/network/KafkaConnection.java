@@ -5,6 +5,7 @@ import io.kop.api.ConnectionState;
 import io.kop.api.RequestContext;
 import io.kop.security.Access;
 import io.kop.security.ListenerSecurity;
+import io.kop.security.Principal;
 import io.kop.security.SaslAuthenticator;
 import io.kop.topic.TopicResolver;
 import io.netty.buffer.ByteBuf;
@@ -44,6 +45,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private ConnectionState state;
     private SaslAuthenticator auth;
     private Access access;
+    /** The principal {@link #principalTopics} was resolved for; they change together (re-authentication). */
+    private Principal resolvedFor;
+    private TopicResolver principalTopics;
     private ChannelHandlerContext ctx;
     private boolean closed;
 
@@ -119,8 +123,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                     + "SaslAuthenticate may come first)", null);
             return null;
         }
-        if (apiKey != ApiKeys.SASL_HANDSHAKE && apiKey != ApiKeys.SASL_AUTHENTICATE
-                && auth.expired(System.currentTimeMillis())) {
+        if (apiKey != ApiKeys.SASL_HANDSHAKE && apiKey != ApiKeys.SASL_AUTHENTICATE && auth.expired()) {
             closeOnError("SASL session expired and the client did not re-authenticate", null);
             return null;
         }
@@ -141,7 +144,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             return null;
         }
         RequestContext context = new RequestContext(header, listenerName, ctx.channel().remoteAddress(), state,
-                auth, access, topics);
+                auth, access, topicsOf(auth.principal()));
         CompletableFuture<ApiMessage> response;
         try {
             response = dispatcher.handle(context, request);
@@ -156,6 +159,15 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         });
         enqueue(header, dispatcher.expectsResponse(request) ? withErrors : null);
         return withErrors;
+    }
+
+    /** The topic resolver of the principal's namespace, looked up again only when the principal changes. */
+    private TopicResolver topicsOf(Principal p) {
+        if (p != resolvedFor || principalTopics == null) {
+            resolvedFor = p;
+            principalTopics = p == null || topics == null ? topics : topics.in(p.tenant(), p.namespace());
+        }
+        return principalTopics;
     }
 
     private void enqueue(RequestHeader header, CompletableFuture<ApiMessage> response) {

@@ -113,8 +113,17 @@ public final class SaslAuthenticator {
         return s == State.NOT_SASL || s == State.AUTHENTICATED || BEFORE_AUTHENTICATION.contains(key);
     }
 
-    /** The session's credential has expired and the client did not re-authenticate in time. */
-    public boolean expired(long nowMs) {
+    /**
+     * The session's credential has expired and the client did not re-authenticate in time. Asked for
+     * every request: reads the clock only for a session that has an expiry.
+     */
+    public boolean expired() {
+        Principal p = principal;
+        return p != null && p.expiresAtMs() > 0 && expired(System.currentTimeMillis());
+    }
+
+    /** {@link #expired()} at {@code nowMs}. */
+    boolean expired(long nowMs) {
         Principal p = principal;
         return p != null && p.expiresAtMs() > 0 && nowMs >= p.expiresAtMs() && state == State.AUTHENTICATED;
     }
