@@ -1,14 +1,16 @@
 package io.kop.security;
 
+import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pulsar.common.util.FutureUtil;
+import org.apache.pulsar.metadata.api.MetadataCache;
+import org.apache.pulsar.metadata.api.MetadataSerde;
 import org.apache.pulsar.metadata.api.MetadataStore;
 import org.apache.pulsar.metadata.api.MetadataStoreException;
+import org.apache.pulsar.metadata.api.Stat;
 
 /**
  * Which namespace each Kafka group belongs to, kept in the metadata store under
@@ -16,17 +18,27 @@ import org.apache.pulsar.metadata.api.MetadataStoreException;
  * committed for it. Group ids are cluster-wide (one group coordinator serves every tenant), so with
  * authorization on a group is checked against the namespace it belongs to, not the asker's: a tenant
  * can neither join, describe nor list another tenant's groups, and an id taken by one tenant is
- * refused to the others.
+ * refused to the others. Read through Pulsar's metadata cache, which also remembers groups nobody
+ * claimed and follows other brokers' claims.
  */
 public final class GroupNamespaces {
     private static final String ROOT = "/kop/group-namespaces";
+    private static final MetadataSerde<String> UTF8 = new MetadataSerde<>() {
+        @Override
+        public byte[] serialize(String path, String value) {
+            return value.getBytes(StandardCharsets.UTF_8);
+        }
 
-    private final MetadataStore store;
-    private final Map<String, String> known = new ConcurrentHashMap<>();
+        @Override
+        public String deserialize(String path, byte[] content, Stat stat) throws IOException {
+            return new String(content, StandardCharsets.UTF_8);
+        }
+    };
 
-    /** {@code store} null: this broker's memory only (unit tests). */
+    private final MetadataCache<String> cache;
+
     public GroupNamespaces(MetadataStore store) {
-        this.store = store;
+        this.cache = store.getMetadataCache(UTF8);
     }
 
     private static String path(String group) {
@@ -35,38 +47,19 @@ public final class GroupNamespaces {
 
     /** The group's namespace; empty when no one has used the group yet. */
     public CompletableFuture<Optional<String>> of(String group) {
-        String ns = known.get(group);
-        if (ns != null || store == null) {
-            return CompletableFuture.completedFuture(Optional.ofNullable(ns));
-        }
-        return store.get(path(group)).thenApply(v -> v.map(value -> {
-            String found = new String(value.getValue(), StandardCharsets.UTF_8);
-            known.put(group, found);
-            return found;
-        }));
+        return cache.get(path(group));
     }
 
     /** The group's namespace, given to {@code namespace} if the group had none (whoever wins a race keeps it). */
     public CompletableFuture<String> claim(String group, String namespace) {
-        return of(group).thenCompose(current -> {
-            if (current.isPresent()) {
-                return CompletableFuture.completedFuture(current.get());
-            }
-            if (store == null) {
-                return CompletableFuture.completedFuture(known.computeIfAbsent(group, g -> namespace));
-            }
-            return store.put(path(group), namespace.getBytes(StandardCharsets.UTF_8), Optional.of(-1L))
-                    .thenApply(stat -> {
-                        known.put(group, namespace);
-                        return namespace;
-                    })
-                    .exceptionallyCompose(t -> {
-                        if (FutureUtil.unwrapCompletionException(t) instanceof MetadataStoreException.BadVersionException) {
-                            known.remove(group);
-                            return of(group).thenApply(o -> o.orElse(namespace)); // another claimed it first
-                        }
-                        return CompletableFuture.failedFuture(t);
-                    });
-        });
+        return of(group).thenCompose(current -> current.isPresent()
+                ? CompletableFuture.completedFuture(current.get())
+                : cache.create(path(group), namespace).thenApply(v -> namespace).exceptionallyCompose(t -> {
+                    if (FutureUtil.unwrapCompletionException(t)
+                            instanceof MetadataStoreException.AlreadyExistsException) {
+                        return of(group).thenApply(o -> o.orElse(namespace)); // another claimed it first
+                    }
+                    return CompletableFuture.failedFuture(t);
+                }));
     }
 }
