@@ -30,7 +30,7 @@ public final class PartitionLogManager implements AutoCloseable {
     private final int maxReadEntries;
     private final CursorReader.Budget readAheadBudget;
     private final RecentBatches recentBatches;
-    private final long recentBatchesMaxBytes;
+    /** What a new log reads of its partition's end into the cache (0: nothing, or no cache). */
     private final int warmBytes;
     private final long producerRecoveryRecords;
     private final ExecutorService decodeExecutor;
@@ -45,8 +45,7 @@ public final class PartitionLogManager implements AutoCloseable {
     public PartitionLogManager(BrokerService brokerService, int maxReadEntries, long producerRecoveryRecords,
                                long readAheadMaxBytes, long recentBatchesMaxBytes, int warmBytes) {
         this.brokerService = brokerService;
-        this.warmBytes = warmBytes;
-        this.recentBatchesMaxBytes = recentBatchesMaxBytes;
+        this.warmBytes = recentBatchesMaxBytes > 0 ? warmBytes : 0;
         this.recentBatches = new RecentBatches(recentBatchesMaxBytes);
         this.readAheadBudget = readAheadMaxBytes > 0 ? new CursorReader.Budget(readAheadMaxBytes) : null;
         this.maxReadEntries = maxReadEntries;
@@ -110,7 +109,7 @@ public final class PartitionLogManager implements AutoCloseable {
      * {@code kafkaRecentBatchesWarmBytes}, read in the background once the log serves. A failure only costs storage reads.
      */
     private CompletableFuture<Void> warmRecentBatches(TopicName partition, ManagedLedgerPartitionLog fresh) {
-        if (recentBatchesMaxBytes <= 0 || warmBytes <= 0) {
+        if (warmBytes <= 0) {
             return CompletableFuture.completedFuture(null);
         }
         long started = System.nanoTime();
