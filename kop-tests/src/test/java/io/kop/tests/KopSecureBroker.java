@@ -145,6 +145,15 @@ public final class KopSecureBroker {
         return p;
     }
 
+    /** kafka-clients settings for the SSL listener (TLS only, no client certificate yet). */
+    public Properties ssl() {
+        Properties p = new Properties();
+        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + sslPort);
+        p.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SSL");
+        trust(p);
+        return p;
+    }
+
     /** Trusts the standalone's CA (a PEM truststore, as kafka-clients reads it since KIP-651). */
     public void trust(Properties p) {
         p.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, "PEM");

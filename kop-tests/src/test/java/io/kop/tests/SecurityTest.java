@@ -411,10 +411,7 @@ class SecurityTest {
     /** The SSL listener: TLS from the broker's PEM files; without a client certificate nobody is authorized. */
     @Test
     void sslListenerWithoutClientCertificateIsNobody() throws Exception {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", "127.0.0.1:" + broker.sslPort);
-        p.put("security.protocol", "SSL");
-        broker.trust(p);
+        Properties p = broker.ssl();
         try (Admin admin = Admin.create(p)) {
             assertTrue(admin.listTopics().names().get(30, TimeUnit.SECONDS).isEmpty());
         }
@@ -465,10 +462,7 @@ class SecurityTest {
     /** mTLS: a client certificate's CN is the Pulsar role (Pulsar's tls provider), on the SSL listener. */
     @Test
     void clientCertificateIsTheRole() throws Exception {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", "127.0.0.1:" + broker.sslPort);
-        p.put("security.protocol", "SSL");
-        broker.trust(p);
+        Properties p = broker.ssl();
         p.put("ssl.keystore.type", "PEM");
         p.put("ssl.keystore.location", broker.setup().clientCertificate("alice").toString());
         String topic = "ta/ns/" + KopTestBroker.uniqueTopic("mtls");
