@@ -10,6 +10,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -24,9 +26,12 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.pulsar.common.util.FutureUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Produce (API 0): validates each partition's batch and appends it to the partition log. */
 final class ProduceHandler implements ApiHandler<ProduceRequest> {
+    private static final Logger PRODUCE_LOG = LoggerFactory.getLogger(ProduceHandler.class);
     private final KopServices services;
 
     ProduceHandler(KopServices services) {
@@ -40,14 +45,16 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
         }
         ProduceResponseData response = new ProduceResponseData();
         List<CompletableFuture<?>> pending = new ArrayList<>();
-        List<Runnable> appends = new ArrayList<>();
+        List<PartitionAppend> appends = new ArrayList<>();
         List<CompletableFuture<?>> resolutions = new ArrayList<>();
+        CompletableFuture<Void> submitted = new CompletableFuture<>();
+        AtomicInteger unsettled = new AtomicInteger();
         for (TopicProduceData topic : request.data().topicData()) {
             TopicProduceResponse topicResponse = new TopicProduceResponse().setName(topic.name())
                     .setTopicId(topic.topicId());
             response.responses().add(topicResponse);
             CompletableFuture<String> name = topic.name() == null || topic.name().isEmpty()
-                    ? services.topicIds().name(topic.topicId()) : CompletableFuture.completedFuture(topic.name());
+                    ? services.topicIds().name(topic.topicId(), ctx.topics().names()) : CompletableFuture.completedFuture(topic.name());
             for (PartitionProduceData partition : topic.partitionData()) {
                 PartitionProduceResponse p = new PartitionProduceResponse().setIndex(partition.index())
                         .setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
@@ -58,19 +65,14 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                 CompletableFuture<PartitionLog> log = kafkaTopic
                         .thenCompose(t -> services.logs().get(t.partition(partition.index())));
                 resolutions.add(log);
-                CompletableFuture<AppendResult> result = new CompletableFuture<>();
-                appends.add(() -> append(ctx, log, kafkaTopic, partition).whenComplete((r, t) -> {
-                    if (t != null) {
-                        result.completeExceptionally(t);
-                    } else {
-                        result.complete(r);
-                    }
-                }));
-                ScheduledFuture<?> deadline = ctx.connection().schedule(() -> result.completeExceptionally(
-                        new TimeoutException("append not confirmed within " + request.timeout() + " ms")),
+                PartitionAppend append = new PartitionAppend(ctx, kafkaTopic, log, partition, submitted, unsettled,
+                        (topic.name() == null || topic.name().isEmpty() ? topic.topicId() : topic.name()) + "-" + partition.index());
+                unsettled.incrementAndGet();
+                appends.add(append);
+                ScheduledFuture<?> deadline = ctx.connection().schedule(() -> append.expire(request.timeout()),
                         Math.max(1, request.timeout()));
-                result.whenComplete((r, t) -> deadline.cancel(false));
-                pending.add(result.handle((r, t) -> {
+                append.result.whenComplete((r, t) -> deadline.cancel(false));
+                pending.add(append.result.handle((r, t) -> {
                     if (t != null) {
                         Throwable kafka = StorageErrors.toKafka(FutureUtil.unwrapCompletionException(t));
                         p.setErrorCode(Errors.forException(kafka).code()).setErrorMessage(kafka.getMessage());
@@ -81,22 +83,87 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                 }));
             }
         }
+        if (appends.isEmpty()) {
+            submitted.complete(null);
+        }
         // Logs are looked up in parallel, but batches reach them in the connection's request order.
-        CompletableFuture<Void> submitted = new CompletableFuture<>();
         CompletableFuture<Void> turn = ctx.connection().nextAppendTurn(submitted);
         // Record conversion is CPU work: it runs on the storage pool, not on the connection's event loop.
         CompletableFuture.allOf(resolutions.toArray(new CompletableFuture[0])).handle((v, t) -> null)
                 .thenCombine(turn, (a, b) -> null)
-                .whenCompleteAsync((v, t) -> {
-                    try {
-                        appends.forEach(Runnable::run);
-                    } finally {
-                        submitted.complete(null);
-                    }
-                }, services.logs().executor());
+                .whenCompleteAsync((v, t) -> appends.forEach(PartitionAppend::run), services.logs().executor());
         // The batches point into the request's frame, which is released with the response: so the response
-        // also waits for the appends to have run (each copies its batch), when an append timed out as well.
+        // also waits until every batch was either copied by its append or given up before it started.
         return FutureUtil.waitForAll(pending).thenCombine(submitted, (a, b) -> response);
+    }
+
+    /**
+     * One partition's batch of a produce request. It is settled once: when its append has run (the log
+     * copied the batch), or when the request's timeout passes before that could start (the topic or log
+     * lookup, or an earlier request of the connection, still pending): then it is never appended, and
+     * the partition answers REQUEST_TIMED_OUT. The request's appends are submitted once all are settled.
+     */
+    private final class PartitionAppend {
+        final CompletableFuture<AppendResult> result = new CompletableFuture<>();
+        private final RequestContext ctx;
+        private final CompletableFuture<KafkaTopic> topic;
+        private final CompletableFuture<PartitionLog> log;
+        private final PartitionProduceData data;
+        private final CompletableFuture<Void> submitted;
+        private final AtomicInteger unsettled;
+        private final AtomicBoolean claimed = new AtomicBoolean();
+        private final String label;
+
+        PartitionAppend(RequestContext ctx, CompletableFuture<KafkaTopic> topic, CompletableFuture<PartitionLog> log,
+                        PartitionProduceData data, CompletableFuture<Void> submitted, AtomicInteger unsettled,
+                        String label) {
+            this.label = label;
+            this.ctx = ctx;
+            this.topic = topic;
+            this.log = log;
+            this.data = data;
+            this.submitted = submitted;
+            this.unsettled = unsettled;
+        }
+
+        void run() {
+            if (!claimed.compareAndSet(false, true)) {
+                return;
+            }
+            try {
+                append(ctx, log, topic, data).whenComplete((r, t) -> {
+                    if (t != null) {
+                        result.completeExceptionally(t);
+                    } else {
+                        result.complete(r);
+                    }
+                });
+            } finally {
+                settle();
+            }
+        }
+
+        void expire(int timeoutMs) {
+            String where;
+            if (claimed.compareAndSet(false, true)) {
+                where = !topic.isDone() ? "the topic's lookup" : !log.isDone() ? "the partition's log"
+                        : "an earlier produce request of this connection";
+                settle();
+            } else {
+                where = "storage to confirm the append";
+            }
+            if (result.completeExceptionally(new TimeoutException("append not confirmed within " + timeoutMs
+                    + " ms: waiting for " + where))) {
+                PRODUCE_LOG.warn("[{} {}] produce to {} timed out after {} ms waiting for {}",
+                        ctx.remoteAddress(), ctx.header().clientId(), label, timeoutMs, where);
+            }
+        }
+
+        private void settle() {
+            if (unsettled.decrementAndGet() == 0) {
+                submitted.complete(null);
+            }
+        }
     }
 
     /** Validates the partition's batch and hands it to its log; runs in the connection's append turn. */

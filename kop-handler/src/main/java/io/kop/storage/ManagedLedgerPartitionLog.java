@@ -44,6 +44,7 @@ import org.apache.pulsar.common.protocol.Commands;
  * a BookKeeper thread.
  */
 final class ManagedLedgerPartitionLog implements PartitionLog {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ManagedLedgerPartitionLog.class);
     private final PersistentTopic topic;
     private final ManagedLedgerImpl ledger;
     private final Executor decodeExecutor;
@@ -178,7 +179,11 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                 long base = lastIndex - numRecords + 1;
                 if (cached != null) {
                     // Before the append is reported, so fetches woken by it already find the batch here.
-                    recent.commit(cached, base, numRecords, logAppendTime, epochs.latest());
+                    try {
+                        recent.commit(cached, base, numRecords, logAppendTime, epochs.latest());
+                    } catch (RuntimeException cacheFailure) { // the append stands; only its cached copy is lost
+                        LOG.warn("[{}] batch at {} not cached: {}", topic.getName(), base, cacheFailure.toString());
+                    }
                 }
                 // Appends complete in ledger order: this entry is the last confirmed one, and the high
                 // watermark needs no read of it.
