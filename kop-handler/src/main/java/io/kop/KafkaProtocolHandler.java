@@ -78,7 +78,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         GroupService groups = new KafkaGroupCoordinator(pulsar, offsetsTopic, topics, pulsar.getExecutor(), nodeId,
                 config.maxMessageSize(), config.offsetsTopicCompactionRecords(), config.groupCoordinatorConfig());
         offsetsTopic.start(topics, pulsar.getExecutor(), groups::onElection, groups::onResignation);
-        services = new KopServices(config, pulsar, topics, new TopicIdRegistry(pulsar.getLocalMetadataStore()), brokers,
+        services = new KopServices(config, pulsar, topics, new TopicIdRegistry(pulsar.getLocalMetadataStore(), names), brokers,
                 new PartitionLogManager(brokerService, config.maxReadEntriesPerFetch(),
                         config.producerStateRecoveryRecords(), config.readAheadMaxBytes(),
                         config.recentBatchesMaxBytes(), config.recentBatchesWarmBytes()),

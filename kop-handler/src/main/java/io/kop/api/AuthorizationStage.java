@@ -160,7 +160,7 @@ final class AuthorizationStage {
         }
 
         CompletableFuture<String> name(String name, Uuid id) {
-            return id == null || Uuid.ZERO_UUID.equals(id) ? CompletableFuture.completedFuture(name) : ids.name(id);
+            return id == null || Uuid.ZERO_UUID.equals(id) ? CompletableFuture.completedFuture(name) : ids.name(id, view);
         }
     }
 

@@ -32,7 +32,7 @@ final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequest> {
             DeletableTopicResult result = new DeletableTopicResult().setName(state.name()).setTopicId(state.topicId());
             response.responses().add(result);
             CompletableFuture<String> name = state.name() != null ? CompletableFuture.completedFuture(state.name())
-                    : services.topicIds().name(state.topicId());
+                    : services.topicIds().name(state.topicId(), ctx.topics().names());
             CompletableFuture<Void> delete = name.thenCompose(n -> n == null
                     ? CompletableFuture.failedFuture(new UnknownTopicIdException("unknown topic id " + state.topicId()))
                     : delete(ctx.topics(), n, result));

@@ -44,7 +44,7 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
                     .setTopicId(topic.topicId());
             response.responses().add(topicResponse);
             CompletableFuture<String> name = topic.topic() == null || topic.topic().isEmpty()
-                    ? services.topicIds().name(topic.topicId()) : CompletableFuture.completedFuture(topic.topic());
+                    ? services.topicIds().name(topic.topicId(), ctx.topics().names()) : CompletableFuture.completedFuture(topic.topic());
             for (FetchPartition p : topic.partitions()) {
                 PartitionData data = new PartitionData().setPartitionIndex(p.partition()).setHighWatermark(-1)
                         .setLastStableOffset(-1).setLogStartOffset(-1).setRecords(MemoryRecords.EMPTY);

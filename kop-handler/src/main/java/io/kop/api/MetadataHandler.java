@@ -37,7 +37,7 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
             List<CompletableFuture<String>> byName = new ArrayList<>();
             for (var t : request.data().topics()) {
                 byName.add(t.name() != null ? CompletableFuture.completedFuture(t.name())
-                        : services.topicIds().name(t.topicId()).thenApply(known -> {
+                        : services.topicIds().name(t.topicId(), ctx.topics().names()).thenApply(known -> {
                             if (known == null) {
                                 synchronized (unknownIds) {
                                     unknownIds.add(new MetadataResponseTopic().setTopicId(t.topicId())
@@ -86,7 +86,7 @@ final class MetadataHandler implements ApiHandler<MetadataRequest> {
                         .setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()));
             }
             KafkaTopic topic = found.get();
-            CompletableFuture<Uuid> id = services.topicIds().register(name, topic.pulsarName());
+            CompletableFuture<Uuid> id = services.topicIds().register(topic.pulsarName());
             List<CompletableFuture<MetadataResponsePartition>> partitions = new ArrayList<>();
             for (int i = 0; i < topic.partitions(); i++) {
                 int index = i;

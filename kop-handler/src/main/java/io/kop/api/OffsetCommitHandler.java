@@ -30,7 +30,7 @@ final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest> {
         List<CompletableFuture<String>> names = new ArrayList<>();
         for (OffsetCommitRequestTopic topic : data.topics()) {
             CompletableFuture<String> name = topic.name() == null || topic.name().isEmpty()
-                    ? services.topicIds().name(topic.topicId()) : CompletableFuture.completedFuture(topic.name());
+                    ? services.topicIds().name(topic.topicId(), ctx.topics().names()) : CompletableFuture.completedFuture(topic.name());
             names.add(name);
             checks.add(name.thenCompose(n -> n == null ? CompletableFuture.completedFuture(false)
                     : ctx.topics().find(n, false).thenApply(f -> f.isPresent() && topic.partitions().stream()
@@ -60,7 +60,7 @@ final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest> {
             return services.groups().commitOffsets(ctx, data.duplicate().setTopics(known)).thenCompose(r -> {
                 List<CompletableFuture<?>> ids = new ArrayList<>();
                 if (ctx.apiVersion() >= 10) { // v10 names topics by id
-                    r.topics().forEach(t -> ids.add(services.topicIds().register(t.name(),
+                    r.topics().forEach(t -> ids.add(services.topicIds().register(
                             ctx.topics().pulsarName(t.name())).thenAccept(t::setTopicId)));
                 }
                 return FutureUtil.waitForAll(ids).thenApply(x -> {

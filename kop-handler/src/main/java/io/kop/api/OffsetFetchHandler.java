@@ -28,7 +28,7 @@ final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequest> {
             List<CompletableFuture<?>> names = new ArrayList<>();
             if (byId && group.topics() != null) {
                 // The coordinator is asked by name, as Kafka's broker does; ids are put back in the answer.
-                group.topics().forEach(t -> names.add(services.topicIds().name(t.topicId()).thenAccept(name -> {
+                group.topics().forEach(t -> names.add(services.topicIds().name(t.topicId(), ctx.topics().names()).thenAccept(name -> {
                     if (name != null) {
                         t.setName(name);
                     }
@@ -46,7 +46,7 @@ final class OffsetFetchHandler implements ApiHandler<OffsetFetchRequest> {
 
     private CompletableFuture<OffsetFetchResponseGroup> withIds(TopicResolver topics, OffsetFetchResponseGroup g) {
         List<CompletableFuture<?>> ids = new ArrayList<>();
-        g.topics().forEach(t -> ids.add(services.topicIds().register(t.name(), topics.pulsarName(t.name()))
+        g.topics().forEach(t -> ids.add(services.topicIds().register(topics.pulsarName(t.name()))
                 .thenAccept(t::setTopicId)));
         return FutureUtil.waitForAll(ids).thenApply(v -> g);
     }

@@ -13,35 +13,40 @@ import org.apache.pulsar.metadata.api.MetadataStore;
 import org.apache.pulsar.metadata.api.MetadataStoreException;
 
 /**
- * Topic id -> Kafka name, for requests that name topics by id (Fetch v13+, Produce v13+, Metadata v12+,
+ * Topic id -> Pulsar topic, for requests that name topics by id (Fetch v13+, Produce v13+, Metadata v12+,
  * OffsetCommit v10+...). Ids are derived from names ({@link KafkaTopicNames#topicId}), so every broker
  * computes the same id, but the way back needs a table: a client that learned an id from one broker
  * may send it to any other. Each id handed out is written once under {@code /kop/topic-ids} in the
- * cluster's metadata store before the answer naming it is sent; a broker that meets an id it does not
- * know reads it from there.
+ * cluster's metadata store (as the full Pulsar name, so clients of every tenant read it back in their
+ * own view) before the answer naming it is sent; a broker that meets an id it does not know reads it
+ * from there.
  */
 public final class TopicIdRegistry {
     static final String ROOT = "/kop/topic-ids";
 
     private final MetadataStore store;
-    private final Map<Uuid, String> names = new ConcurrentHashMap<>();
+    private final Map<Uuid, TopicName> names = new ConcurrentHashMap<>();
+    /** Reads entries written before names were stored whole: those were Kafka names of the default view. */
+    private final KafkaTopicNames legacyView;
     /** Ids known to be in the store (written or read by this broker). */
     private final Set<Uuid> stored = ConcurrentHashMap.newKeySet();
 
     /** {@code store} null: this broker's memory only (unit tests). */
-    public TopicIdRegistry(MetadataStore store) {
+    public TopicIdRegistry(MetadataStore store, KafkaTopicNames legacyView) {
         this.store = store;
+        this.legacyView = legacyView;
     }
 
     /** The topic's id, recorded in the cluster so requests naming it by id find the topic on any broker. */
-    public CompletableFuture<Uuid> register(String kafkaName, TopicName pulsarName) {
-        Uuid id = KafkaTopicNames.topicId(pulsarName);
-        names.put(id, kafkaName);
+    public CompletableFuture<Uuid> register(TopicName pulsarName) {
+        TopicName topic = TopicName.get(pulsarName.getPartitionedTopicName());
+        Uuid id = KafkaTopicNames.topicId(topic);
+        names.put(id, topic);
         if (store == null || stored.contains(id)) {
             return CompletableFuture.completedFuture(id);
         }
         // create-if-absent: one round trip whether or not another broker wrote it first
-        return store.put(ROOT + "/" + id, kafkaName.getBytes(StandardCharsets.UTF_8), Optional.of(-1L))
+        return store.put(ROOT + "/" + id, topic.toString().getBytes(StandardCharsets.UTF_8), Optional.of(-1L))
                 .thenApply(stat -> id)
                 .exceptionally(t -> {
                     if (FutureUtil.unwrapCompletionException(t) instanceof MetadataStoreException.BadVersionException) {
@@ -54,18 +59,24 @@ public final class TopicIdRegistry {
                 });
     }
 
-    /** The Kafka name of a topic id handed out by any broker of the cluster; null if none did. */
-    public CompletableFuture<String> name(Uuid id) {
-        String known = names.get(id);
+    /** The topic of an id handed out by any broker of the cluster; null if none did. */
+    public CompletableFuture<TopicName> topic(Uuid id) {
+        TopicName known = id == null ? null : names.get(id);
         if (known != null || store == null || id == null) {
             return CompletableFuture.completedFuture(known);
         }
         return store.get(ROOT + "/" + id).thenApply(value -> value.map(v -> {
-            String name = new String(v.getValue(), StandardCharsets.UTF_8);
-            names.put(id, name);
-            stored.add(id);
-            return name;
+            String stored = new String(v.getValue(), StandardCharsets.UTF_8);
+            TopicName topic = stored.contains("://") ? TopicName.get(stored) : legacyView.toPulsar(stored);
+            names.put(id, topic);
+            this.stored.add(id);
+            return topic;
         }).orElse(null));
+    }
+
+    /** The id's topic under the name a client with {@code view} uses for it; null if unknown. */
+    public CompletableFuture<String> name(Uuid id, KafkaTopicNames view) {
+        return topic(id).thenApply(t -> t == null ? null : view.toKafka(t));
     }
 
     /** Forgets a deleted topic's id, here and in the cluster. */
