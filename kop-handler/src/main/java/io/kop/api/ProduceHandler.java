@@ -43,6 +43,7 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
         if (request.transactionalId() != null) {
             throw new InvalidRecordException("transactional produce is not supported by this broker yet");
         }
+        long arrived = System.nanoTime();
         ProduceResponseData response = new ProduceResponseData();
         List<CompletableFuture<?>> pending = new ArrayList<>();
         List<PartitionAppend> appends = new ArrayList<>();
@@ -65,7 +66,7 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                 CompletableFuture<PartitionLog> log = kafkaTopic
                         .thenCompose(t -> services.logs().get(t.partition(partition.index())));
                 resolutions.add(log);
-                PartitionAppend append = new PartitionAppend(ctx, kafkaTopic, log, partition, submitted, unsettled,
+                PartitionAppend append = new PartitionAppend(ctx, kafkaTopic, log, partition, submitted, unsettled, arrived,
                         (topic.name() == null || topic.name().isEmpty() ? topic.topicId() : topic.name()) + "-" + partition.index());
                 unsettled.incrementAndGet();
                 appends.add(append);
@@ -113,10 +114,12 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
         private final AtomicInteger unsettled;
         private final AtomicBoolean claimed = new AtomicBoolean();
         private final String label;
+        private final long arrived;
 
         PartitionAppend(RequestContext ctx, CompletableFuture<KafkaTopic> topic, CompletableFuture<PartitionLog> log,
                         PartitionProduceData data, CompletableFuture<Void> submitted, AtomicInteger unsettled,
-                        String label) {
+                        long arrived, String label) {
+            this.arrived = arrived;
             this.label = label;
             this.ctx = ctx;
             this.topic = topic;
@@ -131,7 +134,7 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                 return;
             }
             try {
-                append(ctx, log, topic, data).whenComplete((r, t) -> {
+                append(ctx, log, topic, data, arrived).whenComplete((r, t) -> {
                     if (t != null) {
                         result.completeExceptionally(t);
                     } else {
@@ -168,7 +171,8 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
 
     /** Validates the partition's batch and hands it to its log; runs in the connection's append turn. */
     private CompletableFuture<AppendResult> append(RequestContext ctx, CompletableFuture<PartitionLog> log,
-                                                   CompletableFuture<KafkaTopic> topic, PartitionProduceData data) {
+                                                   CompletableFuture<KafkaTopic> topic, PartitionProduceData data,
+                                                   long arrived) {
         MutableRecordBatch batch;
         int count;
         try {
@@ -197,7 +201,7 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
         }
         boolean logAppendTime = services.config().logAppendTime();
         try {
-            return log.join().append(batch, count, logAppendTime, topic.join().entryFormat());
+            return log.join().append(batch, count, logAppendTime, topic.join().entryFormat(), arrived);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -62,6 +62,8 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     private volatile CachedOffset firstEntry;
     private final Set<Runnable> appendListeners = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean waitingOnLedger = new AtomicBoolean();
+    /** When this log replaced an earlier log of the partition on this broker; 0 when it did not. */
+    private volatile long tookOverAtNanos;
 
     private record CachedOffset(Position position, long offset) {
     }
@@ -83,11 +85,22 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         return topic;
     }
 
+    /** This log serves from now on in place of an earlier one of the same partition. */
+    void tookOver() {
+        tookOverAtNanos = System.nanoTime();
+    }
+
+    /** The request reached the broker before this log replaced an earlier one of the partition here. */
+    private boolean arrivedBeforeTakeOver(long arrivedNanos) {
+        long at = tookOverAtNanos;
+        return at != 0 && arrivedNanos - at < 0;
+    }
+
     // ---------------------------------------------------------------- append
 
     @Override
     public CompletableFuture<AppendResult> append(MutableRecordBatch batch, int numRecords, boolean logAppendTime,
-                                                  EntryFormat format) {
+                                                  EntryFormat format, long arrivedNanos) {
         long appendTime = logAppendTime ? System.currentTimeMillis() : -1;
         ByteBuf entry = encode(batch, numRecords, appendTime, format);
         CompletableFuture<Long> baseOffset = new CompletableFuture<>();
@@ -96,7 +109,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
             synchronized (producers) {
                 if (batch.hasProducerId()) {
                     ProducerStateTable.Decision d = producers.check(batch.producerId(), batch.producerEpoch(),
-                            batch.baseSequence(), batch.lastSequence());
+                            batch.baseSequence(), batch.lastSequence(), arrivedBeforeTakeOver(arrivedNanos));
                     if (d instanceof ProducerStateTable.Duplicate dup) {
                         return dup.baseOffset().thenApply(o -> new AppendResult(o, -1));
                     }

@@ -24,9 +24,10 @@ public interface PartitionLog {
      *
      * @param logAppendTime true to stamp records with the broker's time (LogAppendTime topics)
      * @param format        how to store it
+     * @param arrivedNanos  when its request reached the broker ({@link System#nanoTime})
      */
     CompletableFuture<AppendResult> append(MutableRecordBatch batch, int numRecords, boolean logAppendTime,
-                                           EntryFormat format);
+                                           EntryFormat format, long arrivedNanos);
 
     /** This partition's current leader epoch ({@link LeaderEpochs}), started when this broker took it over. */
     int leaderEpoch();

@@ -74,10 +74,12 @@ public final class PartitionLogManager implements AutoCloseable {
                 return current.thenApply(l -> (PartitionLog) l);
             }
             CompletableFuture<ManagedLedgerPartitionLog> created = new CompletableFuture<>();
+            boolean[] replacing = new boolean[1];
             CompletableFuture<ManagedLedgerPartitionLog> winner = logs.compute(key, (k, old) -> {
                 if (old != null && old != current) {
                     return old; // somebody else replaced it meanwhile
                 }
+                replacing[0] = old != null;
                 if (old != null && old.isDone() && !old.isCompletedExceptionally()) { // replaced: reloaded
                     old.getNow(null).close();
                 }
@@ -93,6 +95,9 @@ public final class PartitionLogManager implements AutoCloseable {
                         fresh.close();
                         created.completeExceptionally(failure);
                     } else {
+                        if (replacing[0]) {
+                            fresh.tookOver();
+                        }
                         created.complete(fresh);
                         warmRecentBatches(partition, fresh);
                     }

@@ -40,9 +40,22 @@ final class ProducerStateTable {
     private static final Append APPEND = new Append();
 
     Decision check(long producerId, short epoch, int firstSeq, int lastSeq) {
+        return check(producerId, epoch, firstSeq, lastSeq, false);
+    }
+
+    /**
+     * @param sentToEarlierLog the batch's request reached the broker before this partition's log took
+     *                         over from an earlier log of the partition on the same broker
+     */
+    Decision check(long producerId, short epoch, int firstSeq, int lastSeq, boolean sentToEarlierLog) {
         ProducerEntry e = producers.get(producerId);
         if (e == null) {
-            return APPEND; // unknown producer (new, or expired state): any first sequence is accepted
+            // An unknown producer (new, or its state expired) may start at any sequence, but not with a
+            // request sent to the earlier log: batches pipelined ahead of it may have been refused there
+            // and will be retried, so they must not find a later sequence stored before them. Refused
+            // as a moved partition, the client retries its batches in order.
+            return firstSeq != 0 && sentToEarlierLog ? new Reject(Errors.NOT_LEADER_OR_FOLLOWER,
+                    "the partition changed hands on this broker while the request waited") : APPEND;
         }
         if (epoch < e.epoch) {
             return new Reject(Errors.INVALID_PRODUCER_EPOCH,

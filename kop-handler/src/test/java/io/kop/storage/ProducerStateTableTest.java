@@ -48,4 +48,18 @@ class ProducerStateTableTest {
         assertFalse(t.restore("garbage"));
         assertEquals("", t.snapshot(0, Long.MAX_VALUE));
     }
+
+    @Test
+    void aRequestSentBeforeTheLogTookOverCannotStartAnUnknownProducerMidway() {
+        ProducerStateTable fresh = new ProducerStateTable();
+        var moved = assertInstanceOf(ProducerStateTable.Reject.class, fresh.check(7, (short) 0, 860, 1075, true));
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, moved.error());
+        assertInstanceOf(ProducerStateTable.Append.class, fresh.check(7, (short) 0, 0, 214, true),
+                "its first batch may come");
+        assertInstanceOf(ProducerStateTable.Append.class, fresh.check(7, (short) 0, 860, 1075, false),
+                "sent again after the take-over, an unknown producer may start anywhere");
+        fresh.record(7, (short) 0, 0, 214, CompletableFuture.completedFuture(0L));
+        assertInstanceOf(ProducerStateTable.Append.class, fresh.check(7, (short) 0, 215, 400, true),
+                "a known producer is judged by its sequence alone");
+    }
 }
