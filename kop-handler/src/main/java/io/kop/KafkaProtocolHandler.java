@@ -4,7 +4,7 @@ import io.kop.api.ApiDispatcher;
 import io.kop.api.Handlers;
 import io.kop.config.KafkaListener;
 import io.kop.config.KopConfig;
-import io.kop.coordinator.GroupService;
+import io.kop.coordinator.GroupCoordinators;
 import io.kop.coordinator.GroupSubscriptionMirror;
 import io.kop.coordinator.OffsetsTopic;
 import io.kop.coordinator.bridge.KafkaGroupCoordinator;
@@ -28,7 +28,10 @@ import java.util.Map;
 import org.apache.kafka.common.utils.internals.AppInfoParser;
 import org.apache.pulsar.broker.ServiceConfiguration;
 import org.apache.pulsar.broker.protocol.ProtocolHandler;
+import org.apache.pulsar.broker.PulsarService;
+import org.apache.pulsar.broker.namespace.NamespaceBundleOwnershipListener;
 import org.apache.pulsar.broker.service.BrokerService;
+import org.apache.pulsar.common.naming.NamespaceBundle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +43,6 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
     private KopConfig config;
     private KopServices services;
     private ApiDispatcher dispatcher;
-    private GroupSubscriptionMirror mirror;
     private BrokerSecurity security;
 
     @Override
@@ -72,30 +74,74 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         KafkaTopicNames names = new KafkaTopicNames(config.kafkaTenant(), config.kafkaNamespace());
         TopicResolver topics = new TopicResolver(pulsar, names, config.entryFormat());
         BrokerLookup brokers = new BrokerLookup(pulsar, config);
-        OffsetsTopic offsetsTopic = new OffsetsTopic(pulsar, config.metadataTenant(), config.metadataNamespace(),
-                config.offsetsTopicPartitions());
         int nodeId = brokers.self(config.listeners().get(0).name()).id();
-        GroupService groups = new KafkaGroupCoordinator(pulsar, offsetsTopic, topics, pulsar.getExecutor(), nodeId,
-                config.maxMessageSize(), config.offsetsTopicCompactionRecords(), config.groupCoordinatorConfig());
-        offsetsTopic.start(topics, pulsar.getExecutor(), groups::onElection, groups::onResignation);
-        services = new KopServices(config, pulsar, topics, new TopicIdRegistry(pulsar.getLocalMetadataStore(), names), brokers,
-                new PartitionLogManager(brokerService, config.maxReadEntriesPerFetch(),
-                        config.producerStateRecoveryRecords(), config.readAheadMaxBytes(),
-                        config.recentBatchesMaxBytes(), config.recentBatchesWarmBytes()),
-                new ProducerIdAllocator(pulsar.getLocalMetadataStore()), offsetsTopic, groups,
+        PartitionLogManager logs = new PartitionLogManager(brokerService, config.maxReadEntriesPerFetch(),
+                config.producerStateRecoveryRecords(), config.readAheadMaxBytes(), config.recentBatchesMaxBytes(),
+                config.recentBatchesWarmBytes());
+        GroupCoordinators groups = new GroupCoordinators(config.multiTenantMetadata(), config.metadataTenant(),
+                tenant -> startCoordinator(pulsar, tenant, topics, logs, nodeId),
+                tenant -> pulsar.getPulsarResources().getTenantResources().tenantExistsAsync(tenant));
+        services = new KopServices(config, pulsar, topics, new TopicIdRegistry(pulsar.getLocalMetadataStore(), names),
+                brokers, logs, new ProducerIdAllocator(pulsar.getLocalMetadataStore()), groups,
                 new ScramCredentials(pulsar.getLocalMetadataStore()), pulsar.getExecutor());
         dispatcher = Handlers.all(services);
         security = BrokerSecurity.start(config, brokerService, services.scram());
-        Optional<Properties> selfClient = BrokerKafkaClient.settings(config, pulsar.getConfiguration());
-        if (selfClient.isPresent()) {
-            mirror = new GroupSubscriptionMirror(services.logs(), names, selfClient.get());
-            mirror.start(pulsar.getExecutor(), config.groupSubscriptionMirrorIntervalMs());
-        } else {
-            log.warn("Kafka groups are not mirrored to Pulsar subscriptions: no listener this broker can use "
-                    + "as a Kafka client (PLAINTEXT, or SASL with PLAIN and brokerClientAuthenticationPlugin, "
-                    + "with tlsTrustCertsFilePath for TLS)");
+        groups.forTenant(config.metadataTenant());
+        if (config.multiTenantMetadata()) {
+            // A broker given a tenant's offsets partitions serves them even before that tenant's clients come.
+            pulsar.getNamespaceService().addNamespaceBundleOwnershipListener(new NamespaceBundleOwnershipListener() {
+                @Override
+                public void onLoad(NamespaceBundle bundle) {
+                    groups.forTenant(bundle.getNamespaceObject().getTenant()).exceptionally(t -> {
+                        log.warn("no group coordinator for {}: {}", bundle, t.toString());
+                        return null;
+                    });
+                }
+
+                @Override
+                public void unLoad(NamespaceBundle bundle) {
+                }
+
+                @Override
+                public boolean test(NamespaceBundle bundle) {
+                    return bundle.getNamespaceObject().getLocalName().equals(config.metadataNamespace());
+                }
+            });
         }
         log.info("KoP started on broker {}", pulsar.getBrokerId());
+    }
+
+    /**
+     * A tenant's offsets topic, coordinator and group-subscription mirror. With per-tenant metadata a
+     * tenant's coordinator sees that tenant's topics, named as clients of its default namespace name them.
+     */
+    private GroupCoordinators.Tenant startCoordinator(PulsarService pulsar, String tenant, TopicResolver topics,
+                                                      PartitionLogManager logs, int nodeId) {
+        boolean ownView = config.multiTenantMetadata() && !tenant.equals(config.metadataTenant());
+        TopicResolver view = ownView ? topics.in(tenant, config.kafkaNamespace()) : topics;
+        OffsetsTopic offsetsTopic = new OffsetsTopic(pulsar, tenant, config.metadataNamespace(),
+                config.offsetsTopicPartitions());
+        KafkaGroupCoordinator coordinator = new KafkaGroupCoordinator(pulsar, offsetsTopic, view,
+                ownView ? tenant : null, pulsar.getExecutor(), nodeId, config.maxMessageSize(),
+                config.offsetsTopicCompactionRecords(), config.groupCoordinatorConfig());
+        offsetsTopic.start(topics, pulsar.getExecutor(), coordinator::onElection, coordinator::onResignation);
+        // The mirror reaches the tenant's coordinators as a client of the tenant (a SASL username), or
+        // as a client without a principal for the metadata tenant.
+        Optional<Properties> client = BrokerKafkaClient.settings(config, pulsar.getConfiguration(),
+                ownView ? tenant : null);
+        AutoCloseable onClose = () -> { };
+        if (client.isPresent()) {
+            GroupSubscriptionMirror mirror = new GroupSubscriptionMirror(logs, view.names(), client.get(),
+                    config.multiTenantMetadata() ? tenant : null);
+            mirror.start(pulsar.getExecutor(), config.groupSubscriptionMirrorIntervalMs());
+            onClose = mirror;
+        } else {
+            log.warn("Kafka groups of tenant {} are not mirrored to Pulsar subscriptions: no listener this broker "
+                    + "can use as a Kafka client of the tenant (PLAINTEXT{}, or SASL with PLAIN and "
+                    + "brokerClientAuthenticationPlugin, with tlsTrustCertsFilePath for TLS)", tenant,
+                    ownView ? " does not name a tenant" : "");
+        }
+        return new GroupCoordinators.Tenant(tenant, offsetsTopic, coordinator, coordinator::partitionFor, onClose);
     }
 
     @Override
@@ -110,9 +156,6 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
 
     @Override
     public void close() {
-        if (mirror != null) {
-            mirror.close();
-        }
         if (security != null) {
             security.close();
         }

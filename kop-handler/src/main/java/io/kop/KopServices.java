@@ -1,8 +1,7 @@
 package io.kop;
 
 import io.kop.config.KopConfig;
-import io.kop.coordinator.GroupService;
-import io.kop.coordinator.OffsetsTopic;
+import io.kop.coordinator.GroupCoordinators;
 import io.kop.security.ScramCredentials;
 import io.kop.storage.PartitionLogManager;
 import io.kop.storage.ProducerIdAllocator;
@@ -15,6 +14,6 @@ import org.apache.pulsar.broker.PulsarService;
 /** The broker-wide pieces request handlers share. */
 public record KopServices(KopConfig config, PulsarService pulsar, TopicResolver topics, TopicIdRegistry topicIds,
                           BrokerLookup brokers, PartitionLogManager logs, ProducerIdAllocator producerIds,
-                          OffsetsTopic offsetsTopic, GroupService groups, ScramCredentials scram,
+                          GroupCoordinators groups, ScramCredentials scram,
                           ScheduledExecutorService scheduler) {
 }

@@ -52,6 +52,7 @@ import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponsePartition;
 import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponseTopic;
 import org.apache.kafka.common.message.OffsetDeleteResponseData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
@@ -429,13 +430,49 @@ final class AuthorizationStage {
     private CompletableFuture<ApiMessage> offsetFetch(RequestContext ctx, AbstractRequest r, Names names,
                                                       Supplier<CompletableFuture<ApiMessage>> handler) {
         var data = ((OffsetFetchRequest) r).data();
+        // Offsets of topics the principal may not describe: refused where asked for by name, left out of
+        // an all-topics answer (as Kafka does).
+        Supplier<CompletableFuture<ApiMessage>> topicsChecked = () -> handler.get()
+                .thenCompose(m -> hideTopics(ctx, names, (OffsetFetchResponseData) m, data));
         if (ctx.apiVersion() < 8) {
-            return group(x -> data.groupId(), GroupOp.DESCRIBE).apply(ctx, r, names, handler);
+            return group(x -> data.groupId(), GroupOp.DESCRIBE).apply(ctx, r, names, topicsChecked);
         }
         return filter(data.groups(), named(g -> g.groupId()), groupCheck(ctx, GroupOp.DESCRIBE),
                 g -> new OffsetFetchResponseGroup().setGroupId(g.groupId()).setErrorCode(groupRefused()),
                 (m, denied) -> ((OffsetFetchResponseData) m).setGroups(plus(((OffsetFetchResponseData) m).groups(),
-                        denied)), handler);
+                        denied)), topicsChecked);
+    }
+
+    private static CompletableFuture<ApiMessage> hideTopics(RequestContext ctx, Names names,
+                                                            OffsetFetchResponseData m, OffsetFetchRequestData asked) {
+        Set<String> all = new java.util.HashSet<>();
+        m.topics().forEach(t -> all.add(t.name()));
+        m.groups().forEach(g -> g.topics().forEach(t -> all.add(t.name())));
+        all.remove(null);
+        return refused(all, topicCheck(ctx, names, TopicOp.DESCRIBE)).thenApply(refused -> {
+            if (refused.isEmpty()) {
+                return m;
+            }
+            if (asked.topics() == null) {
+                m.topics().removeIf(t -> refused.contains(t.name()));
+            } else {
+                m.topics().stream().filter(t -> refused.contains(t.name()))
+                        .forEach(t -> t.partitions().forEach(p -> p.setCommittedOffset(-1).setMetadata("")
+                                .setErrorCode(topicRefused())));
+            }
+            for (OffsetFetchResponseGroup g : m.groups()) {
+                boolean allTopics = asked.groups().stream().filter(a -> a.groupId().equals(g.groupId()))
+                        .anyMatch(a -> a.topics() == null);
+                if (allTopics) {
+                    g.topics().removeIf(t -> refused.contains(t.name()));
+                } else {
+                    g.topics().stream().filter(t -> refused.contains(t.name()))
+                            .forEach(t -> t.partitions().forEach(p -> p.setCommittedOffset(-1).setMetadata("")
+                                    .setErrorCode(topicRefused())));
+                }
+            }
+            return m;
+        });
     }
 
     private CompletableFuture<ApiMessage> describeGroups(RequestContext ctx, AbstractRequest r, Names names,

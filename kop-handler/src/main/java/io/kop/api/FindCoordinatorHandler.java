@@ -12,7 +12,7 @@ import org.apache.pulsar.common.util.FutureUtil;
 
 /**
  * FindCoordinator (API 10): a group's coordinator is the broker that owns its {@code __consumer_offsets}
- * partition in Pulsar. Transaction coordinators do not exist yet.
+ * partition in Pulsar (the offsets topic of the asker's tenant, see {@link io.kop.coordinator.GroupCoordinators}). Transaction coordinators do not exist yet.
  */
 final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest> {
     private static final byte GROUP = 0;
@@ -55,10 +55,9 @@ final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest>
             return CompletableFuture.completedFuture(c.setErrorCode(Errors.INVALID_REQUEST.code())
                     .setErrorMessage("empty group id"));
         }
-        int partition = services.groups().partitionFor(key);
-        return services.offsetsTopic().ready()
-                .thenCompose(v -> services.brokers().leader(services.offsetsTopic().partition(partition),
-                        ctx.listenerName()))
+        return services.groups().of(ctx).thenCompose(tenant -> tenant.offsetsTopic().ready()
+                .thenCompose(v -> services.brokers().leader(tenant.offsetsTopic().partition(
+                        tenant.partitionFor().applyAsInt(key)), ctx.listenerName())))
                 .handle((node, t) -> t != null
                         ? c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setErrorMessage(t.getMessage())
                         : c.setNodeId(node.id()).setHost(node.host()).setPort(node.port()));

@@ -32,6 +32,7 @@ public final class KopConfig {
     private final boolean logAppendTime;
     private final String metadataTenant;
     private final String metadataNamespace;
+    private final boolean multiTenantMetadata;
     private final int offsetsTopicPartitions;
     private final long groupSubscriptionMirrorIntervalMs;
     private final long readAheadMaxBytes;
@@ -74,6 +75,7 @@ public final class KopConfig {
         this.logAppendTime = timestampType.equals("LogAppendTime");
         this.metadataTenant = p.getProperty("kafkaMetadataTenant", "public").trim();
         this.metadataNamespace = p.getProperty("kafkaMetadataNamespace", "__kafka").trim();
+        this.multiTenantMetadata = Boolean.parseBoolean(p.getProperty("kafkaEnableMultiTenantMetadata", "true").trim());
         this.offsetsTopicPartitions = intKey(p, "offsetsTopicNumPartitions", 8);
         this.groupSubscriptionMirrorIntervalMs = longKey(p, "kafkaGroupSubscriptionIntervalMs", 5000L);
         this.readAheadMaxBytes = longKey(p, "kafkaFetchReadAheadMaxBytes", 256L * 1024 * 1024);
@@ -209,6 +211,11 @@ public final class KopConfig {
     /** True when records get the broker's append time instead of the producer's timestamp. */
     public boolean logAppendTime() {
         return logAppendTime;
+    }
+
+    /** Each tenant's groups in its own {@code <tenant>/<kafkaMetadataNamespace>} (the SASL username's tenant). */
+    public boolean multiTenantMetadata() {
+        return multiTenantMetadata;
     }
 
     public String metadataTenant() {

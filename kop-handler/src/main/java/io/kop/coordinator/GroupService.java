@@ -31,9 +31,6 @@ import org.apache.kafka.common.message.SyncGroupResponseData;
  * imports Kafka-internal classes.
  */
 public interface GroupService extends AutoCloseable {
-    /** The {@code __consumer_offsets} partition that holds a group. */
-    int partitionFor(String groupId);
-
     CompletableFuture<JoinGroupResponseData> joinGroup(RequestContext ctx, JoinGroupRequestData request);
 
     CompletableFuture<SyncGroupResponseData> syncGroup(RequestContext ctx, SyncGroupRequestData request);
@@ -62,12 +59,6 @@ public interface GroupService extends AutoCloseable {
 
     CompletableFuture<List<ConsumerGroupDescribeResponseData.DescribedGroup>> consumerGroupDescribe(
             RequestContext ctx, List<String> groupIds);
-
-    /** This broker now owns {@code __consumer_offsets} partition {@code partition}: load it. */
-    void onElection(int partition);
-
-    /** This broker no longer owns the partition: unload it. */
-    void onResignation(int partition);
 
     @Override
     void close();

@@ -35,12 +35,19 @@ public final class GroupSubscriptionMirror implements AutoCloseable {
     private final PartitionLogManager logs;
     private final KafkaTopicNames names;
     private final Properties clientSettings;
+    private final String tenantOnly;
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile Admin admin;
     private ScheduledFuture<?> task;
 
-    /** {@code clientSettings}: how this broker reaches KoP as a Kafka client (see BrokerKafkaClient). */
-    public GroupSubscriptionMirror(PartitionLogManager logs, KafkaTopicNames names, Properties clientSettings) {
+    /**
+     * @param clientSettings how this broker reaches KoP as a Kafka client (see BrokerKafkaClient)
+     * @param tenantOnly     the tenant whose partitions this mirror keeps (each tenant with its own
+     *                       coordinator has its own mirror), or null for all
+     */
+    public GroupSubscriptionMirror(PartitionLogManager logs, KafkaTopicNames names, Properties clientSettings,
+                                   String tenantOnly) {
+        this.tenantOnly = tenantOnly;
         this.logs = logs;
         this.names = names;
         this.clientSettings = clientSettings;
@@ -52,6 +59,9 @@ public final class GroupSubscriptionMirror implements AutoCloseable {
 
     private void mirrorOnce() {
         Map<TopicName, PartitionLog> local = logs.loaded();
+        if (tenantOnly != null) {
+            local.keySet().removeIf(t -> !t.getTenant().equals(tenantOnly));
+        }
         if (local.isEmpty() || !running.compareAndSet(false, true)) {
             return;
         }

@@ -84,13 +84,13 @@ public final class Access {
         if (asker == null || asker.role() == null) {
             return NO;
         }
-        return groups.of(group).thenCompose(owner -> {
+        return groups.of(asker, group).thenCompose(owner -> {
             String namespace = owner.orElse(asker.defaultNamespace());
             return groupIn(namespace, group, op).thenCompose(ok -> {
                 if (!ok || owner.isPresent() || op != GroupOp.READ) {
                     return ok ? YES : NO;
                 }
-                return groups.claim(group, namespace).thenCompose(winner -> winner.equals(namespace) ? YES
+                return groups.claim(asker, group, namespace).thenCompose(winner -> winner.equals(namespace) ? YES
                         : groupIn(winner, group, op)); // another namespace took it first
             });
         });

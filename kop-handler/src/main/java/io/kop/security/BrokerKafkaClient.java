@@ -15,16 +15,19 @@ import org.apache.pulsar.client.api.AuthenticationFactory;
  * Kafka client settings for the broker's own Kafka connections to KoP (the group-subscription mirror
  * asks every group coordinator for committed offsets). Picks the simplest of this broker's advertised
  * listeners and, on a SASL listener, authenticates with PLAIN as the broker's own Pulsar client does
- * ({@code brokerClientAuthenticationPlugin}/{@code Parameters}), trusting {@code tlsTrustCertsFilePath}
+ * ({@code brokerClientAuthenticationPlugin}/{@code Parameters}; the username names the tenant to act
+ * in), trusting {@code tlsTrustCertsFilePath}
  * on SASL_SSL. Empty when no listener can be used that way.
  */
 public final class BrokerKafkaClient {
     private BrokerKafkaClient() {
     }
 
-    public static Optional<Properties> settings(KopConfig config, ServiceConfiguration conf) {
+    /** {@code tenant}: the tenant to act in (as a SASL PLAIN username), or null for none in particular. */
+    public static Optional<Properties> settings(KopConfig config, ServiceConfiguration conf, String tenant) {
         List<String> order = List.of("PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL");
         Optional<KafkaListener> listener = config.advertisedListeners().stream()
+                .filter(l -> tenant == null || l.sasl())
                 .filter(l -> !l.sasl() || config.security().saslMechanisms().contains("PLAIN"))
                 .filter(l -> !l.tls() || conf.getTlsTrustCertsFilePath() != null
                         && !conf.getTlsTrustCertsFilePath().isBlank())
@@ -57,7 +60,7 @@ public final class BrokerKafkaClient {
             }
             p.put("sasl.mechanism", "PLAIN");
             p.put("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
-                    + config.metadataTenant() + "\" password=\"" + password.replace("\"", "\\\"") + "\";");
+                    + (tenant != null ? tenant : config.metadataTenant()) + "\" password=\"" + password.replace("\"", "\\\"") + "\";");
         }
         return Optional.of(p);
     }

@@ -69,7 +69,7 @@ public final class BrokerSecurity implements AutoCloseable {
         return new BrokerSecurity(sc,
                 new PulsarCredentials(sc.authenticationEnabled() ? brokerService.getAuthenticationService() : null),
                 scram, sc.authorizationEnabled() ? brokerService.getAuthorizationService() : null,
-                new GroupNamespaces(pulsar.getLocalMetadataStore()), tls, pool, pool, config.kafkaTenant(),
+                new GroupNamespaces(pulsar.getLocalMetadataStore(), config.multiTenantMetadata()), tls, pool, pool, config.kafkaTenant(),
                 config.kafkaNamespace());
     }
 

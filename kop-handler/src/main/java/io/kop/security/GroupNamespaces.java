@@ -15,14 +15,17 @@ import org.apache.pulsar.metadata.api.Stat;
 /**
  * Which namespace each Kafka group belongs to, kept in the metadata store under
  * {@code /kop/group-namespaces/<group>}: the namespace of the principal that first joined it or
- * committed for it. Group ids are cluster-wide (one group coordinator serves every tenant), so with
- * authorization on a group is checked against the namespace it belongs to, not the asker's: a tenant
- * can neither join, describe nor list another tenant's groups, and an id taken by one tenant is
- * refused to the others. Read through Pulsar's metadata cache, which also remembers groups nobody
- * claimed and follows other brokers' claims.
+ * committed for it. Without per-tenant metadata group ids are cluster-wide (one group coordinator
+ * serves every tenant), so with authorization on a group is checked against the namespace it belongs
+ * to, not the asker's: a tenant can neither join, describe nor list another tenant's groups, and an id
+ * taken by one tenant is refused to the others. With {@code kafkaEnableMultiTenantMetadata} each tenant
+ * has its own groups, recorded under {@code /kop/tenant-group-namespaces/<tenant>/<group>}: a group
+ * then only picks among its tenant's namespaces. Read through Pulsar's metadata cache, which also
+ * remembers groups nobody claimed and follows other brokers' claims.
  */
 public final class GroupNamespaces {
     private static final String ROOT = "/kop/group-namespaces";
+    private static final String TENANT_ROOT = "/kop/tenant-group-namespaces";
     private static final MetadataSerde<String> UTF8 = new MetadataSerde<>() {
         @Override
         public byte[] serialize(String path, String value) {
@@ -36,28 +39,34 @@ public final class GroupNamespaces {
     };
 
     private final MetadataCache<String> cache;
+    private final boolean perTenant;
 
-    public GroupNamespaces(MetadataStore store) {
+    /** {@code perTenant}: group ids are per tenant ({@code kafkaEnableMultiTenantMetadata}). */
+    public GroupNamespaces(MetadataStore store, boolean perTenant) {
         this.cache = store.getMetadataCache(UTF8);
+        this.perTenant = perTenant;
     }
 
-    private static String path(String group) {
-        return ROOT + "/" + URLEncoder.encode(group, StandardCharsets.UTF_8);
+    private String path(Principal asker, String group) {
+        String id = URLEncoder.encode(group, StandardCharsets.UTF_8);
+        return perTenant ? TENANT_ROOT + "/" + URLEncoder.encode(asker.tenant(), StandardCharsets.UTF_8) + "/" + id
+                : ROOT + "/" + id;
     }
 
-    /** The group's namespace; empty when no one has used the group yet. */
-    public CompletableFuture<Optional<String>> of(String group) {
-        return cache.get(path(group));
+    /** The namespace of the group {@code asker} means; empty when no one has used the group yet. */
+    public CompletableFuture<Optional<String>> of(Principal asker, String group) {
+        return cache.get(path(asker, group));
     }
 
     /** The group's namespace, given to {@code namespace} if the group had none (whoever wins a race keeps it). */
-    public CompletableFuture<String> claim(String group, String namespace) {
-        return of(group).thenCompose(current -> current.isPresent()
+    public CompletableFuture<String> claim(Principal asker, String group, String namespace) {
+        String path = path(asker, group);
+        return cache.get(path).thenCompose(current -> current.isPresent()
                 ? CompletableFuture.completedFuture(current.get())
-                : cache.create(path(group), namespace).thenApply(v -> namespace).exceptionallyCompose(t -> {
+                : cache.create(path, namespace).thenApply(v -> namespace).exceptionallyCompose(t -> {
                     if (FutureUtil.unwrapCompletionException(t)
                             instanceof MetadataStoreException.AlreadyExistsException) {
-                        return of(group).thenApply(o -> o.orElse(namespace)); // another claimed it first
+                        return cache.get(path).thenApply(o -> o.orElse(namespace)); // another claimed it first
                     }
                     return CompletableFuture.failedFuture(t);
                 }));

@@ -145,20 +145,22 @@ public final class TopicResolver {
 
     /**
      * Every namespace Kafka clients may use: all namespaces of all tenants but Pulsar's own
-     * ({@code pulsar/*}) and {@code excluded} (KoP's metadata namespace).
+     * ({@code pulsar/*}) and those named {@code metadataNamespace} (KoP's, in any tenant); only
+     * {@code tenantOnly}'s when it is not null.
      */
-    public CompletableFuture<List<String>> namespaces(String excluded) {
+    public CompletableFuture<List<String>> namespaces(String metadataNamespace, String tenantOnly) {
         var tenants = pulsar.getPulsarResources().getTenantResources();
         return tenants.listTenantsAsync().thenCompose(all -> {
             List<CompletableFuture<List<String>>> each = new ArrayList<>();
             for (String tenant : all) {
-                if (!tenant.equals(NamespaceName.SYSTEM_NAMESPACE.getTenant())) {
+                if (!tenant.equals(NamespaceName.SYSTEM_NAMESPACE.getTenant())
+                        && (tenantOnly == null || tenant.equals(tenantOnly))) {
                     each.add(tenants.getListOfNamespacesAsync(tenant).thenApply(list -> list.stream()
                             .map(ns -> ns.contains("/") ? ns : tenant + "/" + ns).toList()));
                 }
             }
             return FutureUtil.waitForAll(each).thenApply(v -> each.stream().flatMap(f -> f.join().stream())
-                    .filter(ns -> !ns.equals(excluded)).toList());
+                    .filter(ns -> !NamespaceName.get(ns).getLocalName().equals(metadataNamespace)).toList());
         });
     }
 

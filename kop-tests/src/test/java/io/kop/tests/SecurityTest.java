@@ -24,6 +24,7 @@ import javax.net.ssl.SSLSocket;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -258,6 +259,27 @@ class SecurityTest {
         try (Admin admin = Admin.create(alice)) {
             assertTrue(admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic));
         }
+        // a group's offsets of topics the asker may not describe are left out of what it reads
+        try (PulsarAdmin pulsar = broker.pulsarAdmin()) {
+            if (!pulsar.namespaces().getNamespaces("ta").contains("ta/hidden")) {
+                pulsar.namespaces().createNamespace("ta/hidden");
+            }
+        }
+        String hidden = "ta/hidden/" + topic;
+        String group = "both-" + topic;
+        try (Admin admin = Admin.create(alice)) {
+            admin.createTopics(List.of(new NewTopic(hidden, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.alterConsumerGroupOffsets(group, Map.of(
+                    new org.apache.kafka.common.TopicPartition(topic, 0), new OffsetAndMetadata(1),
+                    new org.apache.kafka.common.TopicPartition(hidden, 0), new OffsetAndMetadata(0)))
+                    .all().get(30, TimeUnit.SECONDS);
+            assertEquals(2, admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS).size(), "alice reads both");
+        }
+        try (Admin admin = Admin.create(reader)) {
+            assertEquals(Set.of(new org.apache.kafka.common.TopicPartition(topic, 0)), admin.listConsumerGroupOffsets(
+                    group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).keySet());
+        }
     }
 
     @Test
@@ -272,28 +294,39 @@ class SecurityTest {
         }
         produce(alice, topic, List.of("alice-1"));
         produce(bob, topic, List.of("bob-1", "bob-2"));
-        // Group ids are cluster-wide (one group coordinator for all tenants); a group belongs to the
-        // namespace that first used it, and other tenants can neither see nor join it.
-        String aliceGroup = "g-alice-" + topic;
-        assertEquals(List.of("alice-1"), consume(alice, topic, aliceGroup, 1));
-        assertEquals(List.of("bob-1", "bob-2"), consume(bob, topic, "g-bob-" + topic, 2));
+        // kafkaEnableMultiTenantMetadata (on by default): each tenant has its own group coordinator and
+        // offsets topic, so the same group id in two tenants is two groups, and no tenant sees another's.
+        String sharedId = "g-" + topic;
+        String aliceOnly = "g-alice-" + topic;
+        assertEquals(List.of("alice-1"), consume(alice, topic, sharedId, 1));
+        assertEquals(List.of("alice-1"), consume(alice, topic, aliceOnly, 1));
+        assertEquals(List.of("bob-1", "bob-2"), consume(bob, topic, sharedId, 2));
         try (Admin admin = Admin.create(bob)) {
             Set<String> groups = new java.util.HashSet<>();
             admin.listGroups().all().get(30, TimeUnit.SECONDS).forEach(g -> groups.add(g.groupId()));
-            assertTrue(groups.contains("g-bob-" + topic), groups.toString());
-            assertTrue(!groups.contains(aliceGroup), "bob sees alice's group: " + groups);
-            Throwable t = assertThrows(ExecutionException.class, () -> admin.describeConsumerGroups(
-                    List.of(aliceGroup)).all().get(30, TimeUnit.SECONDS));
-            assertInstanceOf(GroupAuthorizationException.class, rootOf(t), t.toString());
+            assertTrue(groups.contains(sharedId), groups.toString());
+            assertTrue(!groups.contains(aliceOnly), "bob sees alice's group: " + groups);
+            assertEquals(2L, admin.listConsumerGroupOffsets(sharedId).partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS).get(new org.apache.kafka.common.TopicPartition(topic, 0)).offset());
+            try {
+                var described = admin.describeConsumerGroups(List.of(aliceOnly)).all().get(30, TimeUnit.SECONDS)
+                        .get(aliceOnly);
+                assertEquals(org.apache.kafka.common.GroupState.DEAD, described.groupState(), described.toString());
+            } catch (ExecutionException e) {
+                assertInstanceOf(org.apache.kafka.common.errors.GroupIdNotFoundException.class, rootOf(e),
+                        e.toString());
+            }
         }
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(strings(bob,
-                Map.of(ConsumerConfig.GROUP_ID_CONFIG, aliceGroup)))) {
-            c.subscribe(List.of(topic));
-            assertThrows(GroupAuthorizationException.class, () -> {
-                for (int i = 0; i < 40; i++) {
-                    c.poll(Duration.ofMillis(500));
-                }
-            });
+        try (Admin admin = Admin.create(alice)) {
+            assertEquals(1L, admin.listConsumerGroupOffsets(sharedId).partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS).get(new org.apache.kafka.common.TopicPartition(topic, 0)).offset(),
+                    "bob's group of the same id left alice's offsets alone");
+        }
+        try (PulsarAdmin pulsar = broker.pulsarAdmin()) {
+            for (String tenant : List.of("ta", "tb")) {
+                assertTrue(pulsar.topics().getPartitionedTopicList(tenant + "/__kafka")
+                        .contains("persistent://" + tenant + "/__kafka/__consumer_offsets"), tenant);
+            }
         }
         try (PulsarAdmin pulsar = broker.pulsarAdmin()) {
             assertTrue(pulsar.topics().getPartitionedTopicList("ta/ns").contains("persistent://ta/ns/" + topic));

@@ -61,6 +61,7 @@ import org.apache.kafka.server.util.timer.SystemTimer;
 import org.apache.kafka.server.util.timer.SystemTimerReaper;
 import org.apache.kafka.server.util.timer.Timer;
 import org.apache.pulsar.broker.PulsarService;
+import org.apache.pulsar.common.naming.NamespaceName;
 import org.apache.pulsar.common.util.FutureUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
@@ -78,6 +79,7 @@ public final class KafkaGroupCoordinator implements GroupService {
     private final PulsarService pulsar;
     private final OffsetsTopic offsetsTopic;
     private final TopicResolver topics;
+    private final String tenantOnly;
     private final ScheduledExecutorService scheduler;
     private final GroupCoordinatorService service;
     private final Timer timer;
@@ -88,12 +90,14 @@ public final class KafkaGroupCoordinator implements GroupService {
     private final java.util.concurrent.ExecutorService compactorExecutor;
 
     /** Settings KoP sets itself; any {@code kafka.group.*}-style overrides come from {@code extraConfig}. */
+    /** {@code tenantOnly}: the tenant whose topics the coordinator knows, or null for every tenant's. */
     public KafkaGroupCoordinator(PulsarService pulsar, OffsetsTopic offsetsTopic, TopicResolver topics,
-                                 ScheduledExecutorService scheduler, int nodeId, int maxMessageBytes,
+                                 String tenantOnly, ScheduledExecutorService scheduler, int nodeId, int maxMessageBytes,
                                  long compactionRecords, Map<String, Object> extraConfig) {
         this.pulsar = pulsar;
         this.offsetsTopic = offsetsTopic;
         this.topics = topics;
+        this.tenantOnly = tenantOnly;
         this.scheduler = scheduler;
         this.epochs = new int[offsetsTopic.partitions()];
         this.image = new TopicsImage(nodeId);
@@ -143,7 +147,7 @@ public final class KafkaGroupCoordinator implements GroupService {
 
     // ------------------------------------------------------------ ownership
 
-    @Override
+    /** This broker now owns {@code __consumer_offsets} partition {@code partition}: load it. */
     public synchronized void onElection(int partition) {
         if (closed) {
             return;
@@ -154,7 +158,7 @@ public final class KafkaGroupCoordinator implements GroupService {
         service.onElection(partition, epochs[partition]);
     }
 
-    @Override
+    /** This broker no longer owns the partition: unload it. */
     public synchronized void onResignation(int partition) {
         if (closed) {
             return; // the broker unloads its bundles after closing the handler
@@ -180,7 +184,7 @@ public final class KafkaGroupCoordinator implements GroupService {
     // ------------------------------------------------------------ metadata image
 
     private void refreshImage() {
-        topics.namespaces(offsetsTopic.namespace()).thenCompose(namespaces -> {
+        topics.namespaces(NamespaceName.get(offsetsTopic.namespace()).getLocalName(), tenantOnly).thenCompose(namespaces -> {
             List<CompletableFuture<List<String>>> lists = new ArrayList<>();
             namespaces.forEach(ns -> lists.add(topics.list(ns)));
             return FutureUtil.waitForAll(lists).thenApply(v -> lists.stream().flatMap(f -> f.join().stream()).toList());
@@ -254,7 +258,7 @@ public final class KafkaGroupCoordinator implements GroupService {
         };
     }
 
-    @Override
+    /** The {@code __consumer_offsets} partition that holds a group. */
     public int partitionFor(String groupId) {
         return service.partitionFor(groupId);
     }
