@@ -1,20 +1,23 @@
-// KafkaJS over SASL_SSL with PLAIN (username tenant/namespace, password token:<JWT>): creates a topic,
-// produces 3 records, reads them back in a group, and tries a wrong password. One JSON line on stdout.
-// Usage: node kafkajs-sasl.mjs <bootstrap> <ca.pem> <username> <password> <topic>
+// KafkaJS over SASL: PLAIN (username tenant/namespace, password token:<JWT>) or SCRAM (username and
+// password), over TLS unless the CA is '-'. Creates a topic, produces 3 records, reads them back in a
+// group, and tries a wrong password. One JSON line on stdout.
+// Usage: node kafkajs-sasl.mjs <bootstrap> <ca.pem|-> <username> <password> <topic> [plain|scram-sha-256|scram-sha-512]
 import { Kafka, logLevel } from 'kafkajs';
 import { readFileSync } from 'node:fs';
 
-const [broker, caFile, username, password, topic] = process.argv.slice(2);
-const ssl = { ca: [readFileSync(caFile, 'utf8')] };
+const [broker, caFile, username, password, topic, mechanism = 'plain'] = process.argv.slice(2);
+const ssl = caFile === '-' ? false : { ca: [readFileSync(caFile, 'utf8')] };
 const kafka = new Kafka({ clientId: 'kop-kafkajs-sasl', brokers: [broker], ssl, logLevel: logLevel.NOTHING,
-  sasl: { mechanism: 'plain', username, password } });
+  sasl: { mechanism, username, password } });
 const result = {};
 const admin = kafka.admin();
 const producer = kafka.producer();
 const consumer = kafka.consumer({ groupId: `g-${topic}` });
 try {
   await admin.connect();
-  result.created = await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  const existing = await admin.listTopics();
+  result.created = existing.includes(topic) ? false
+    : await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
   await producer.connect();
   await producer.send({ topic, acks: -1, messages: [{ value: 'v0' }, { value: 'v1' }, { value: 'v2' }] });
   await consumer.connect();
@@ -29,7 +32,7 @@ try {
   });
   result.consumed = consumed;
   const wrong = new Kafka({ clientId: 'kop-kafkajs-wrong', brokers: [broker], ssl, logLevel: logLevel.NOTHING,
-    retry: { retries: 0 }, sasl: { mechanism: 'plain', username, password: 'token:wrong' } }).admin();
+    retry: { retries: 0 }, sasl: { mechanism, username, password: 'token:wrong' } }).admin();
   try {
     await wrong.connect();
     result.wrongPassword = 'connected';

@@ -48,14 +48,22 @@ final class ProducerStateTable {
      *                         over from an earlier log of the partition on the same broker
      */
     Decision check(long producerId, short epoch, int firstSeq, int lastSeq, boolean sentToEarlierLog) {
-        ProducerEntry e = producers.get(producerId);
+        Decision d = check(producers.get(producerId), epoch, firstSeq, lastSeq);
+        // A request sent to the earlier log may follow batches that log refused and the client will
+        // retry: an unknown producer (new, or its state expired) may not start midway then, or the
+        // retried batches would find a later sequence stored before them; and a gap is answered as
+        // the earlier log would have, as a moved partition, so the client retries in order.
+        if (sentToEarlierLog && (d == APPEND && firstSeq != 0 && !producers.containsKey(producerId)
+                || d instanceof Reject r && r.error() == Errors.OUT_OF_ORDER_SEQUENCE_NUMBER)) {
+            return new Reject(Errors.NOT_LEADER_OR_FOLLOWER,
+                    "the partition changed hands on this broker while the request waited");
+        }
+        return d;
+    }
+
+    private static Decision check(ProducerEntry e, short epoch, int firstSeq, int lastSeq) {
         if (e == null) {
-            // An unknown producer (new, or its state expired) may start at any sequence, but not with a
-            // request sent to the earlier log: batches pipelined ahead of it may have been refused there
-            // and will be retried, so they must not find a later sequence stored before them. Refused
-            // as a moved partition, the client retries its batches in order.
-            return firstSeq != 0 && sentToEarlierLog ? new Reject(Errors.NOT_LEADER_OR_FOLLOWER,
-                    "the partition changed hands on this broker while the request waited") : APPEND;
+            return APPEND; // unknown producer (new, or its state expired): any first sequence is accepted
         }
         if (epoch < e.epoch) {
             return new Reject(Errors.INVALID_PRODUCER_EPOCH,

@@ -60,6 +60,11 @@ class ProducerStateTableTest {
                 "sent again after the take-over, an unknown producer may start anywhere");
         fresh.record(7, (short) 0, 0, 214, CompletableFuture.completedFuture(0L));
         assertInstanceOf(ProducerStateTable.Append.class, fresh.check(7, (short) 0, 215, 400, true),
-                "a known producer is judged by its sequence alone");
+                "a known producer's next batch");
+        assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, assertInstanceOf(ProducerStateTable.Reject.class,
+                fresh.check(7, (short) 0, 401, 500, false)).error(), "a gap");
+        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, assertInstanceOf(ProducerStateTable.Reject.class,
+                fresh.check(7, (short) 0, 401, 500, true)).error(), "a gap in a request sent to the earlier log");
+        assertInstanceOf(ProducerStateTable.Duplicate.class, fresh.check(7, (short) 0, 0, 214, true));
     }
 }

@@ -510,11 +510,30 @@ class SecurityTest {
 
     @Test
     void kafkaJsOverSaslSsl() throws Exception {
-        Path js = Path.of("src/test/js").toAbsolutePath();
         String topic = KopTestBroker.uniqueTopic("kafkajs-sasl");
-        Process node = new ProcessBuilder("node", "kafkajs-sasl.mjs", "127.0.0.1:" + broker.saslSslPort,
-                broker.caFile().toString(), "ta/ns", "token:" + broker.token("alice", null), topic)
-                .directory(js.toFile()).start();
+        kafkaJs("127.0.0.1:" + broker.saslSslPort, broker.caFile().toString(), "ta/ns",
+                "token:" + broker.token("alice", null), topic, "plain");
+        try (PulsarAdmin pulsar = broker.pulsarAdmin()) {
+            assertTrue(pulsar.topics().getPartitionedTopicList("ta/ns").contains("persistent://ta/ns/" + topic));
+        }
+    }
+
+    @Test
+    void kafkaJsWithScramOverSaslPlaintext() throws Exception {
+        String user = scramUser("kjs", "SCRAM-SHA-512", "js-s3cret");
+        String topic = KopTestBroker.uniqueTopic("kafkajs-scram");
+        try (PulsarAdmin pulsar = broker.pulsarAdmin()) { // the SCRAM role may produce and consume, not create
+            pulsar.topics().createPartitionedTopic("persistent://public/default/" + topic, 1);
+        }
+        kafkaJs("127.0.0.1:" + broker.saslPlaintextPort, "-", user, "js-s3cret", topic, "scram-sha-512");
+    }
+
+    /** Runs {@code kafkajs-sasl.mjs}: 3 records produced and read back in a group, a wrong password refused. */
+    private static void kafkaJs(String bootstrap, String ca, String username, String password, String topic,
+                                String mechanism) throws Exception {
+        Path js = Path.of("src/test/js").toAbsolutePath();
+        Process node = new ProcessBuilder("node", "kafkajs-sasl.mjs", bootstrap, ca, username, password, topic,
+                mechanism).directory(js.toFile()).start();
         String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(node.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(node.waitFor(120, TimeUnit.SECONDS));
@@ -523,9 +542,22 @@ class SecurityTest {
         assertEquals(3, result.get("consumed").size(), out);
         String wrong = result.get("wrongPassword").asText();
         assertTrue(wrong.contains("SASL") || wrong.contains("Authentication"), out);
+    }
+
+    /** A new SCRAM user (role) with produce and consume in public/default, where its short names live. */
+    private static String scramUser(String prefix, String mechanism, String password) throws Exception {
+        String user = prefix + "-" + KopTestBroker.uniqueTopic("u").substring(2, 10);
         try (PulsarAdmin pulsar = broker.pulsarAdmin()) {
-            assertTrue(pulsar.topics().getPartitionedTopicList("ta/ns").contains("persistent://ta/ns/" + topic));
+            pulsar.namespaces().grantPermissionOnNamespace("public/default", user,
+                    Set.of(AuthAction.produce, AuthAction.consume));
         }
+        try (Admin a = Admin.create(broker.plain(true, "public", broker.adminToken()))) {
+            a.alterUserScramCredentials(List.of(new org.apache.kafka.clients.admin.UserScramCredentialUpsertion(user,
+                    new org.apache.kafka.clients.admin.ScramCredentialInfo(
+                            org.apache.kafka.clients.admin.ScramMechanism.fromMechanismName(mechanism), 4096),
+                    password))).all().get(30, TimeUnit.SECONDS);
+        }
+        return user;
     }
 
     /** SCRAM users managed with Kafka's own admin API and kafka-configs, kept in Pulsar's metadata store. */
@@ -602,7 +634,7 @@ class SecurityTest {
 
     /** librdkafka, as kcat (SASL_PLAINTEXT, the generated config file) and confluent-kafka (SASL_SSL). */
     @Test
-    void librdkafkaClientsOverSasl() throws Exception {
+    void librdkafkaClientsOverSaslAndSsl() throws Exception {
         assertTrue(Files.isExecutable(Path.of("/usr/bin/kcat")),
                 "kcat is not installed: ./kop test installs it (Debian package kcat)");
         String topic = KopTestBroker.uniqueTopic("kcat");
@@ -618,6 +650,25 @@ class SecurityTest {
         String consumed = new String(consume.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(consume.waitFor(60, TimeUnit.SECONDS));
         assertEquals(List.of("k1", "k2", "k3"), consumed.lines().toList());
+
+        // kcat over SSL: the client certificate's CN is the role (alice administers tenant ta)
+        Path sslConf = Files.createTempFile("librdkafka-ssl", ".conf");
+        Path cert = broker.setup().clientCertificate("alice");
+        Files.writeString(sslConf, String.join("\n", "bootstrap.servers=127.0.0.1:" + broker.sslPort,
+                "security.protocol=ssl", "ssl.ca.location=" + broker.caFile(), "ssl.certificate.location=" + cert,
+                "ssl.key.location=" + cert, "ssl.endpoint.identification.algorithm=none") + "\n");
+        String sslTopic = "ta/ns/" + KopTestBroker.uniqueTopic("kcat-ssl");
+        Process sslProduce = new ProcessBuilder("kcat", "-F", sslConf.toString(), "-P", "-t", sslTopic).start();
+        sslProduce.getOutputStream().write("c1\nc2\n".getBytes(StandardCharsets.UTF_8));
+        sslProduce.getOutputStream().close();
+        String sslErr = new String(sslProduce.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(sslProduce.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, sslProduce.exitValue(), sslErr);
+        Process sslConsume = new ProcessBuilder("kcat", "-F", sslConf.toString(), "-C", "-t", sslTopic,
+                "-o", "beginning", "-e", "-q").start();
+        String sslConsumed = new String(sslConsume.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(sslConsume.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(List.of("c1", "c2"), sslConsumed.lines().toList());
 
         Path python = Path.of("/usr/bin/python3");
         String pyTopic = KopTestBroker.uniqueTopic("confluent");
