@@ -1,14 +1,17 @@
-// KafkaJS over SASL: PLAIN (username tenant/namespace, password token:<JWT>) or SCRAM (username and
-// password), over TLS unless the CA is '-'. Creates a topic, produces 3 records, reads them back in a
+// KafkaJS over SASL: PLAIN (username tenant/namespace, password token:<JWT>), SCRAM (username and
+// password) or OAUTHBEARER (the password is the bearer JWT), over TLS unless the CA is '-'. Creates a topic, produces 3 records, reads them back in a
 // group, and tries a wrong password. One JSON line on stdout.
-// Usage: node kafkajs-sasl.mjs <bootstrap> <ca.pem|-> <username> <password> <topic> [plain|scram-sha-256|scram-sha-512]
+// Usage: node kafkajs-sasl.mjs <bootstrap> <ca.pem|-> <username> <password> <topic> [plain|scram-sha-256|scram-sha-512|oauthbearer]
 import { Kafka, logLevel } from 'kafkajs';
 import { readFileSync } from 'node:fs';
 
 const [broker, caFile, username, password, topic, mechanism = 'plain'] = process.argv.slice(2);
 const ssl = caFile === '-' ? false : { ca: [readFileSync(caFile, 'utf8')] };
+const sasl = (secret) => mechanism === 'oauthbearer'
+  ? { mechanism, oauthBearerProvider: async () => ({ value: secret }) }
+  : { mechanism, username, password: secret };
 const kafka = new Kafka({ clientId: 'kop-kafkajs-sasl', brokers: [broker], ssl, logLevel: logLevel.NOTHING,
-  sasl: { mechanism, username, password } });
+  sasl: sasl(password) });
 const result = {};
 const admin = kafka.admin();
 const producer = kafka.producer();
@@ -32,7 +35,7 @@ try {
   });
   result.consumed = consumed;
   const wrong = new Kafka({ clientId: 'kop-kafkajs-wrong', brokers: [broker], ssl, logLevel: logLevel.NOTHING,
-    retry: { retries: 0 }, sasl: { mechanism, username, password: 'token:wrong' } }).admin();
+    retry: { retries: 0 }, sasl: sasl('token:wrong') }).admin();
   try {
     await wrong.connect();
     result.wrongPassword = 'connected';

@@ -528,6 +528,16 @@ class SecurityTest {
         kafkaJs("127.0.0.1:" + broker.saslPlaintextPort, "-", user, "js-s3cret", topic, "scram-sha-512");
     }
 
+    @Test
+    void kafkaJsWithOauthBearerOverSaslSsl() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("kafkajs-oauth");
+        try (PulsarAdmin pulsar = broker.pulsarAdmin()) { // oauth-user may produce and consume, not create
+            pulsar.topics().createPartitionedTopic("persistent://public/default/" + topic, 1);
+        }
+        kafkaJs("127.0.0.1:" + broker.saslSslPort, broker.caFile().toString(), "",
+                broker.token("oauth-user", Duration.ofHours(1)), topic, "oauthbearer");
+    }
+
     /** Runs {@code kafkajs-sasl.mjs}: 3 records produced and read back in a group, a wrong password refused. */
     private static void kafkaJs(String bootstrap, String ca, String username, String password, String topic,
                                 String mechanism) throws Exception {
