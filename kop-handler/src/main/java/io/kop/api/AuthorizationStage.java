@@ -23,6 +23,11 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.AlterConfigsResponseData.AlterConfigsResourceResponse;
+import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
+import org.apache.kafka.common.requests.AlterConfigsRequest;
+import org.apache.kafka.common.requests.IncrementalAlterConfigsRequest;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData.CreatePartitionsTopicResult;
@@ -121,6 +126,8 @@ final class AuthorizationStage {
         rules.put(ApiKeys.DELETE_TOPICS, this::deleteTopics);
         rules.put(ApiKeys.CREATE_PARTITIONS, this::createPartitions);
         rules.put(ApiKeys.DESCRIBE_CONFIGS, this::describeConfigs);
+        rules.put(ApiKeys.ALTER_CONFIGS, this::alterConfigs);
+        rules.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, this::incrementalAlterConfigs);
         rules.put(ApiKeys.FIND_COORDINATOR, this::findCoordinator);
         rules.put(ApiKeys.JOIN_GROUP, group(r -> ((JoinGroupRequest) r).data().groupId(), GroupOp.READ));
         rules.put(ApiKeys.SYNC_GROUP, group(r -> ((SyncGroupRequest) r).data().groupId(), GroupOp.READ));
@@ -371,6 +378,43 @@ final class AuthorizationStage {
                     .setErrorCode(e.code()).setErrorMessage(e.message());
         }, (m, denied) -> ((DescribeConfigsResponseData) m).setResults(plus(((DescribeConfigsResponseData) m).results(),
                 denied)), handler);
+    }
+
+    /** Altering a topic's configs needs ALTER (Pulsar: the namespace's topic operations); brokers are the cluster's. */
+    private static <T> Function<String, CompletableFuture<Boolean>> alterCheck(RequestContext ctx, Names names) {
+        return k -> k.equals("cluster") ? ctx.access().cluster()
+                : topicCheck(ctx, names, TopicOp.ALTER).apply(k.substring("topic:".length()));
+    }
+
+    private static CompletableFuture<String> configKey(byte type, String name) {
+        return CompletableFuture.completedFuture(type == ConfigResource.Type.TOPIC.id() ? "topic:" + name : "cluster");
+    }
+
+    private static Errors configRefusal(byte type) {
+        return type == ConfigResource.Type.TOPIC.id() ? Errors.TOPIC_AUTHORIZATION_FAILED
+                : Errors.CLUSTER_AUTHORIZATION_FAILED;
+    }
+
+    private CompletableFuture<ApiMessage> alterConfigs(RequestContext ctx, AbstractRequest r, Names names,
+                                                       Supplier<CompletableFuture<ApiMessage>> handler) {
+        return filter(((AlterConfigsRequest) r).data().resources(), res -> configKey(res.resourceType(),
+                res.resourceName()), alterCheck(ctx, names), res -> new AlterConfigsResourceResponse()
+                .setResourceType(res.resourceType()).setResourceName(res.resourceName())
+                .setErrorCode(configRefusal(res.resourceType()).code())
+                .setErrorMessage(configRefusal(res.resourceType()).message()),
+                (m, denied) -> ((AlterConfigsResponseData) m).setResponses(plus(((AlterConfigsResponseData) m)
+                        .responses(), denied)), handler);
+    }
+
+    private CompletableFuture<ApiMessage> incrementalAlterConfigs(RequestContext ctx, AbstractRequest r, Names names,
+                                                                  Supplier<CompletableFuture<ApiMessage>> handler) {
+        return filter(((IncrementalAlterConfigsRequest) r).data().resources(), res -> configKey(res.resourceType(),
+                res.resourceName()), alterCheck(ctx, names), res -> new IncrementalAlterConfigsResponseData
+                .AlterConfigsResourceResponse().setResourceType(res.resourceType()).setResourceName(res.resourceName())
+                .setErrorCode(configRefusal(res.resourceType()).code())
+                .setErrorMessage(configRefusal(res.resourceType()).message()),
+                (m, denied) -> ((IncrementalAlterConfigsResponseData) m).setResponses(plus(
+                        ((IncrementalAlterConfigsResponseData) m).responses(), denied)), handler);
     }
 
     // ---- groups --------------------------------------------------------------------------------------

@@ -34,9 +34,9 @@ final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest> {
     private final KopServices services;
     private final TopicConfigs topicConfigs;
 
-    CreateTopicsHandler(KopServices services) {
+    CreateTopicsHandler(KopServices services, TopicConfigs topicConfigs) {
         this.services = services;
-        this.topicConfigs = new TopicConfigs(services.config());
+        this.topicConfigs = topicConfigs;
     }
 
     @Override
@@ -80,7 +80,7 @@ final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest> {
         for (CreatableTopicConfig c : topic.configs()) {
             configs.put(c.name(), c.value());
         }
-        topicConfigs.validate(configs);
+        Map<String, String> valid = topicConfigs.validate(configs, true);
         short replication = (short) services.pulsar().getConfiguration().getManagedLedgerDefaultWriteQuorum();
         return topics.find(topic.name(), false).thenCompose(existing -> {
             if (existing.isPresent()) {
@@ -89,17 +89,29 @@ final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest> {
             if (validateOnly) {
                 return CompletableFuture.completedFuture(null);
             }
-            return topics.create(name, partitions, TopicConfigs.creationProperties(configs))
+            return topics.create(name, partitions, topicConfigs.creationProperties(valid))
                     .exceptionally(t -> {
                         if (FutureUtil.unwrapCompletionException(t) instanceof PulsarAdminException.ConflictException) {
                             throw new TopicExistsException("topic " + topic.name() + " already exists");
                         }
                         throw FutureUtil.wrapToCompletionException(t);
                     })
-                    .thenCompose(v -> configs.isEmpty() ? CompletableFuture.completedFuture(null)
-                            : topics.admin().thenCompose(a -> topicConfigs.apply(a, name.toString(), configs)));
+                    .thenCompose(v -> policies(valid).isEmpty() ? CompletableFuture.completedFuture(null)
+                            : topics.find(topic.name(), false).thenCompose(created -> topics.admin().thenCompose(
+                                    a -> topicConfigs.apply(a, created.orElseThrow(), policies(valid)))));
         }).thenRun(() -> result.setNumPartitions(partitions).setReplicationFactor(replication)
                 .setTopicId(KafkaTopicNames.topicId(name)));
+    }
+
+    /** The configs that are Pulsar topic policies (the rest went into the new topic's properties). */
+    private Map<String, java.util.Optional<String>> policies(Map<String, String> valid) {
+        Map<String, java.util.Optional<String>> out = new LinkedHashMap<>();
+        valid.forEach((k, v) -> {
+            if (topicConfigs.isPolicy(k)) {
+                out.put(k, java.util.Optional.of(v));
+            }
+        });
+        return out;
     }
 
     private static void setError(CreatableTopicResult result, Throwable t) {

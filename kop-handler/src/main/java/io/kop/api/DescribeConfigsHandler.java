@@ -1,8 +1,7 @@
 package io.kop.api;
 
 import io.kop.topic.TopicResolver;
-import io.kop.KopServices;
-import io.kop.topic.KafkaTopic;
+import io.kop.coordinator.bridge.KafkaTopicConfigDefs;
 import io.kop.topic.TopicConfigs;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,16 +19,15 @@ import org.apache.kafka.common.requests.DescribeConfigsResponse;
 import org.apache.pulsar.common.util.FutureUtil;
 
 /**
- * DescribeConfigs (API 32): the topic configs KoP honours (see {@link TopicConfigs}). Broker configs
- * live in Pulsar's broker.conf and are not exposed; a broker resource answers with no entries.
+ * DescribeConfigs (API 32): every Kafka topic config of a topic with its value and where it comes from
+ * (see {@link TopicConfigs}), types (v3+) and Kafka's documentation when asked. Broker configs live in
+ * Pulsar's broker.conf and are not exposed; a broker resource answers with no entries.
  */
 final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest> {
-    private final KopServices services;
     private final TopicConfigs topicConfigs;
 
-    DescribeConfigsHandler(KopServices services) {
-        this.services = services;
-        this.topicConfigs = new TopicConfigs(services.config());
+    DescribeConfigsHandler(TopicConfigs topicConfigs) {
+        this.topicConfigs = topicConfigs;
     }
 
     @Override
@@ -40,17 +38,18 @@ final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest>
             DescribeConfigsResult result = new DescribeConfigsResult().setResourceType(resource.resourceType())
                     .setResourceName(resource.resourceName());
             response.results().add(result);
-            pending.add(describe(ctx.topics(), resource, result).exceptionally(t -> {
-                Throwable cause = FutureUtil.unwrapCompletionException(t);
-                result.setErrorCode(Errors.forException(cause).code()).setErrorMessage(cause.getMessage());
-                return null;
-            }));
+            pending.add(describe(ctx.topics(), resource, result, request.data().includeDocumentation())
+                    .exceptionally(t -> {
+                        Throwable cause = FutureUtil.unwrapCompletionException(t);
+                        result.setErrorCode(Errors.forException(cause).code()).setErrorMessage(cause.getMessage());
+                        return null;
+                    }));
         }
         return FutureUtil.waitForAll(pending).thenApply(v -> response);
     }
 
     private CompletableFuture<Void> describe(TopicResolver topics, DescribeConfigsResource resource,
-                                     DescribeConfigsResult result) {
+                                             DescribeConfigsResult result, boolean documentation) {
         ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
         if (type == ConfigResource.Type.BROKER) {
             return CompletableFuture.completedFuture(null);
@@ -63,20 +62,21 @@ final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest>
             if (found.isEmpty()) {
                 throw new UnknownTopicOrPartitionException("topic " + resource.resourceName() + " does not exist");
             }
-            return topics.admin()
-                    .thenCompose(a -> topicConfigs.describe(a, found.get().pulsarName().toString()))
-                    .thenApply(values -> {
-                        values.put(KafkaTopic.ENTRY_FORMAT_PROPERTY,
-                                new TopicConfigs.Value(found.get().entryFormat().configName(), false));
-                        return values;
-                    });
+            return topics.admin().thenCompose(a -> topicConfigs.describe(a, found.get(), found.get().properties()));
         }).thenAccept(values -> values.forEach((name, value) -> {
             if (resource.configurationKeys() == null || resource.configurationKeys().contains(name)) {
+                boolean kafkaConfig = KafkaTopicConfigDefs.known(name);
                 result.configs().add(new DescribeConfigsResourceResult().setName(name).setValue(value.value())
                         .setReadOnly(false).setIsSensitive(false)
-                        .setConfigSource(value.setOnTopic()
-                                ? DescribeConfigsResponse.ConfigSource.TOPIC_CONFIG.id()
-                                : DescribeConfigsResponse.ConfigSource.DEFAULT_CONFIG.id()));
+                        .setConfigSource(switch (value.source()) {
+                            case TOPIC -> DescribeConfigsResponse.ConfigSource.TOPIC_CONFIG.id();
+                            case BROKER -> DescribeConfigsResponse.ConfigSource.STATIC_BROKER_CONFIG.id();
+                            case DEFAULT -> DescribeConfigsResponse.ConfigSource.DEFAULT_CONFIG.id();
+                        })
+                        .setConfigType(kafkaConfig ? KafkaTopicConfigDefs.typeId(name)
+                                : DescribeConfigsResponse.ConfigType.STRING.id())
+                        .setDocumentation(!documentation ? null : kafkaConfig ? KafkaTopicConfigDefs.documentation(name)
+                                : "KoP: how new batches are stored (kafka or pulsar), chosen at creation"));
             }
         }));
     }

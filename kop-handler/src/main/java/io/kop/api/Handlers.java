@@ -1,6 +1,7 @@
 package io.kop.api;
 
 import io.kop.KopServices;
+import io.kop.topic.TopicConfigs;
 import org.apache.kafka.common.protocol.ApiKeys;
 
 /** Every API this broker serves, one handler each; ApiVersions advertises exactly these. */
@@ -11,6 +12,7 @@ public final class Handlers {
     public static ApiDispatcher all(KopServices services) {
         ApiDispatcher dispatcher = new ApiDispatcher(new AuthorizationStage(services.topicIds()));
         GroupApis.register(dispatcher, services.groups());
+        TopicConfigs topicConfigs = new TopicConfigs(services.config());
         return dispatcher
                 .register(ApiKeys.PRODUCE, new ProduceHandler(services))
                 .register(ApiKeys.FETCH, new FetchHandler(services))
@@ -20,10 +22,12 @@ public final class Handlers {
                         services.logs()))
                 .register(ApiKeys.API_VERSIONS, new ApiVersionsHandler(() -> dispatcher.apiVersions(
                         org.apache.kafka.common.protocol.Errors.NONE)))
-                .register(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(services))
+                .register(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(services, topicConfigs))
                 .register(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(services))
                 .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(services))
-                .register(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(services))
+                .register(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(topicConfigs))
+                .register(ApiKeys.ALTER_CONFIGS, new AlterConfigsHandler(topicConfigs))
+                .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new IncrementalAlterConfigsHandler(topicConfigs))
                 .register(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(services))
                 .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(services))
                 .register(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(services))

@@ -199,9 +199,10 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        boolean logAppendTime = services.config().logAppendTime();
         try {
-            return log.join().append(batch, count, logAppendTime, topic.join().entryFormat(), arrived);
+            KafkaTopic t = topic.join();
+            return log.join().append(batch, count, t.logAppendTime(services.config().logAppendTime()), t.entryFormat(),
+                    arrived);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -2,19 +2,33 @@ package io.kop.topic;
 
 import io.kop.config.EntryFormat;
 import io.kop.config.KopConfig;
+import io.kop.coordinator.bridge.KafkaTopicConfigDefs;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.pulsar.client.admin.PulsarAdmin;
 import org.apache.pulsar.common.policies.data.RetentionPolicies;
 
 /**
- * Kafka topic configs that Pulsar can honour, applied as Pulsar topic policies. Anything else is
- * refused with INVALID_CONFIG instead of being silently ignored; a few fixed behaviours are accepted
- * when asked for by their only value (for example {@code cleanup.policy=delete}).
+ * Kafka's topic configs on Pulsar topics. Every config a Kafka 4.4 broker has is known (names, types,
+ * defaults and checks from Kafka's own definitions), and each is one of:
+ * <ul>
+ *   <li>honoured through a Pulsar topic policy: {@code retention.ms}, {@code retention.bytes} (whole
+ *       minutes and MiB, Pulsar's units), {@code max.message.bytes};</li>
+ *   <li>honoured by KoP from a property of the partitioned topic: {@code message.timestamp.type};</li>
+ *   <li>fixed: KoP behaves one way and accepts only that value ({@code cleanup.policy=delete},
+ *       {@code compression.type=producer}, no timestamp bounds, no remote storage through Kafka);</li>
+ *   <li>kept: settings of a Kafka broker's own storage layout, replication or compaction tuning that
+ *       have no meaning for Pulsar's ledgers ({@code segment.bytes}, {@code flush.ms},
+ *       {@code min.insync.replicas}, ...): accepted, stored as a property of the partitioned topic and
+ *       described back, but they change nothing.</li>
+ * </ul>
+ * Anything else is refused with INVALID_CONFIG and the reason, never dropped.
  */
 public final class TopicConfigs {
     public static final String RETENTION_MS = "retention.ms";
@@ -23,110 +37,234 @@ public final class TopicConfigs {
     public static final String CLEANUP_POLICY = "cleanup.policy";
     public static final String TIMESTAMP_TYPE = "message.timestamp.type";
     public static final String COMPRESSION_TYPE = "compression.type";
+    /** Where a config KoP keeps (or honours itself) is stored: a property of the partitioned topic. */
+    public static final String PROPERTY_PREFIX = "kafka.config.";
 
+    private static final Set<String> POLICIES = Set.of(RETENTION_MS, RETENTION_BYTES, MAX_MESSAGE_BYTES);
+    private static final Set<String> HONOURED_PROPERTIES = Set.of(TIMESTAMP_TYPE);
     private static final long MINUTE_MS = 60_000L;
     private static final long MIB = 1024L * 1024L;
+    private static final String UNBOUNDED = Long.toString(Long.MAX_VALUE);
+
+    /** Where a described value comes from. */
+    public enum Source { TOPIC, BROKER, DEFAULT }
+
+    /** A config value as DescribeConfigs reports it. */
+    public record Value(String value, Source source) {
+    }
 
     private final KopConfig config;
+    private final Map<String, String> fixed;
 
     public TopicConfigs(KopConfig config) {
         this.config = config;
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put(CLEANUP_POLICY, "delete");
+        f.put(COMPRESSION_TYPE, "producer");
+        // KoP does not bound producer timestamps: Kafka's 1 h limit into the future is not applied
+        f.put("message.timestamp.after.max.ms", UNBOUNDED);
+        f.put("message.timestamp.before.max.ms", UNBOUNDED);
+        f.put("remote.storage.enable", "false"); // Pulsar's offloaders are set up in Pulsar
+        f.put("errors.deadletterqueue.group.enable", "false"); // share groups are not served
+        this.fixed = Map.copyOf(f);
     }
 
-    /** Configs with a value that is fixed in KoP, as they are reported by DescribeConfigs. */
-    public Map<String, String> fixedValues() {
-        Map<String, String> fixed = new LinkedHashMap<>();
-        fixed.put(CLEANUP_POLICY, "delete");
-        fixed.put(TIMESTAMP_TYPE, config.logAppendTime() ? "LogAppendTime" : "CreateTime");
-        fixed.put(COMPRESSION_TYPE, "producer");
-        return fixed;
+    /** Whether a config is a Pulsar topic policy (retention, maximum message size). */
+    public boolean isPolicy(String name) {
+        return POLICIES.contains(name);
     }
 
-    /** Checks every config; throws InvalidConfigurationException naming the first that cannot be honoured. */
-    public void validate(Map<String, String> configs) {
-        Map<String, String> fixed = fixedValues();
+    /** Whether a config is only stored and described, with no effect on Pulsar (see the class comment). */
+    public boolean keptOnly(String name) {
+        return KafkaTopicConfigDefs.known(name) && !POLICIES.contains(name) && !HONOURED_PROPERTIES.contains(name)
+                && !fixed.containsKey(name);
+    }
+
+    /**
+     * Checks configs as they would be set on a topic and returns them normalised (as Kafka stores
+     * them); throws InvalidConfigurationException naming the first that cannot be honoured.
+     * {@code creating}: KoP's own {@code kop.entry.format} may only be given at creation.
+     */
+    public Map<String, String> validate(Map<String, String> configs, boolean creating) {
+        Map<String, String> out = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : configs.entrySet()) {
             String key = e.getKey();
             String value = e.getValue();
-            switch (key) {
-                case RETENTION_MS -> multipleOf(key, value, MINUTE_MS, "minutes");
-                case RETENTION_BYTES -> multipleOf(key, value, MIB, "MiB");
-                case KafkaTopic.ENTRY_FORMAT_PROPERTY -> {
-                    try {
-                        EntryFormat.parse(value);
-                    } catch (IllegalArgumentException bad) {
-                        throw new InvalidConfigurationException(key + ": " + bad.getMessage());
-                    }
+            if (key.equals(KafkaTopic.ENTRY_FORMAT_PROPERTY)) {
+                if (!creating) {
+                    throw new InvalidConfigurationException(key + " is chosen when a topic is created");
                 }
+                try {
+                    out.put(key, EntryFormat.parse(value).configName());
+                } catch (IllegalArgumentException bad) {
+                    throw new InvalidConfigurationException(key + ": " + bad.getMessage());
+                }
+                continue;
+            }
+            if (value == null) {
+                throw new InvalidConfigurationException("topic config " + key + " needs a value");
+            }
+            String v = KafkaTopicConfigDefs.normalize(key, value.trim());
+            switch (key) {
+                case RETENTION_MS -> multipleOf(key, v, MINUTE_MS, "minutes");
+                case RETENTION_BYTES -> multipleOf(key, v, MIB, "MiB");
                 case MAX_MESSAGE_BYTES -> {
-                    long v = number(key, value);
-                    if (v <= 0 || v > config.maxMessageSize()) {
+                    long n = Long.parseLong(v);
+                    if (n <= 0 || n > config.maxMessageSize()) {
                         throw new InvalidConfigurationException(key + " must be between 1 and the broker's "
                                 + "maxMessageSize " + config.maxMessageSize() + ", got " + value);
                     }
                 }
-                default -> {
-                    if (!fixed.containsKey(key)) {
-                        throw new InvalidConfigurationException("topic config " + key + " is not supported by KoP");
+                case CLEANUP_POLICY -> {
+                    if (!v.equals("delete")) {
+                        throw new InvalidConfigurationException(key + "=" + value
+                                + ": KoP does not compact topics yet; only delete is supported");
                     }
-                    if (!fixed.get(key).equalsIgnoreCase(value)) {
-                        throw new InvalidConfigurationException(key + " can only be " + fixed.get(key)
-                                + " in KoP, got " + value);
+                }
+                default -> {
+                    String only = fixed.get(key);
+                    if (only != null && !only.equalsIgnoreCase(v)) {
+                        throw new InvalidConfigurationException(key + " can only be " + only + " in KoP, got "
+                                + value);
                     }
                 }
             }
+            out.put(key, v);
+        }
+        return out;
+    }
+
+    /** Checks that a config may be returned to its default (DELETE): a Kafka topic config. */
+    public void checkResettable(String name) {
+        if (name.equals(KafkaTopic.ENTRY_FORMAT_PROPERTY)) {
+            throw new InvalidConfigurationException(name + " is chosen when a topic is created");
+        }
+        if (!KafkaTopicConfigDefs.known(name)) {
+            throw new InvalidConfigurationException("Unknown topic config name: " + name);
         }
     }
 
-    /** Configs stored as properties of the partitioned topic when it is created. */
-    public static Map<String, String> creationProperties(Map<String, String> configs) {
-        String format = configs.get(KafkaTopic.ENTRY_FORMAT_PROPERTY);
-        return format == null ? Map.of()
-                : Map.of(KafkaTopic.ENTRY_FORMAT_PROPERTY, EntryFormat.parse(format).configName());
+    /** Properties of a new partitioned topic for its validated creation configs. */
+    public Map<String, String> creationProperties(Map<String, String> configs) {
+        Map<String, String> props = new LinkedHashMap<>();
+        configs.forEach((k, v) -> {
+            if (k.equals(KafkaTopic.ENTRY_FORMAT_PROPERTY)) {
+                props.put(k, v);
+            } else if (stored(k)) {
+                props.put(PROPERTY_PREFIX + k, v);
+            }
+        });
+        return props;
     }
 
-    /** Applies validated configs to the topic as Pulsar topic policies. */
-    public CompletableFuture<Void> apply(PulsarAdmin admin, String pulsarTopic, Map<String, String> configs) {
+    private boolean stored(String name) {
+        return HONOURED_PROPERTIES.contains(name) || keptOnly(name);
+    }
+
+    /**
+     * Applies validated changes: a value sets the config on the topic, empty returns it to its default.
+     * Policies go to Pulsar's topic policies, the rest to the partitioned topic's properties.
+     */
+    public CompletableFuture<Void> apply(PulsarAdmin admin, KafkaTopic topic, Map<String, Optional<String>> changes) {
+        String name = topic.pulsarName().toString();
         List<CompletableFuture<Void>> steps = new ArrayList<>();
-        if (configs.containsKey(RETENTION_MS) || configs.containsKey(RETENTION_BYTES)) {
-            int minutes = toUnits(configs.getOrDefault(RETENTION_MS, "-1"), MINUTE_MS);
-            int sizeMb = toUnits(configs.getOrDefault(RETENTION_BYTES, "-1"), MIB);
-            steps.add(admin.topicPolicies().setRetentionAsync(pulsarTopic, new RetentionPolicies(minutes, sizeMb)));
+        if (changes.containsKey(RETENTION_MS) || changes.containsKey(RETENTION_BYTES)) {
+            steps.add(applyRetention(admin, name, changes));
         }
-        if (configs.containsKey(MAX_MESSAGE_BYTES)) {
-            steps.add(admin.topicPolicies().setMaxMessageSizeAsync(pulsarTopic,
-                    Integer.parseInt(configs.get(MAX_MESSAGE_BYTES))));
+        if (changes.containsKey(MAX_MESSAGE_BYTES)) {
+            steps.add(changes.get(MAX_MESSAGE_BYTES)
+                    .map(v -> admin.topicPolicies().setMaxMessageSizeAsync(name, Integer.parseInt(v)))
+                    .orElseGet(() -> admin.topicPolicies().removeMaxMessageSizeAsync(name)));
+        }
+        Map<String, String> set = new LinkedHashMap<>();
+        List<String> removed = new ArrayList<>();
+        changes.forEach((k, v) -> {
+            if (stored(k)) {
+                if (v.isPresent()) {
+                    set.put(PROPERTY_PREFIX + k, v.get());
+                } else {
+                    removed.add(PROPERTY_PREFIX + k);
+                }
+            }
+        });
+        if (!set.isEmpty() || !removed.isEmpty()) {
+            if (!topic.partitioned()) {
+                return CompletableFuture.failedFuture(new InvalidConfigurationException("topic " + topic.kafkaName()
+                        + " is a non-partitioned Pulsar topic, which keeps no Kafka configs; only retention.ms, "
+                        + "retention.bytes and max.message.bytes can be set on it"));
+            }
+            CompletableFuture<Void> props = set.isEmpty() ? CompletableFuture.completedFuture(null)
+                    : admin.topics().updatePropertiesAsync(name, set);
+            for (String key : removed) {
+                props = props.thenCompose(v -> admin.topics().removePropertiesAsync(name, key));
+            }
+            steps.add(props);
         }
         return CompletableFuture.allOf(steps.toArray(new CompletableFuture[0]));
     }
 
-    /** A config value and whether it was set on the topic (rather than inherited or fixed). */
-    public record Value(String value, boolean setOnTopic) {
+    /** retention.ms and retention.bytes are one Pulsar policy: the other half keeps its topic value. */
+    private CompletableFuture<Void> applyRetention(PulsarAdmin admin, String name,
+                                                   Map<String, Optional<String>> changes) {
+        return admin.topicPolicies().getRetentionAsync(name, false).thenCompose(own -> {
+            Optional<String> ms = changes.containsKey(RETENTION_MS) ? changes.get(RETENTION_MS)
+                    : own == null ? Optional.empty() : Optional.of(fromUnits(own.getRetentionTimeInMinutes(), MINUTE_MS));
+            Optional<String> bytes = changes.containsKey(RETENTION_BYTES) ? changes.get(RETENTION_BYTES)
+                    : own == null ? Optional.empty() : Optional.of(fromUnits(own.getRetentionSizeInMB(), MIB));
+            if (ms.isEmpty() && bytes.isEmpty()) {
+                return own == null ? CompletableFuture.completedFuture(null)
+                        : admin.topicPolicies().removeRetentionAsync(name);
+            }
+            // A half set alone takes the namespace's (or broker's) value for the other half.
+            return admin.topicPolicies().getRetentionAsync(name, true).thenCompose(effective -> {
+                int minutes = ms.map(v -> toUnits(v, MINUTE_MS))
+                        .orElse(effective == null ? -1 : effective.getRetentionTimeInMinutes());
+                long sizeMb = bytes.map(v -> (long) toUnits(v, MIB))
+                        .orElse(effective == null ? -1L : effective.getRetentionSizeInMB());
+                return admin.topicPolicies().setRetentionAsync(name, new RetentionPolicies(minutes, sizeMb));
+            });
+        });
     }
 
-    /** The topic's current configs: its policies where set, the effective defaults otherwise. */
-    public CompletableFuture<Map<String, Value>> describe(PulsarAdmin admin, String pulsarTopic) {
+    /** Every Kafka topic config of the topic: set on it, from the broker or namespace, or Kafka's default. */
+    public CompletableFuture<Map<String, Value>> describe(PulsarAdmin admin, KafkaTopic topic,
+                                                          Map<String, String> properties) {
+        String name = topic.pulsarName().toString();
         var policies = admin.topicPolicies();
-        var ownRetention = policies.getRetentionAsync(pulsarTopic, false);
-        var retention = policies.getRetentionAsync(pulsarTopic, true);
-        var maxSize = policies.getMaxMessageSizeAsync(pulsarTopic);
+        var ownRetention = policies.getRetentionAsync(name, false);
+        var retention = policies.getRetentionAsync(name, true);
+        var maxSize = policies.getMaxMessageSizeAsync(name);
         return CompletableFuture.allOf(ownRetention, retention, maxSize).thenApply(v -> {
             RetentionPolicies r = retention.join();
-            boolean retentionSet = ownRetention.join() != null;
+            Source retentionSource = ownRetention.join() != null ? Source.TOPIC : Source.BROKER;
             Integer m = maxSize.join();
             Map<String, Value> out = new LinkedHashMap<>();
-            out.put(RETENTION_MS, new Value(r == null || r.getRetentionTimeInMinutes() < 0 ? "-1"
-                    : Long.toString(r.getRetentionTimeInMinutes() * MINUTE_MS), retentionSet));
-            out.put(RETENTION_BYTES, new Value(r == null || r.getRetentionSizeInMB() < 0 ? "-1"
-                    : Long.toString(r.getRetentionSizeInMB() * MIB), retentionSet));
-            out.put(MAX_MESSAGE_BYTES, new Value(Integer.toString(m == null ? config.maxMessageSize() : m), m != null));
-            fixedValues().forEach((k, value) -> out.put(k, new Value(value, false)));
+            for (String key : KafkaTopicConfigDefs.names()) {
+                String own = properties == null ? null : properties.get(PROPERTY_PREFIX + key);
+                Value value = switch (key) {
+                    case RETENTION_MS -> new Value(r == null ? "-1" : fromUnits(r.getRetentionTimeInMinutes(),
+                            MINUTE_MS), retentionSource);
+                    case RETENTION_BYTES -> new Value(r == null ? "-1" : fromUnits(r.getRetentionSizeInMB(), MIB),
+                            retentionSource);
+                    case MAX_MESSAGE_BYTES -> m != null ? new Value(Integer.toString(m), Source.TOPIC)
+                            : new Value(Integer.toString(config.maxMessageSize()), Source.BROKER);
+                    case TIMESTAMP_TYPE -> own != null ? new Value(own, Source.TOPIC)
+                            : new Value(config.logAppendTime() ? "LogAppendTime" : "CreateTime", Source.BROKER);
+                    default -> fixed.containsKey(key) ? new Value(fixed.get(key), Source.DEFAULT)
+                            : own != null ? new Value(own, Source.TOPIC)
+                            : new Value(KafkaTopicConfigDefs.defaultValue(key).orElse(null), Source.DEFAULT);
+                };
+                out.put(key, value);
+            }
+            out.put(KafkaTopic.ENTRY_FORMAT_PROPERTY, new Value(topic.entryFormat().configName(),
+                    properties != null && properties.containsKey(KafkaTopic.ENTRY_FORMAT_PROPERTY)
+                            ? Source.TOPIC : Source.BROKER));
             return out;
         });
     }
 
     private static void multipleOf(String key, String value, long unit, String unitName) {
-        long v = number(key, value);
+        long v = Long.parseLong(value);
         if (v != -1 && (v < 0 || v % unit != 0)) {
             throw new InvalidConfigurationException(key + " must be -1 or whole " + unitName
                     + " (a multiple of " + unit + ") in Pulsar, got " + value);
@@ -141,11 +279,7 @@ public final class TopicConfigs {
         return v < 0 ? -1 : (int) (v / unit);
     }
 
-    private static long number(String key, String value) {
-        try {
-            return Long.parseLong(value.trim());
-        } catch (NumberFormatException | NullPointerException e) {
-            throw new InvalidConfigurationException(key + " must be a number, got " + value);
-        }
+    private static String fromUnits(long units, long unit) {
+        return units < 0 ? "-1" : Long.toString(units * unit);
     }
 }

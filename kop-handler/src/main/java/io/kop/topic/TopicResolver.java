@@ -127,12 +127,13 @@ public final class TopicResolver {
             if (md.partitions > 0) {
                 String format = md.properties == null ? null : md.properties.get(KafkaTopic.ENTRY_FORMAT_PROPERTY);
                 return CompletableFuture.completedFuture(Optional.of(new KafkaTopic(kafkaName, name, md.partitions, true,
-                        format == null ? defaultFormat : EntryFormat.parse(format))));
+                        format == null ? defaultFormat : EntryFormat.parse(format),
+                        md.properties == null ? Map.of() : md.properties)));
             }
             return pulsar.getNamespaceService().checkTopicExistsAsync(name).thenApply(info -> {
                 boolean exists = info.isExists();
                 info.recycle();
-                return exists ? Optional.of(new KafkaTopic(kafkaName, name, 1, false, defaultFormat))
+                return exists ? Optional.of(new KafkaTopic(kafkaName, name, 1, false, defaultFormat, Map.of()))
                         : Optional.<KafkaTopic>empty();
             });
         });

@@ -1,0 +1,70 @@
+package io.kop.api;
+
+import io.kop.topic.KafkaTopic;
+import io.kop.topic.TopicConfigs;
+import io.kop.topic.TopicResolver;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.pulsar.client.admin.PulsarAdmin;
+
+/**
+ * What AlterConfigs and IncrementalAlterConfigs share: find the topic, work out the changes from its
+ * current configs, check every new value, then (unless only validating) apply them. Broker and group
+ * configs are not changed through Kafka: broker settings live in Pulsar's broker.conf.
+ */
+final class TopicConfigUpdate {
+    private final TopicConfigs configs;
+
+    TopicConfigUpdate(TopicConfigs configs) {
+        this.configs = configs;
+    }
+
+    /**
+     * @param changes from the topic's current values to the changes: a value sets a config, empty
+     *                returns it to its default
+     */
+    CompletableFuture<Void> update(TopicResolver topics, byte resourceType, String resourceName, boolean validateOnly,
+                                   Function<Map<String, String>, Map<String, Optional<String>>> changes) {
+        ConfigResource.Type type = ConfigResource.Type.forId(resourceType);
+        if (type != ConfigResource.Type.TOPIC) {
+            return CompletableFuture.failedFuture(new InvalidRequestException("KoP changes topic configs only; "
+                    + type + " settings live in Pulsar's configuration (broker.conf)"));
+        }
+        return topics.find(resourceName, false).thenCompose(found -> {
+            if (found.isEmpty()) {
+                throw new UnknownTopicOrPartitionException("topic " + resourceName + " does not exist");
+            }
+            KafkaTopic topic = found.get();
+            return topics.admin().thenCompose(admin -> current(admin, topic).thenCompose(now -> {
+                Map<String, Optional<String>> wanted = changes.apply(now);
+                Map<String, String> set = new LinkedHashMap<>();
+                wanted.forEach((k, v) -> {
+                    if (v.isPresent()) {
+                        set.put(k, v.get());
+                    } else {
+                        configs.checkResettable(k);
+                    }
+                });
+                Map<String, String> valid = configs.validate(set, false);
+                Map<String, Optional<String>> normalised = new LinkedHashMap<>();
+                wanted.forEach((k, v) -> normalised.put(k, v.isPresent() ? Optional.of(valid.get(k)) : v));
+                return validateOnly ? CompletableFuture.completedFuture(null)
+                        : configs.apply(admin, topic, normalised);
+            }));
+        });
+    }
+
+    private CompletableFuture<Map<String, String>> current(PulsarAdmin admin, KafkaTopic topic) {
+        return configs.describe(admin, topic, topic.properties()).thenApply(values -> {
+            Map<String, String> out = new LinkedHashMap<>();
+            values.forEach((k, v) -> out.put(k, v.value()));
+            return out;
+        });
+    }
+}
