@@ -107,7 +107,8 @@ final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequest> {
     private Map<String, java.util.Optional<String>> policies(Map<String, String> valid) {
         Map<String, java.util.Optional<String>> out = new LinkedHashMap<>();
         valid.forEach((k, v) -> {
-            if (topicConfigs.isPolicy(k)) {
+            // cleanup.policy too: a compact-only topic's retention becomes infinite
+            if (topicConfigs.isPolicy(k) || k.equals(TopicConfigs.CLEANUP_POLICY)) {
                 out.put(k, java.util.Optional.of(v));
             }
         });

@@ -20,9 +20,11 @@ import org.apache.pulsar.common.policies.data.RetentionPolicies;
  * <ul>
  *   <li>honoured through a Pulsar topic policy: {@code retention.ms}, {@code retention.bytes} (whole
  *       minutes and MiB, Pulsar's units), {@code max.message.bytes};</li>
- *   <li>honoured by KoP from a property of the partitioned topic: {@code message.timestamp.type};</li>
- *   <li>fixed: KoP behaves one way and accepts only that value ({@code cleanup.policy=delete},
- *       {@code compression.type=producer}, no timestamp bounds, no remote storage through Kafka);</li>
+ *   <li>honoured by KoP from a property of the partitioned topic: {@code message.timestamp.type}, and
+ *       {@code cleanup.policy}: {@code compact} keeps every record (infinite retention) and readers see
+ *       every version of a key, as in Kafka before its cleaner runs; KoP has no cleaner yet;</li>
+ *   <li>fixed: KoP behaves one way and accepts only that value ({@code compression.type=producer}, no
+ *       timestamp bounds, no remote storage through Kafka);</li>
  *   <li>kept: settings of a Kafka broker's own storage layout, replication or compaction tuning that
  *       have no meaning for Pulsar's ledgers ({@code segment.bytes}, {@code flush.ms},
  *       {@code min.insync.replicas}, ...): accepted, stored as a property of the partitioned topic and
@@ -41,7 +43,7 @@ public final class TopicConfigs {
     public static final String PROPERTY_PREFIX = "kafka.config.";
 
     private static final Set<String> POLICIES = Set.of(RETENTION_MS, RETENTION_BYTES, MAX_MESSAGE_BYTES);
-    private static final Set<String> HONOURED_PROPERTIES = Set.of(TIMESTAMP_TYPE);
+    private static final Set<String> HONOURED_PROPERTIES = Set.of(TIMESTAMP_TYPE, CLEANUP_POLICY);
     private static final long MINUTE_MS = 60_000L;
     private static final long MIB = 1024L * 1024L;
     private static final String UNBOUNDED = Long.toString(Long.MAX_VALUE);
@@ -59,7 +61,6 @@ public final class TopicConfigs {
     public TopicConfigs(KopConfig config) {
         this.config = config;
         Map<String, String> f = new LinkedHashMap<>();
-        f.put(CLEANUP_POLICY, "delete");
         f.put(COMPRESSION_TYPE, "producer");
         // KoP does not bound producer timestamps: Kafka's 1 h limit into the future is not applied
         f.put("message.timestamp.after.max.ms", UNBOUNDED);
@@ -116,9 +117,8 @@ public final class TopicConfigs {
                     }
                 }
                 case CLEANUP_POLICY -> {
-                    if (!v.equals("delete")) {
-                        throw new InvalidConfigurationException(key + "=" + value
-                                + ": KoP does not compact topics yet; only delete is supported");
+                    if (v.isEmpty()) {
+                        throw new InvalidConfigurationException(key + " needs delete, compact or both");
                     }
                 }
                 default -> {
@@ -168,8 +168,15 @@ public final class TopicConfigs {
     public CompletableFuture<Void> apply(PulsarAdmin admin, KafkaTopic topic, Map<String, Optional<String>> changes) {
         String name = topic.pulsarName().toString();
         List<CompletableFuture<Void>> steps = new ArrayList<>();
-        if (changes.containsKey(RETENTION_MS) || changes.containsKey(RETENTION_BYTES)) {
+        Optional<String> policy = changes.getOrDefault(CLEANUP_POLICY, null);
+        if (policy != null && policy.isPresent() && compactOnly(policy.get())) {
+            // Kafka keeps a compact-only topic's records whatever its retention settings say
+            steps.add(admin.topicPolicies().setRetentionAsync(name, new RetentionPolicies(-1, -1)));
+        } else if (changes.containsKey(RETENTION_MS) || changes.containsKey(RETENTION_BYTES)) {
             steps.add(applyRetention(admin, name, changes));
+        } else if (policy != null && compactOnly(topic.properties().getOrDefault(PROPERTY_PREFIX + CLEANUP_POLICY,
+                "delete"))) {
+            steps.add(admin.topicPolicies().removeRetentionAsync(name)); // no longer compact-only
         }
         if (changes.containsKey(MAX_MESSAGE_BYTES)) {
             steps.add(changes.get(MAX_MESSAGE_BYTES)
@@ -201,6 +208,11 @@ public final class TopicConfigs {
             steps.add(props);
         }
         return CompletableFuture.allOf(steps.toArray(new CompletableFuture[0]));
+    }
+
+    /** Whether a cleanup.policy value asks for compaction only (no deletion by time or size). */
+    public static boolean compactOnly(String cleanupPolicy) {
+        return cleanupPolicy.equals("compact");
     }
 
     /** retention.ms and retention.bytes are one Pulsar policy: the other half keeps its topic value. */
@@ -250,6 +262,7 @@ public final class TopicConfigs {
                             : new Value(Integer.toString(config.maxMessageSize()), Source.BROKER);
                     case TIMESTAMP_TYPE -> own != null ? new Value(own, Source.TOPIC)
                             : new Value(config.logAppendTime() ? "LogAppendTime" : "CreateTime", Source.BROKER);
+                    case CLEANUP_POLICY -> own != null ? new Value(own, Source.TOPIC) : new Value("delete", Source.DEFAULT);
                     default -> fixed.containsKey(key) ? new Value(fixed.get(key), Source.DEFAULT)
                             : own != null ? new Value(own, Source.TOPIC)
                             : new Value(KafkaTopicConfigDefs.defaultValue(key).orElse(null), Source.DEFAULT);

@@ -62,7 +62,7 @@ class AdminApiTest {
     void configsArePulsarPoliciesOrRefused() throws Exception {
         String topic = KopTestBroker.uniqueTopic("configs");
         try (Admin admin = broker.admin()) {
-            NewTopic bad = new NewTopic(topic, 1, (short) 1).configs(Map.of("cleanup.policy", "compact"));
+            NewTopic bad = new NewTopic(topic, 1, (short) 1).configs(Map.of("compression.type", "gzip"));
             ExecutionException refused = assertThrows(ExecutionException.class,
                     () -> admin.createTopics(List.of(bad)).all().get());
             assertInstanceOf(InvalidConfigurationException.class, refused.getCause());

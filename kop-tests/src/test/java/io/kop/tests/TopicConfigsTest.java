@@ -181,7 +181,7 @@ class TopicConfigsTest {
         try (Admin admin = broker.admin()) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
             for (Map.Entry<String, String> bad : Map.of("no.such.config", "1", "segment.bytes", "10",
-                    "cleanup.policy", "compact", "retention.ms", "1500", "compression.type", "zstd",
+                    "cleanup.policy", "forget", "retention.ms", "1500", "compression.type", "zstd",
                     "message.timestamp.type", "Yesterday").entrySet()) {
                 ExecutionException e = assertThrows(ExecutionException.class, () -> alter(admin, topic, List.of(
                         new AlterConfigOp(new ConfigEntry("segment.ms", "7200000"), AlterConfigOp.OpType.SET),
@@ -194,6 +194,26 @@ class TopicConfigsTest {
                     new AlterConfigOp(new ConfigEntry("segment.ms", "7200000"), AlterConfigOp.OpType.SET))),
                     new AlterConfigsOptions().validateOnly(true)).all().get(30, TimeUnit.SECONDS);
             assertEquals("604800000", describe(admin, topic).get("segment.ms").value(), "nothing changed");
+        }
+    }
+
+    @Test
+    void aCompactedTopicKeepsEveryRecord() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("cfg-compact");
+        try (Admin admin = broker.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of("cleanup.policy", "compact",
+                    "retention.ms", "60000")))).all().get(30, TimeUnit.SECONDS);
+            Config config = describe(admin, topic);
+            assertEquals("compact", config.get("cleanup.policy").value());
+            assertEquals(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG, config.get("cleanup.policy").source());
+            var retention = broker.pulsarAdmin().topicPolicies().getRetention("persistent://public/default/" + topic);
+            assertEquals(-1, retention.getRetentionTimeInMinutes(), "compact-only: retention does not delete");
+            assertEquals(-1, retention.getRetentionSizeInMB());
+            alter(admin, topic, List.of(new AlterConfigOp(new ConfigEntry("cleanup.policy", "delete"),
+                    AlterConfigOp.OpType.SET)));
+            assertEquals("delete", describe(admin, topic).get("cleanup.policy").value());
+            assertNull(broker.pulsarAdmin().topicPolicies().getRetention("persistent://public/default/" + topic),
+                    "back to the namespace's retention");
         }
     }
 
