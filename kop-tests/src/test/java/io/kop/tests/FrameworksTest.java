@@ -1,0 +1,153 @@
+package io.kop.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.LongDeserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Produced;
+import org.junit.jupiter.api.Test;
+
+/** Kafka frameworks run unchanged against KoP: Kafka Streams 4.4 with a repartition and a state store. */
+class FrameworksTest {
+    private final KopTestBroker broker = KopTestBroker.get();
+
+    @Test
+    void kafkaStreamsWordCountRestoresItsStoreFromTheChangelog() throws Exception {
+        String id = KopTestBroker.uniqueTopic("wordcount");
+        String input = id + "-in";
+        String output = id + "-out";
+        try (Admin admin = broker.admin()) {
+            admin.createTopics(List.of(new NewTopic(input, 2, (short) 1), new NewTopic(output, 2, (short) 1)))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+        List<String> firstLines = List.of("the quick brown fox", "jumps over the lazy dog", "the dog barks", "fox");
+        List<String> second = List.of("the end", "dog and fox", "quick quick");
+        Path state = Files.createTempDirectory("kop-streams");
+
+        produce(input, firstLines);
+        Map<String, Long> expected = counts(firstLines);
+        KafkaStreams first = start(id, input, output, state);
+        try {
+            assertEquals(expected, awaitCounts(output, expected));
+        } finally {
+            // leaving the group spares the next instance the session timeout's wait, as on Kafka
+            first.close(new KafkaStreams.CloseOptions().leaveGroup(true).timeout(Duration.ofSeconds(30)));
+        }
+        try (Admin admin = broker.admin()) {
+            Set<String> topics = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            String changelog = id + "-counts-changelog";
+            assertTrue(topics.contains(changelog), topics.toString());
+            assertTrue(topics.stream().anyMatch(t -> t.startsWith(id) && t.endsWith("-repartition")), topics.toString());
+            ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, changelog);
+            Config config = admin.describeConfigs(List.of(r)).all().get(30, TimeUnit.SECONDS).get(r);
+            assertEquals("compact", config.get("cleanup.policy").value());
+        }
+
+        // A restart with no local state: the store is rebuilt from its changelog, and counting goes on.
+        deleteRecursively(state);
+        produce(input, second);
+        List<String> all = new java.util.ArrayList<>(firstLines);
+        all.addAll(second);
+        Map<String, Long> expectedAll = counts(all);
+        try (KafkaStreams app = start(id, input, output, state)) {
+            assertEquals(expectedAll, awaitCounts(output, expectedAll));
+        }
+    }
+
+    private KafkaStreams start(String id, String input, String output, Path state) {
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()))
+                .flatMap((k, line) -> Arrays.stream(line.toLowerCase(Locale.ROOT).split(" "))
+                        .map(w -> KeyValue.pair(w, w)).toList())
+                .groupByKey(Grouped.with("words", Serdes.String(), Serdes.String()))
+                .count(Materialized.as("counts"))
+                .toStream()
+                .to(output, Produced.with(Serdes.String(), Serdes.Long()));
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, id);
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.kafkaPort());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        KafkaStreams app = new KafkaStreams(builder.build(), p);
+        app.start();
+        return app;
+    }
+
+    private void produce(String topic, List<String> lines) throws Exception {
+        Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.kafkaPort());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+            for (String line : lines) {
+                producer.send(new ProducerRecord<>(topic, line, line)).get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static Map<String, Long> counts(List<String> lines) {
+        Map<String, Long> out = new HashMap<>();
+        lines.forEach(l -> Arrays.stream(l.split(" ")).forEach(w -> out.merge(w, 1L, Long::sum)));
+        return out;
+    }
+
+    /** The latest count per word in the output topic, once it equals {@code expected} (or after 120 s). */
+    private Map<String, Long> awaitCounts(String output, Map<String, Long> expected) {
+        Map<String, Object> p = new HashMap<>();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.kafkaPort());
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, LongDeserializer.class);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + output + "-" + System.nanoTime());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        Map<String, Long> latest = new HashMap<>();
+        try (KafkaConsumer<String, Long> consumer = new KafkaConsumer<>(p)) {
+            consumer.subscribe(List.of(output));
+            long deadline = System.currentTimeMillis() + 120_000;
+            while (!latest.equals(expected) && System.currentTimeMillis() < deadline) {
+                for (ConsumerRecord<String, Long> r : consumer.poll(Duration.ofMillis(500))) {
+                    latest.put(r.key(), r.value());
+                }
+            }
+        }
+        return latest;
+    }
+
+    private static void deleteRecursively(Path dir) throws Exception {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+    }
+}
