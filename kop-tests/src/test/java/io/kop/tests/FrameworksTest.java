@@ -38,7 +38,7 @@ import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
 import org.junit.jupiter.api.Test;
 
-/** Kafka frameworks run unchanged against KoP: Kafka Streams 4.4 with a repartition and a state store. */
+/** Kafka frameworks run unchanged against KoP: Kafka Streams 4.4 and a Kafka Connect distributed worker. */
 class FrameworksTest {
     private final KopTestBroker broker = KopTestBroker.get();
 
@@ -83,6 +83,135 @@ class FrameworksTest {
         try (KafkaStreams app = start(id, input, output, state)) {
             assertEquals(expectedAll, awaitCounts(output, expectedAll));
         }
+    }
+
+    /**
+     * A Kafka Connect 4.3 distributed worker (its own JVM, Kafka's {@code ConnectDistributed}) with the
+     * FileStream source and sink: compacted internal topics, connectors RUNNING, source offsets
+     * readable over REST, and a worker restart that resumes exactly where it stopped.
+     */
+    @Test
+    void kafkaConnectDistributedWorkerCopiesAFileAndResumesAfterARestart() throws Exception {
+        String id = KopTestBroker.uniqueTopic("connect");
+        Path dir = Files.createTempDirectory("kop-connect");
+        Path in = dir.resolve("in.txt");
+        Path out = dir.resolve("out.txt");
+        Files.writeString(in, "line-1\nline-2\nline-3\n");
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path worker = dir.resolve("worker.properties");
+        Files.writeString(worker, String.join("\n",
+                "bootstrap.servers=127.0.0.1:" + broker.kafkaPort(),
+                "group.id=" + id,
+                "key.converter=org.apache.kafka.connect.storage.StringConverter",
+                "value.converter=org.apache.kafka.connect.storage.StringConverter",
+                "config.storage.topic=" + id + "-configs",
+                "offset.storage.topic=" + id + "-offsets",
+                "status.storage.topic=" + id + "-status",
+                "config.storage.replication.factor=1",
+                "offset.storage.replication.factor=1",
+                "status.storage.replication.factor=1",
+                "offset.flush.interval.ms=500",
+                "listeners=http://127.0.0.1:" + port,
+                "plugin.discovery=only_scan") + "\n");
+        String topic = id + "-lines";
+        Process connect = startConnect(worker, dir.resolve("worker-1.log"));
+        try {
+            awaitRest(port, "/", connect, dir.resolve("worker-1.log"));
+            rest(port, "PUT", "/connectors/" + id + "-source/config", "{\"connector.class\":"
+                    + "\"org.apache.kafka.connect.file.FileStreamSourceConnector\",\"tasks.max\":\"1\","
+                    + "\"file\":\"" + in + "\",\"topic\":\"" + topic + "\"}");
+            rest(port, "PUT", "/connectors/" + id + "-sink/config", "{\"connector.class\":"
+                    + "\"org.apache.kafka.connect.file.FileStreamSinkConnector\",\"tasks.max\":\"1\","
+                    + "\"file\":\"" + out + "\",\"topics\":\"" + topic + "\"}");
+            awaitLines(out, List.of("line-1", "line-2", "line-3"));
+            for (String c : List.of(id + "-source", id + "-sink")) {
+                String status = awaitRest(port, "/connectors/" + c + "/status", connect, dir.resolve("worker-1.log"));
+                assertTrue(status.contains("\"state\":\"RUNNING\""), status);
+            }
+            String offsets = awaitRest(port, "/connectors/" + id + "-source/offsets", connect,
+                    dir.resolve("worker-1.log"));
+            assertTrue(offsets.contains("\"position\""), offsets);
+        } finally {
+            connect.destroy(); // SIGTERM: the worker stops its tasks and commits their offsets
+            assertTrue(connect.waitFor(60, TimeUnit.SECONDS), "worker stopped");
+        }
+        try (Admin admin = broker.admin()) {
+            for (String internal : List.of("-configs", "-offsets", "-status")) {
+                ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, id + internal);
+                assertEquals("compact", admin.describeConfigs(List.of(r)).all().get(30, TimeUnit.SECONDS).get(r)
+                        .get("cleanup.policy").value(), internal);
+            }
+        }
+        // while the worker is down the file grows; the restarted worker copies only the new lines
+        Files.writeString(in, "line-4\nline-5\n", java.nio.file.StandardOpenOption.APPEND);
+        connect = startConnect(worker, dir.resolve("worker-2.log"));
+        try {
+            awaitRest(port, "/", connect, dir.resolve("worker-2.log"));
+            awaitLines(out, List.of("line-1", "line-2", "line-3", "line-4", "line-5"));
+            Thread.sleep(2000); // nothing more may arrive
+            assertEquals(List.of("line-1", "line-2", "line-3", "line-4", "line-5"), Files.readAllLines(out));
+        } finally {
+            connect.destroy();
+            connect.waitFor(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Process startConnect(Path worker, Path log) throws Exception {
+        String classpath = Files.readString(Path.of(System.getProperty("kop.connect.classpath"))).trim();
+        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
+                "-cp", classpath, "org.apache.kafka.connect.cli.ConnectDistributed", worker.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** GET {@code path} until it answers 200 (120 s at most); its body. */
+    private static String awaitRest(int port, String path, Process worker, Path log) throws Exception {
+        long deadline = System.currentTimeMillis() + 120_000;
+        String last = "";
+        while (System.currentTimeMillis() < deadline) {
+            if (!worker.isAlive()) {
+                throw new AssertionError("the Connect worker exited: " + Files.readString(log));
+            }
+            try {
+                java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path))
+                                .timeout(Duration.ofSeconds(10)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                last = r.statusCode() + " " + r.body();
+                if (r.statusCode() == 200) {
+                    return r.body();
+                }
+            } catch (java.io.IOException notYet) {
+                last = notYet.toString();
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("GET " + path + " did not answer 200: " + last);
+    }
+
+    private static void rest(int port, String method, String path, String body) throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path))
+                        .header("Content-Type", "application/json")
+                        .method(method, java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                        .timeout(Duration.ofSeconds(60)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertTrue(r.statusCode() / 100 == 2, method + " " + path + ": " + r.statusCode() + " " + r.body());
+    }
+
+    private static void awaitLines(Path file, List<String> expected) throws Exception {
+        long deadline = System.currentTimeMillis() + 120_000;
+        List<String> now = List.of();
+        while (System.currentTimeMillis() < deadline) {
+            now = Files.exists(file) ? Files.readAllLines(file) : List.of();
+            if (now.size() >= expected.size()) {
+                break;
+            }
+            Thread.sleep(500);
+        }
+        assertEquals(expected, now);
     }
 
     private KafkaStreams start(String id, String input, String output, Path state) {
