@@ -38,7 +38,10 @@ import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
 import org.junit.jupiter.api.Test;
 
-/** Kafka frameworks run unchanged against KoP: Kafka Streams 4.4 and a Kafka Connect distributed worker. */
+/**
+ * Kafka frameworks run unchanged against KoP: Kafka Streams 4.4, a Kafka Connect distributed worker,
+ * and MirrorMaker 2 between KoP and a real Apache Kafka 4.4 broker.
+ */
 class FrameworksTest {
     private final KopTestBroker broker = KopTestBroker.get();
 
@@ -157,6 +160,143 @@ class FrameworksTest {
             connect.destroy();
             connect.waitFor(60, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * MirrorMaker 2 (dedicated mode, Connect 4.3) between a real Apache Kafka 4.4 broker (KRaft, its own
+     * JVM) and KoP, both ways: a topic of each cluster is replicated to the other under the default
+     * replication policy's name ({@code source.topic}), with every record.
+     */
+    @Test
+    void mirrorMaker2ReplicatesFromApacheKafkaToKopAndBack() throws Exception {
+        String id = KopTestBroker.uniqueTopic("mm2").replace("-", "");
+        Path dir = Files.createTempDirectory("kop-mm2");
+        int kafkaPort = freePort();
+        int controllerPort = freePort();
+        Process kafka = startApacheKafka(dir.resolve("kafka"), kafkaPort, controllerPort);
+        Process mm2 = null;
+        String fromKafka = id + "fromkafka";
+        String fromKop = id + "fromkop";
+        try {
+            awaitPort(kafkaPort, kafka, dir.resolve("kafka").resolve("kafka.log"));
+            produceTo("127.0.0.1:" + kafkaPort, fromKafka, 100);
+            produceTo("127.0.0.1:" + broker.kafkaPort(), fromKop, 50);
+            Path props = dir.resolve("mm2.properties");
+            Files.writeString(props, String.join("\n",
+                    "clusters=kafka,kop",
+                    "kafka.bootstrap.servers=127.0.0.1:" + kafkaPort,
+                    "kop.bootstrap.servers=127.0.0.1:" + broker.kafkaPort(),
+                    "kafka->kop.enabled=true", "kafka->kop.topics=" + fromKafka,
+                    "kop->kafka.enabled=true", "kop->kafka.topics=" + fromKop,
+                    "replication.factor=1", "checkpoints.topic.replication.factor=1",
+                    "heartbeats.topic.replication.factor=1", "offset-syncs.topic.replication.factor=1",
+                    "offset.storage.replication.factor=1", "status.storage.replication.factor=1",
+                    "config.storage.replication.factor=1", "sync.topic.acls.enabled=false",
+                    "refresh.topics.interval.seconds=5", "refresh.groups.interval.seconds=5",
+                    "offset.flush.interval.ms=1000",
+                    "kafka.consumer.auto.offset.reset=earliest", "kop.consumer.auto.offset.reset=earliest") + "\n");
+            String classpath = Files.readString(Path.of(System.getProperty("kop.connect.classpath"))).trim();
+            Path log = dir.resolve("mm2.log");
+            mm2 = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
+                    "-cp", classpath, "org.apache.kafka.connect.mirror.MirrorMaker", props.toString())
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            assertEquals(100, countRecords("127.0.0.1:" + broker.kafkaPort(), "kafka." + fromKafka, 100, mm2, log),
+                    "Apache Kafka -> KoP");
+            assertEquals(50, countRecords("127.0.0.1:" + kafkaPort, "kop." + fromKop, 50, mm2, log),
+                    "KoP -> Apache Kafka");
+        } finally {
+            if (mm2 != null) {
+                mm2.destroy();
+                mm2.waitFor(60, TimeUnit.SECONDS);
+            }
+            kafka.destroy();
+            kafka.waitFor(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private static int freePort() throws Exception {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** A single-node KRaft Apache Kafka 4.4 broker in its own JVM (Kafka's own jars). */
+    private static Process startApacheKafka(Path dir, int port, int controllerPort) throws Exception {
+        Files.createDirectories(dir);
+        Path props = dir.resolve("server.properties");
+        Files.writeString(props, String.join("\n",
+                "process.roles=broker,controller", "node.id=1",
+                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "controller.listener.names=CONTROLLER", "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "log.dirs=" + dir.resolve("data"), "num.partitions=1", "offsets.topic.replication.factor=1",
+                "transaction.state.log.replication.factor=1", "transaction.state.log.min.isr=1",
+                "group.initial.rebalance.delay.ms=0") + "\n");
+        String tools = Files.readString(Path.of(System.getProperty("kop.tools.classpath"))).trim();
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process format = new ProcessBuilder(javaBin, "-cp", tools, "kafka.tools.StorageTool", "format", "-t",
+                java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 22), "-c", props.toString(),
+                "--standalone").redirectErrorStream(true).redirectOutput(dir.resolve("format.log").toFile()).start();
+        assertTrue(format.waitFor(120, TimeUnit.SECONDS) && format.exitValue() == 0,
+                Files.readString(dir.resolve("format.log")));
+        return new ProcessBuilder(javaBin, "-Xmx384m", "-cp", tools, "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "kafka.Kafka", props.toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("kafka.log").toFile()).start();
+    }
+
+    private static void awaitPort(int port, Process process, Path log) throws Exception {
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (System.currentTimeMillis() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError("exited: " + Files.readString(log));
+            }
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                return;
+            } catch (java.io.IOException notYet) {
+                Thread.sleep(300);
+            }
+        }
+        throw new AssertionError("port " + port + " did not open: " + Files.readString(log));
+    }
+
+    private static void produceTo(String bootstrap, String topic, int records) throws Exception {
+        Map<String, Object> p = new HashMap<>();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+            for (int i = 0; i < records; i++) {
+                producer.send(new ProducerRecord<>(topic, "k" + i, "v" + i));
+            }
+            producer.flush();
+        }
+    }
+
+    /** Distinct values read from the start of {@code topic} once there are {@code expected} (or after 180 s). */
+    private static int countRecords(String bootstrap, String topic, int expected, Process mm2, Path log)
+            throws Exception {
+        Map<String, Object> p = new HashMap<>();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "check-" + System.nanoTime());
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 2000);
+        Set<String> values = new java.util.HashSet<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p)) {
+            consumer.subscribe(java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(topic)));
+            long deadline = System.currentTimeMillis() + 180_000;
+            while (values.size() < expected && System.currentTimeMillis() < deadline) {
+                if (!mm2.isAlive()) {
+                    throw new AssertionError("MirrorMaker exited: " + Files.readString(log));
+                }
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
+                    values.add(r.value());
+                }
+            }
+        }
+        return values.size();
     }
 
     private static Process startConnect(Path worker, Path log) throws Exception {
