@@ -27,6 +27,8 @@ import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.AlterConfigsResponseData.AlterConfigsResourceResponse;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.requests.AlterConfigsRequest;
+import org.apache.kafka.common.requests.DeleteRecordsRequest;
+import org.apache.kafka.common.message.DeleteRecordsResponseData;
 import org.apache.kafka.common.requests.IncrementalAlterConfigsRequest;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
@@ -127,6 +129,7 @@ final class AuthorizationStage {
         rules.put(ApiKeys.CREATE_PARTITIONS, this::createPartitions);
         rules.put(ApiKeys.DESCRIBE_CONFIGS, this::describeConfigs);
         rules.put(ApiKeys.ALTER_CONFIGS, this::alterConfigs);
+        rules.put(ApiKeys.DELETE_RECORDS, this::deleteRecords);
         rules.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, this::incrementalAlterConfigs);
         rules.put(ApiKeys.FIND_COORDINATOR, this::findCoordinator);
         rules.put(ApiKeys.JOIN_GROUP, group(r -> ((JoinGroupRequest) r).data().groupId(), GroupOp.READ));
@@ -378,6 +381,20 @@ final class AuthorizationStage {
                     .setErrorCode(e.code()).setErrorMessage(e.message());
         }, (m, denied) -> ((DescribeConfigsResponseData) m).setResults(plus(((DescribeConfigsResponseData) m).results(),
                 denied)), handler);
+    }
+
+    /** DeleteRecords needs the topic's DELETE (Pulsar: the namespace's delete-topic operation), as in Kafka. */
+    private CompletableFuture<ApiMessage> deleteRecords(RequestContext ctx, AbstractRequest r, Names names,
+                                                        Supplier<CompletableFuture<ApiMessage>> handler) {
+        return filter(((DeleteRecordsRequest) r).data().topics(), named(t -> t.name()),
+                topicCheck(ctx, names, TopicOp.DELETE), t -> {
+                    var result = new DeleteRecordsResponseData.DeleteRecordsTopicResult().setName(t.name());
+                    t.partitions().forEach(p -> result.partitions().add(
+                            new DeleteRecordsResponseData.DeleteRecordsPartitionResult()
+                                    .setPartitionIndex(p.partitionIndex()).setLowWatermark(-1)
+                                    .setErrorCode(topicRefused())));
+                    return result;
+                }, (m, denied) -> denied.forEach(((DeleteRecordsResponseData) m).topics()::add), handler);
     }
 
     /** Altering a topic's configs needs ALTER (Pulsar: the namespace's topic operations); brokers are the cluster's. */

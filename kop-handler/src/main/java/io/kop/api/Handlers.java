@@ -17,6 +17,7 @@ public final class Handlers {
                 .register(ApiKeys.PRODUCE, new ProduceHandler(services))
                 .register(ApiKeys.FETCH, new FetchHandler(services))
                 .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(services))
+                .register(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(services.logs()))
                 .register(ApiKeys.METADATA, new MetadataHandler(services))
                 .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetsForLeaderEpochHandler(services.topics(),
                         services.logs()))

@@ -64,6 +64,10 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     private final AtomicBoolean waitingOnLedger = new AtomicBoolean();
     /** When this log replaced an earlier log of the partition on this broker; 0 when it did not. */
     private volatile long tookOverAtNanos;
+    /** The managed-ledger property that keeps the log start offset DeleteRecords moved to. */
+    static final String LOG_START_PROPERTY = "kop.log.start.offset";
+    /** The log start offset set by DeleteRecords (-1: none); read from the ledger, so moves keep it. */
+    private volatile long deletedBefore;
 
     private record CachedOffset(Position position, long offset) {
     }
@@ -79,6 +83,15 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         this.cursors = new ReadCursors(ledger);
         this.groupSubscriptions = new GroupSubscriptions(topic, ledger);
         this.producerState = new ProducerStateStore(ledger, producers, decodeExecutor);
+        this.deletedBefore = parseLogStart(ledger.getProperties().get(LOG_START_PROPERTY));
+    }
+
+    private static long parseLogStart(String value) {
+        try {
+            return value == null ? -1 : Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     PersistentTopic topic() {
@@ -236,6 +249,39 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
 
     @Override
     public CompletableFuture<LogOffsets> offsets() {
+        long deleted = deletedBefore;
+        CompletableFuture<LogOffsets> stored = storedOffsets();
+        if (deleted < 0) {
+            return stored;
+        }
+        return stored.thenApply(o -> o.logStartOffset() >= deleted ? o
+                : new LogOffsets(Math.min(deleted, o.highWatermark()), o.highWatermark()));
+    }
+
+    @Override
+    public CompletableFuture<Long> deleteRecordsBefore(long offset) {
+        return offsets().thenCompose(bounds -> {
+            long target = offset == -1 ? bounds.highWatermark() : offset;
+            if (target < 0 || target > bounds.highWatermark()) {
+                throw new OffsetOutOfRangeException("cannot delete records before " + offset + ": the high watermark "
+                        + "of " + topic.getName() + " is " + bounds.highWatermark());
+            }
+            if (target <= bounds.logStartOffset()) {
+                return CompletableFuture.completedFuture(bounds.logStartOffset());
+            }
+            // Only the partition's owner can write the ledger's properties: a moved partition fails here.
+            return storageErrors(Ledgers.setProperty(ledger, LOG_START_PROPERTY, Long.toString(target)))
+                    .thenApply(v -> {
+                        synchronized (this) {
+                            deletedBefore = Math.max(deletedBefore, target);
+                        }
+                        return deletedBefore;
+                    });
+        });
+    }
+
+    /** The offsets the ledger holds, before DeleteRecords. */
+    private CompletableFuture<LogOffsets> storedOffsets() {
         if (ledger.getNumberOfEntries() == 0) {
             long next = ((ManagedLedgerInterceptorImpl) ledger.getManagedLedgerInterceptor()).getIndex() + 1;
             return CompletableFuture.completedFuture(new LogOffsets(next, next));
@@ -499,6 +545,18 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
 
     @Override
     public CompletableFuture<OffsetAndTimestamp> offsetForTimestamp(long timestamp) {
+        long deleted = deletedBefore;
+        CompletableFuture<OffsetAndTimestamp> found = storedOffsetForTimestamp(timestamp);
+        if (deleted < 0) {
+            return found;
+        }
+        // Records below the log start offset are gone: the answer is the first one still served.
+        return found.thenCompose(f -> f.offset() < 0 || f.offset() >= deleted ? CompletableFuture.completedFuture(f)
+                : offsets().thenApply(b -> b.logStartOffset() >= b.highWatermark() ? new OffsetAndTimestamp(-1, -1)
+                        : new OffsetAndTimestamp(b.logStartOffset(), f.timestamp())));
+    }
+
+    private CompletableFuture<OffsetAndTimestamp> storedOffsetForTimestamp(long timestamp) {
         if (ledger.getNumberOfEntries() == 0) {
             return CompletableFuture.completedFuture(new OffsetAndTimestamp(-1, -1));
         }

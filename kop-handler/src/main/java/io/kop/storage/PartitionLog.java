@@ -40,6 +40,13 @@ public interface PartitionLog {
 
     CompletableFuture<LogOffsets> offsets();
 
+    /**
+     * DeleteRecords: moves the log start offset up to {@code offset} (-1: the high watermark) and
+     * returns the new log start offset; OFFSET_OUT_OF_RANGE beyond the high watermark. Records below
+     * it are no longer served; the storage is freed by Pulsar's retention.
+     */
+    CompletableFuture<Long> deleteRecordsBefore(long offset);
+
     /** The first record with timestamp >= {@code timestamp}; offset -1 when there is none. */
     CompletableFuture<OffsetAndTimestamp> offsetForTimestamp(long timestamp);
 
