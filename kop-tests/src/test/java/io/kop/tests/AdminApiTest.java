@@ -82,6 +82,33 @@ class AdminApiTest {
     }
 
     @Test
+    void logDirsShowTheBytesEachPartitionHoldsInPulsar() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("logdirs");
+        try (Admin admin = broker.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get();
+            try (var producer = broker.producer(Map.of())) {
+                for (int i = 0; i < 20; i++) {
+                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, i % 2, null,
+                            new byte[1000])).get();
+                }
+            }
+            int node = admin.describeCluster().nodes().get().iterator().next().id();
+            var dirs = admin.describeLogDirs(List.of(node)).allDescriptions().get().get(node);
+            assertEquals(1, dirs.size(), dirs.toString());
+            var dir = dirs.values().iterator().next();
+            for (int p = 0; p < 2; p++) {
+                var replica = dir.replicaInfos().get(new org.apache.kafka.common.TopicPartition(topic, p));
+                assertTrue(replica != null && replica.size() >= 10_000, dir.replicaInfos().toString());
+            }
+        }
+        KafkaCliToolsTest.Result cli = KafkaCliToolsTest.run(null, "org.apache.kafka.tools.LogDirsCommand",
+                "--bootstrap-server", "127.0.0.1:" + broker.kafkaPort(), "--describe", "--topic-list", topic);
+        assertEquals(0, cli.exitCode(), cli.toString());
+        assertTrue(cli.out().contains("\"partition\":\"" + topic + "-0\"") && cli.out().contains("pulsar:"),
+                cli.toString());
+    }
+
+    @Test
     void describeCluster() throws Exception {
         try (Admin admin = broker.admin()) {
             DescribeClusterResult cluster = admin.describeCluster();
