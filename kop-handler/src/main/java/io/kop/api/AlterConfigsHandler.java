@@ -11,7 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.AlterConfigsRequestData.AlterConfigsResource;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.AlterConfigsResponseData.AlterConfigsResourceResponse;
-import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AlterConfigsRequest;
 import org.apache.pulsar.common.util.FutureUtil;
 
@@ -40,11 +39,7 @@ final class AlterConfigsHandler implements ApiHandler<AlterConfigsRequest> {
                         KafkaTopicConfigDefs.names().forEach(name -> changes.put(name, Optional.empty()));
                         resource.configs().forEach(c -> changes.put(c.name(), Optional.ofNullable(c.value())));
                         return changes;
-                    }).exceptionally(t -> {
-                        Throwable cause = FutureUtil.unwrapCompletionException(t);
-                        result.setErrorCode(Errors.forException(cause).code()).setErrorMessage(cause.getMessage());
-                        return null;
-                    }));
+                    }, (code, message) -> result.setErrorCode(code).setErrorMessage(message)));
         }
         return FutureUtil.waitForAll(pending).thenApply(v -> response);
     }

@@ -16,7 +16,6 @@ import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterC
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterableConfig;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse;
-import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.IncrementalAlterConfigsRequest;
 import org.apache.pulsar.common.util.FutureUtil;
 
@@ -42,11 +41,8 @@ final class IncrementalAlterConfigsHandler implements ApiHandler<IncrementalAlte
                     .setResourceType(resource.resourceType()).setResourceName(resource.resourceName());
             response.responses().add(result);
             pending.add(update.update(ctx.topics(), resource.resourceType(), resource.resourceName(),
-                    request.data().validateOnly(), current -> changes(resource, current)).exceptionally(t -> {
-                        Throwable cause = FutureUtil.unwrapCompletionException(t);
-                        result.setErrorCode(Errors.forException(cause).code()).setErrorMessage(cause.getMessage());
-                        return null;
-                    }));
+                    request.data().validateOnly(), current -> changes(resource, current),
+                    (code, message) -> result.setErrorCode(code).setErrorMessage(message)));
         }
         return FutureUtil.waitForAll(pending).thenApply(v -> response);
     }

@@ -7,7 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.pulsar.common.util.FutureUtil;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -26,11 +29,25 @@ final class TopicConfigUpdate {
     }
 
     /**
+     * Updates one resource; a failure goes to {@code onError} (error code and message), so the returned
+     * future always completes normally.
+     *
      * @param changes from the topic's current values to the changes: a value sets a config, empty
      *                returns it to its default
      */
     CompletableFuture<Void> update(TopicResolver topics, byte resourceType, String resourceName, boolean validateOnly,
-                                   Function<Map<String, String>, Map<String, Optional<String>>> changes) {
+                                   Function<Map<String, String>, Map<String, Optional<String>>> changes,
+                                   BiConsumer<Short, String> onError) {
+        return attempt(topics, resourceType, resourceName, validateOnly, changes).exceptionally(t -> {
+            Throwable cause = FutureUtil.unwrapCompletionException(t);
+            onError.accept(Errors.forException(cause).code(), cause.getMessage());
+            return null;
+        });
+    }
+
+    private CompletableFuture<Void> attempt(TopicResolver topics, byte resourceType, String resourceName,
+                                            boolean validateOnly,
+                                            Function<Map<String, String>, Map<String, Optional<String>>> changes) {
         ConfigResource.Type type = ConfigResource.Type.forId(resourceType);
         if (type != ConfigResource.Type.TOPIC) {
             return CompletableFuture.failedFuture(new InvalidRequestException("KoP changes topic configs only; "
