@@ -210,6 +210,22 @@ class ConsumerGroupTest {
                 .findFirst().orElseThrow(() -> new AssertionError(describe.toString()));
         assertTrue(row0.matches(".*\\s4\\s+10\\s+6\\s.*"), "current 4, end 10, lag 6: " + row0);
 
+        var reset = KafkaCliToolsTest.run(null, tool, "--bootstrap-server", broker.bootstrap(), "--reset-offsets",
+                "--group", group, "--topic", topic + ":0", "--to-offset", "2", "--execute");
+        assertEquals(0, reset.exitCode(), reset.toString());
+        var earliest = KafkaCliToolsTest.run(null, tool, "--bootstrap-server", broker.bootstrap(), "--reset-offsets",
+                "--group", group, "--topic", topic + ":1", "--to-earliest", "--execute");
+        assertEquals(0, earliest.exitCode(), earliest.toString());
+        try (Admin admin = broker.admin()) {
+            var offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+            assertEquals(2, offsets.get(new TopicPartition(topic, 0)).offset());
+            assertEquals(0, offsets.get(new TopicPartition(topic, 1)).offset());
+        }
+        var byType = KafkaCliToolsTest.run(null, tool, "--bootstrap-server", broker.bootstrap(), "--list",
+                "--type", "classic", "--state", "Empty");
+        assertTrue(byType.out().lines().anyMatch(l -> l.startsWith(group + " ") && l.contains("Empty")
+                && l.contains("Classic")), byType.toString());
+
         var deleteOffsets = KafkaCliToolsTest.run(null, tool, "--bootstrap-server", broker.bootstrap(),
                 "--delete-offsets", "--group", group, "--topic", topic + ":1");
         assertEquals(0, deleteOffsets.exitCode(), deleteOffsets.toString());
