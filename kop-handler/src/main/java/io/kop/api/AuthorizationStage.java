@@ -28,6 +28,8 @@ import org.apache.kafka.common.message.AlterConfigsResponseData.AlterConfigsReso
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.requests.AlterConfigsRequest;
 import org.apache.kafka.common.requests.DeleteRecordsRequest;
+import org.apache.kafka.common.requests.DescribeProducersRequest;
+import org.apache.kafka.common.message.DescribeProducersResponseData;
 import org.apache.kafka.common.message.DeleteRecordsResponseData;
 import org.apache.kafka.common.requests.IncrementalAlterConfigsRequest;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
@@ -130,6 +132,7 @@ final class AuthorizationStage {
         rules.put(ApiKeys.DESCRIBE_CONFIGS, this::describeConfigs);
         rules.put(ApiKeys.ALTER_CONFIGS, this::alterConfigs);
         rules.put(ApiKeys.DELETE_RECORDS, this::deleteRecords);
+        rules.put(ApiKeys.DESCRIBE_PRODUCERS, this::describeProducers);
         rules.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS, this::incrementalAlterConfigs);
         rules.put(ApiKeys.FIND_COORDINATOR, this::findCoordinator);
         rules.put(ApiKeys.JOIN_GROUP, group(r -> ((JoinGroupRequest) r).data().groupId(), GroupOp.READ));
@@ -395,6 +398,19 @@ final class AuthorizationStage {
                                     .setErrorCode(topicRefused())));
                     return result;
                 }, (m, denied) -> denied.forEach(((DeleteRecordsResponseData) m).topics()::add), handler);
+    }
+
+    /** DescribeProducers needs READ on the topic, as in Kafka. */
+    private CompletableFuture<ApiMessage> describeProducers(RequestContext ctx, AbstractRequest r, Names names,
+                                                            Supplier<CompletableFuture<ApiMessage>> handler) {
+        return filter(((DescribeProducersRequest) r).data().topics(), named(t -> t.name()),
+                topicCheck(ctx, names, TopicOp.READ), t -> {
+                    var result = new DescribeProducersResponseData.TopicResponse().setName(t.name());
+                    t.partitionIndexes().forEach(p -> result.partitions().add(
+                            new DescribeProducersResponseData.PartitionResponse().setPartitionIndex(p)
+                                    .setErrorCode(topicRefused())));
+                    return result;
+                }, (m, denied) -> ((DescribeProducersResponseData) m).topics().addAll(denied), handler);
     }
 
     /** Altering a topic's configs needs ALTER (Pulsar: the namespace's topic operations); brokers are the cluster's. */

@@ -18,6 +18,7 @@ public final class Handlers {
                 .register(ApiKeys.FETCH, new FetchHandler(services))
                 .register(ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(services))
                 .register(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(services.logs()))
+                .register(ApiKeys.DESCRIBE_PRODUCERS, new DescribeProducersHandler(services.logs()))
                 .register(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(services.pulsar().getBrokerService(),
                         services.pulsar().getConfiguration().getClusterName(), services.config().metadataNamespace()))
                 .register(ApiKeys.METADATA, new MetadataHandler(services))

@@ -130,7 +130,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                         return CompletableFuture.failedFuture(r.error().exception(r.message()));
                     }
                     producers.record(batch.producerId(), batch.producerEpoch(), batch.baseSequence(),
-                            batch.lastSequence(), baseOffset);
+                            batch.lastSequence(), baseOffset, appendTime >= 0 ? appendTime : batch.maxTimestamp());
                     producerState.appended();
                 }
                 // Reserved in append order, which is the ledger's (offset) order.
@@ -232,6 +232,13 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                     .next(bounds.highWatermark());
             return Ledgers.setProperty(ledger, LeaderEpochs.PROPERTY, next.format()).thenRun(() -> epochs = next);
         });
+    }
+
+    @Override
+    public java.util.List<ProducerStateTable.ActiveProducer> activeProducers() {
+        synchronized (producers) {
+            return producers.active();
+        }
     }
 
     @Override

@@ -29,6 +29,9 @@ public interface PartitionLog {
     CompletableFuture<AppendResult> append(MutableRecordBatch batch, int numRecords, boolean logAppendTime,
                                            EntryFormat format, long arrivedNanos);
 
+    /** DescribeProducers: the idempotent producers this partition's state knows. */
+    java.util.List<ProducerStateTable.ActiveProducer> activeProducers();
+
     /** This partition's current leader epoch ({@link LeaderEpochs}), started when this broker took it over. */
     int leaderEpoch();
 

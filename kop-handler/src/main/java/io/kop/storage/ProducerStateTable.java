@@ -11,13 +11,14 @@ import org.apache.kafka.common.protocol.Errors;
  * batches (Kafka's window), so a retried batch is recognised and answered with its original offset,
  * and a gap in sequence numbers is refused. Not thread-safe: the owning log serialises access.
  */
-final class ProducerStateTable {
+public final class ProducerStateTable {
     static final int BATCH_WINDOW = 5;
 
     private final Map<Long, ProducerEntry> producers = new HashMap<>();
 
     private static final class ProducerEntry {
         short epoch;
+        long lastTimestamp = -1;
         final ArrayDeque<BatchMeta> batches = new ArrayDeque<>();
     }
 
@@ -87,7 +88,16 @@ final class ProducerStateTable {
     }
 
     void record(long producerId, short epoch, int firstSeq, int lastSeq, CompletableFuture<Long> baseOffset) {
+        record(producerId, epoch, firstSeq, lastSeq, baseOffset, -1);
+    }
+
+    /** {@code timestamp}: the batch's largest timestamp, or -1 when not known (state read back). */
+    void record(long producerId, short epoch, int firstSeq, int lastSeq, CompletableFuture<Long> baseOffset,
+                long timestamp) {
         ProducerEntry e = producers.computeIfAbsent(producerId, id -> new ProducerEntry());
+        if (timestamp >= 0) {
+            e.lastTimestamp = timestamp;
+        }
         if (e.epoch != epoch) {
             e.epoch = epoch;
             e.batches.clear();
@@ -148,6 +158,20 @@ final class ProducerStateTable {
         }
         producers.putAll(read);
         return true;
+    }
+
+    /** A producer as DescribeProducers shows it. */
+    public record ActiveProducer(long producerId, short epoch, int lastSequence, long lastTimestamp) {
+    }
+
+    /** The producers the table knows, with their last sequence and timestamp. */
+    java.util.List<ActiveProducer> active() {
+        java.util.List<ActiveProducer> out = new java.util.ArrayList<>();
+        producers.forEach((id, e) -> {
+            BatchMeta last = e.batches.peekLast();
+            out.add(new ActiveProducer(id, e.epoch, last == null ? -1 : last.lastSeq, e.lastTimestamp));
+        });
+        return out;
     }
 
     /** After a failed append the producer's position in the log is unknown: start over for it. */

@@ -69,6 +69,33 @@ class IdempotenceTest {
     }
 
     /** Like every Kafka client, look the partition up first: that makes a Pulsar broker own it. */
+    /** DescribeProducers (Admin and kafka-transactions describe-producers) shows an idempotent producer. */
+    @org.junit.jupiter.api.Test
+    void describeProducersShowsAnIdempotentProducer() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("producers");
+        org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(topic, 0);
+        long before = System.currentTimeMillis();
+        try (Admin admin = broker.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+            try (var producer = broker.producer(Map.of("enable.idempotence", "true", "acks", "all"))) {
+                for (int i = 0; i < 3; i++) {
+                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, null,
+                            new byte[] {(byte) i})).get();
+                }
+            }
+            var states = admin.describeProducers(List.of(tp)).partitionResult(tp).get().activeProducers();
+            assertEquals(1, states.size(), states.toString());
+            var state = states.get(0);
+            assertEquals(2, state.lastSequence(), state.toString());
+            assertTrue(state.lastTimestamp() >= before, state.toString());
+            KafkaCliToolsTest.Result cli = KafkaCliToolsTest.run(null, "org.apache.kafka.tools.TransactionsCommand",
+                    "--bootstrap-server", "127.0.0.1:" + broker.kafkaPort(), "describe-producers", "--topic", topic,
+                    "--partition", "0");
+            assertEquals(0, cli.exitCode(), cli.toString());
+            assertTrue(cli.out().contains(Long.toString(state.producerId())), cli.toString());
+        }
+    }
+
     static void lookup(RawKafkaClient client, String topic) throws Exception {
         MetadataRequestData data = new MetadataRequestData();
         data.topics().add(new MetadataRequestData.MetadataRequestTopic().setName(topic));
