@@ -9,10 +9,12 @@ import io.kop.coordinator.GroupSubscriptionMirror;
 import io.kop.coordinator.OffsetsTopic;
 import io.kop.coordinator.bridge.KafkaGroupCoordinator;
 import io.kop.network.KafkaChannelInitializer;
+import io.kop.storage.LogCleaner;
 import io.kop.storage.PartitionLogManager;
 import io.kop.storage.ProducerIdAllocator;
 import io.kop.topic.BrokerLookup;
 import io.kop.topic.KafkaTopicNames;
+import io.kop.topic.TopicConfigs;
 import io.kop.topic.TopicIdRegistry;
 import io.kop.topic.TopicResolver;
 import io.kop.security.BrokerKafkaClient;
@@ -42,6 +44,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
 
     private KopConfig config;
     private KopServices services;
+    private LogCleaner cleaner;
     private ApiDispatcher dispatcher;
     private BrokerSecurity security;
 
@@ -78,6 +81,9 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         PartitionLogManager logs = new PartitionLogManager(brokerService, config.maxReadEntriesPerFetch(),
                 config.producerStateRecoveryRecords(), config.readAheadMaxBytes(), config.recentBatchesMaxBytes(),
                 config.recentBatchesWarmBytes());
+        cleaner = new LogCleaner(logs, partition -> topics.properties(partition).thenApply(TopicConfigs::cleanerPolicy),
+                config.logCleanerBackoffMs(), config.logCleanerDedupeBufferBytes());
+        cleaner.start();
         GroupCoordinators groups = new GroupCoordinators(config.multiTenantMetadata(), config.metadataTenant(),
                 tenant -> startCoordinator(pulsar, tenant, topics, logs, nodeId),
                 tenant -> pulsar.getPulsarResources().getTenantResources().tenantExistsAsync(tenant));
@@ -161,6 +167,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         }
         if (services != null) {
             services.groups().close();
+            cleaner.close();
             services.logs().close();
         }
     }

@@ -5,6 +5,7 @@ import io.kop.storage.PartitionLog;
 import io.kop.storage.PartitionLog.AppendResult;
 import io.kop.storage.StorageErrors;
 import io.kop.topic.KafkaTopic;
+import io.kop.topic.TopicConfigs;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -201,10 +202,25 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
         }
         try {
             KafkaTopic t = topic.join();
+            if (TopicConfigs.compacted(t.properties())) {
+                requireKeys(batch, t);
+            }
             return log.join().append(batch, count, t.logAppendTime(services.config().logAppendTime()), t.entryFormat(),
                     arrived);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** A compacted topic keeps the latest record per key: a record without one is refused, as Kafka does. */
+    private static void requireKeys(MutableRecordBatch batch, KafkaTopic topic) {
+        try (var records = batch.streamingIterator(org.apache.kafka.common.utils.internals.BufferSupplier.NO_CACHING)) {
+            while (records.hasNext()) {
+                if (!records.next().hasKey()) {
+                    throw new InvalidRecordException("compacted topic " + topic.kafkaName()
+                            + " cannot accept a record without a key");
+                }
+            }
         }
     }
 }

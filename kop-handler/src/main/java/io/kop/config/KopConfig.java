@@ -35,6 +35,8 @@ public final class KopConfig {
     private final boolean multiTenantMetadata;
     private final int offsetsTopicPartitions;
     private final long groupSubscriptionMirrorIntervalMs;
+    private final long logCleanerBackoffMs;
+    private final long logCleanerDedupeBufferBytes;
     private final long readAheadMaxBytes;
     private final long recentBatchesMaxBytes;
     private final int recentBatchesWarmBytes;
@@ -78,6 +80,8 @@ public final class KopConfig {
         this.multiTenantMetadata = Boolean.parseBoolean(p.getProperty("kafkaEnableMultiTenantMetadata", "true").trim());
         this.offsetsTopicPartitions = intKey(p, "offsetsTopicNumPartitions", 8);
         this.groupSubscriptionMirrorIntervalMs = longKey(p, "kafkaGroupSubscriptionIntervalMs", 5000L);
+        this.logCleanerBackoffMs = longKey(p, "kafkaLogCleanerBackoffMs", 15_000L);
+        this.logCleanerDedupeBufferBytes = longKey(p, "kafkaLogCleanerDedupeBufferBytes", 128L * 1024 * 1024);
         this.readAheadMaxBytes = longKey(p, "kafkaFetchReadAheadMaxBytes", 256L * 1024 * 1024);
         // -1: a quarter of the JVM's direct memory, where the cache lives
         long recent = longKey(p, "kafkaRecentBatchesCacheMaxBytes", -1L);
@@ -96,6 +100,10 @@ public final class KopConfig {
         }
         this.groupCoordinatorConfig = Map.copyOf(group);
         this.security = SecurityConfig.from(conf, p, listeners);
+        if (logCleanerBackoffMs <= 0 || logCleanerDedupeBufferBytes <= 0) {
+            throw new IllegalArgumentException("kafkaLogCleanerBackoffMs and kafkaLogCleanerDedupeBufferBytes must be "
+                    + "positive");
+        }
         if (maxFrameSize < 1024) {
             throw new IllegalArgumentException("kafkaMaxFrameSize must be at least 1024, got " + maxFrameSize);
         }
@@ -244,6 +252,16 @@ public final class KopConfig {
     /** How much of a partition's end a broker that takes it over reads into the recent-batches cache. */
     public int recentBatchesWarmBytes() {
         return recentBatchesWarmBytes;
+    }
+
+    /** How often the log cleaner looks for compacted partitions to compact (Kafka's log.cleaner.backoff.ms). */
+    public long logCleanerBackoffMs() {
+        return logCleanerBackoffMs;
+    }
+
+    /** What one compaction run's map of keys may take (Kafka's log.cleaner.dedupe.buffer.size). */
+    public long logCleanerDedupeBufferBytes() {
+        return logCleanerDedupeBufferBytes;
     }
 
     public long groupSubscriptionMirrorIntervalMs() {

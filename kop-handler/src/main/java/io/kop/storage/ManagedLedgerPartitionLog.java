@@ -68,6 +68,10 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     static final String LOG_START_PROPERTY = "kop.log.start.offset";
     /** The log start offset set by DeleteRecords (-1: none); read from the ledger, so moves keep it. */
     private volatile long deletedBefore;
+    /** Offsets below its horizon are served from it; null until the partition is first compacted. */
+    private volatile CompactedSegment compacted;
+    private final AtomicBoolean compacting = new AtomicBoolean();
+    private final LedgerTrimmer trimmer;
 
     private record CachedOffset(Position position, long offset) {
     }
@@ -84,6 +88,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         this.groupSubscriptions = new GroupSubscriptions(topic, ledger);
         this.producerState = new ProducerStateStore(ledger, producers, decodeExecutor);
         this.deletedBefore = parseLogStart(ledger.getProperties().get(LOG_START_PROPERTY));
+        this.trimmer = new LedgerTrimmer(ledger);
     }
 
     private static long parseLogStart(String value) {
@@ -96,6 +101,10 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
 
     PersistentTopic topic() {
         return topic;
+    }
+
+    String topicName() {
+        return topic.getName();
     }
 
     /** This log serves from now on in place of an earlier one of the same partition. */
@@ -257,7 +266,13 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     @Override
     public CompletableFuture<LogOffsets> offsets() {
         long deleted = deletedBefore;
+        CompactedSegment segment = compacted;
         CompletableFuture<LogOffsets> stored = storedOffsets();
+        if (segment != null) {
+            // The managed ledger below the horizon may be gone: the segment starts the log.
+            stored = stored.thenApply(o -> new LogOffsets(Math.min(segment.logStart(), o.highWatermark()),
+                    o.highWatermark()));
+        }
         if (deleted < 0) {
             return stored;
         }
@@ -282,9 +297,26 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                         synchronized (this) {
                             deletedBefore = Math.max(deletedBefore, target);
                         }
+                        trimBelow(target);
                         return deletedBefore;
                     });
         });
+    }
+
+    /** Frees, in the background, the ledgers holding only offsets below {@code offset}. */
+    private void trimBelow(long offset) {
+        Ledgers.findFirstNotBefore(ledger, entry -> lastIndex(entry) < offset)
+                .thenCompose(position -> {
+                    Position first = ledger.getNextValidPosition(ledger.getFirstPosition());
+                    if (position == null || position.compareTo(first) <= 0) {
+                        return CompletableFuture.completedFuture(null);
+                    }
+                    return trimmer.trimThrough(ledger.getPreviousPosition(position));
+                })
+                .exceptionally(t -> {
+                    LOG.warn("[{}] ledgers below offset {} not trimmed: {}", topic.getName(), offset, t.toString());
+                    return null;
+                });
     }
 
     /** The offsets the ledger holds, before DeleteRecords. */
@@ -355,6 +387,15 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
             }
             if (offset == bounds.highWatermark()) {
                 return CompletableFuture.completedFuture(RecordChunks.EMPTY);
+            }
+            CompactedSegment segment = compacted;
+            if (segment != null && offset < segment.horizon()) {
+                if (offset <= segment.lastOffset()) {
+                    LeaderEpochs e = epochs;
+                    return segment.read(offset, maxBytes, decodeExecutor, b -> stampEpochs(b, e));
+                }
+                // Nothing survived between here and the horizon: the log goes on there.
+                return read(segment.horizon(), maxBytes);
             }
             RecordChunks cachedBatches = recent.read(offset, maxBytes);
             if (cachedBatches != null) {
@@ -660,5 +701,99 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     void close() {
         cursors.closeAll();
         recent.clear();
+        CompactedSegment segment = compacted;
+        if (segment != null) {
+            segment.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- compaction
+
+    /** Opens the compacted segment the ledger's properties name, if there is one; before the log serves. */
+    CompletableFuture<Void> openCompactedSegment(org.apache.bookkeeper.client.api.BookKeeper bk) {
+        CompactedSegment.Pointer pointer;
+        try {
+            pointer = CompactedSegment.Pointer.parse(ledger.getProperties().get(CompactedSegment.PROPERTY));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new IllegalStateException("bad " + CompactedSegment.PROPERTY
+                    + " of " + topic.getName() + ": " + e.getMessage()));
+        }
+        if (pointer == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return CompactedSegment.open(bk, ledger.getConfig(), pointer).thenAccept(s -> compacted = s);
+    }
+
+    /** What compaction needs to decide whether to run: records compacted, records since. */
+    record Dirt(long cleanRecords, long dirtyRecords, long dirtySinceMs) {
+    }
+
+    CompletableFuture<Dirt> dirt() {
+        CompactedSegment segment = compacted;
+        return storedOffsets().thenApply(o -> {
+            long from = segment == null ? o.logStartOffset() : Math.max(segment.horizon(), o.logStartOffset());
+            var first = ledger.getLedgersInfo().firstEntry();
+            long since = segment != null ? segment.createdAt()
+                    : first == null ? System.currentTimeMillis() : first.getValue().getTimestamp();
+            return new Dirt(segment == null ? 0 : segment.records(), Math.max(0, o.highWatermark() - from), since);
+        });
+    }
+
+    /**
+     * Compacts the partition once (see {@link LogCompaction}); null when a run is under way. The new
+     * segment is named in the ledger's properties (so only the owner can), then serves; the previous
+     * segment's ledger is deleted a minute later, when no read can still be using it.
+     */
+    CompletableFuture<LogCompaction.Result> compact(org.apache.bookkeeper.client.api.BookKeeper bk,
+                                                    LogCompaction.Settings settings) {
+        if (!compacting.compareAndSet(false, true)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompactedSegment previous = compacted;
+        return offsets().thenCompose(bounds -> {
+            long from = previous == null ? bounds.logStartOffset()
+                    : Math.max(previous.horizon(), bounds.logStartOffset());
+            LogCompaction run = new LogCompaction(this, bk, ledger.getConfig(), decodeExecutor, settings,
+                    System.currentTimeMillis());
+            return run.run(previous, from, bounds.highWatermark(), bounds.logStartOffset()).thenCompose(r -> {
+                if (r.ledgerId() < 0) {
+                    return CompletableFuture.completedFuture(r);
+                }
+                CompactedSegment.Pointer pointer = new CompactedSegment.Pointer(r.end(), r.ledgerId(),
+                        bounds.logStartOffset(), System.currentTimeMillis());
+                return Ledgers.setProperty(ledger, CompactedSegment.PROPERTY, pointer.encode())
+                        .whenComplete((v, t) -> {
+                            if (t != null) {
+                                LogCompaction.deleteLedger(bk, r.ledgerId());
+                            }
+                        })
+                        .thenCompose(v -> CompactedSegment.open(bk, ledger.getConfig(), pointer))
+                        .thenApply(segment -> {
+                            compacted = segment;
+                            if (previous != null) {
+                                CompletableFuture.delayedExecutor(60, java.util.concurrent.TimeUnit.SECONDS)
+                                        .execute(() -> {
+                                            previous.close();
+                                            LogCompaction.deleteLedger(bk, previous.pointer().ledgerId());
+                                        });
+                            }
+                            trimmer.trimThrough(r.lastEntryBelowEnd()).exceptionally(t -> {
+                                LOG.warn("[{}] ledgers below the compaction horizon not trimmed: {}",
+                                        topic.getName(), t.toString());
+                                return null;
+                            });
+                            return r;
+                        });
+            });
+        }).whenComplete((r, t) -> compacting.set(false));
+    }
+
+    /** A non-durable cursor that reads from the entry holding {@code offset}. */
+    CompletableFuture<ManagedCursor> cursorAt(long offset) {
+        return newCursorAt(offset);
+    }
+
+    void dropCursor(ManagedCursor cursor) {
+        Ledgers.deleteCursor(ledger, cursor);
     }
 }

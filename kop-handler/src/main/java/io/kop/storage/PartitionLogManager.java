@@ -89,7 +89,8 @@ public final class PartitionLogManager implements AutoCloseable {
                 ManagedLedgerPartitionLog fresh = new ManagedLedgerPartitionLog(topic, decodeExecutor, maxReadEntries,
                         readAheadBudget, recentBatches.partition());
                 // A new leader epoch first: if it cannot be written the partition has moved on already.
-                fresh.startEpoch().thenCompose(v -> recoverProducerState(partition, fresh)).whenComplete((v, failure) -> {
+                fresh.openCompactedSegment(bookKeeper()).thenCompose(v -> fresh.startEpoch())
+                        .thenCompose(v -> recoverProducerState(partition, fresh)).whenComplete((v, failure) -> {
                     if (failure != null) {
                         logs.remove(key, created);
                         fresh.close();
@@ -180,15 +181,24 @@ public final class PartitionLogManager implements AutoCloseable {
         return decodeExecutor;
     }
 
-    /** The logs of the partitions this broker currently serves, by Pulsar partition name. */
-    public Map<TopicName, PartitionLog> loaded() {
-        Map<TopicName, PartitionLog> out = new java.util.HashMap<>();
+    /** The broker's BookKeeper client (compacted segments are ledgers of their own). */
+    org.apache.bookkeeper.client.api.BookKeeper bookKeeper() {
+        return brokerService.getPulsar().getBookKeeperClient();
+    }
+
+    Map<TopicName, ManagedLedgerPartitionLog> loadedLogs() {
+        Map<TopicName, ManagedLedgerPartitionLog> out = new java.util.HashMap<>();
         logs.forEach((name, f) -> {
             if (f.isDone() && !f.isCompletedExceptionally()) {
                 out.put(TopicName.get(name), f.join());
             }
         });
         return out;
+    }
+
+    /** The logs of the partitions this broker currently serves, by Pulsar partition name. */
+    public Map<TopicName, PartitionLog> loaded() {
+        return new java.util.HashMap<>(loadedLogs());
     }
 
     private void expire() {

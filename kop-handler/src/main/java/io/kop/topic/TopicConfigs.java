@@ -3,6 +3,7 @@ package io.kop.topic;
 import io.kop.config.EntryFormat;
 import io.kop.config.KopConfig;
 import io.kop.coordinator.bridge.KafkaTopicConfigDefs;
+import io.kop.storage.LogCleaner;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,9 +21,11 @@ import org.apache.pulsar.common.policies.data.RetentionPolicies;
  * <ul>
  *   <li>honoured through a Pulsar topic policy: {@code retention.ms}, {@code retention.bytes} (whole
  *       minutes and MiB, Pulsar's units), {@code max.message.bytes};</li>
- *   <li>honoured by KoP from a property of the partitioned topic: {@code message.timestamp.type}, and
- *       {@code cleanup.policy}: {@code compact} keeps every record (infinite retention) and readers see
- *       every version of a key, as in Kafka before its cleaner runs; KoP has no cleaner yet;</li>
+ *   <li>honoured by KoP from a property of the partitioned topic: {@code message.timestamp.type};
+ *       {@code cleanup.policy} with {@code compact} (records need keys, and KoP's log cleaner compacts
+ *       the topic, see {@link io.kop.storage.LogCleaner}; {@code compact} alone also makes the topic's
+ *       Pulsar retention infinite) and the cleaner's {@code delete.retention.ms},
+ *       {@code min.compaction.lag.ms}, {@code max.compaction.lag.ms}, {@code min.cleanable.dirty.ratio};</li>
  *   <li>fixed: KoP behaves one way and accepts only that value ({@code compression.type=producer}, no
  *       timestamp bounds, no remote storage through Kafka);</li>
  *   <li>kept: settings of a Kafka broker's own storage layout, replication or compaction tuning that
@@ -43,7 +46,12 @@ public final class TopicConfigs {
     public static final String PROPERTY_PREFIX = "kafka.config.";
 
     private static final Set<String> POLICIES = Set.of(RETENTION_MS, RETENTION_BYTES, MAX_MESSAGE_BYTES);
-    private static final Set<String> HONOURED_PROPERTIES = Set.of(TIMESTAMP_TYPE, CLEANUP_POLICY);
+    public static final String DELETE_RETENTION_MS = "delete.retention.ms";
+    public static final String MIN_COMPACTION_LAG_MS = "min.compaction.lag.ms";
+    public static final String MAX_COMPACTION_LAG_MS = "max.compaction.lag.ms";
+    public static final String MIN_CLEANABLE_DIRTY_RATIO = "min.cleanable.dirty.ratio";
+    private static final Set<String> HONOURED_PROPERTIES = Set.of(TIMESTAMP_TYPE, CLEANUP_POLICY, DELETE_RETENTION_MS,
+            MIN_COMPACTION_LAG_MS, MAX_COMPACTION_LAG_MS, MIN_CLEANABLE_DIRTY_RATIO);
     private static final long MINUTE_MS = 60_000L;
     private static final long MIB = 1024L * 1024L;
     private static final String UNBOUNDED = Long.toString(Long.MAX_VALUE);
@@ -208,6 +216,29 @@ public final class TopicConfigs {
             steps.add(props);
         }
         return CompletableFuture.allOf(steps.toArray(new CompletableFuture[0]));
+    }
+
+    /** Whether a topic with these properties is compacted: its cleanup.policy has compact. */
+    public static boolean compacted(Map<String, String> properties) {
+        String policy = properties.get(PROPERTY_PREFIX + CLEANUP_POLICY);
+        return policy != null && List.of(policy.split(",")).contains("compact");
+    }
+
+    /** The log cleaner's settings for a topic with these properties; empty when it is not compacted. */
+    public static Optional<LogCleaner.Policy> cleanerPolicy(Map<String, String> properties) {
+        if (!compacted(properties)) {
+            return Optional.empty();
+        }
+        return Optional.of(new LogCleaner.Policy(
+                Long.parseLong(setting(properties, DELETE_RETENTION_MS)),
+                Long.parseLong(setting(properties, MIN_COMPACTION_LAG_MS)),
+                Long.parseLong(setting(properties, MAX_COMPACTION_LAG_MS)),
+                Double.parseDouble(setting(properties, MIN_CLEANABLE_DIRTY_RATIO))));
+    }
+
+    private static String setting(Map<String, String> properties, String name) {
+        String own = properties.get(PROPERTY_PREFIX + name);
+        return own != null ? own : KafkaTopicConfigDefs.defaultValue(name).orElseThrow();
     }
 
     /** Whether a cleanup.policy value asks for compaction only (no deletion by time or size). */

@@ -107,6 +107,15 @@ public final class TopicResolver {
         });
     }
 
+    /** The properties of the partitioned topic a Pulsar partition belongs to (none for a non-partitioned topic). */
+    public CompletableFuture<Map<String, String>> properties(TopicName partition) {
+        if (!partition.isPartitioned()) {
+            return CompletableFuture.completedFuture(Map.of());
+        }
+        return brokerService.fetchPartitionedTopicMetadataAsync(TopicName.get(partition.getPartitionedTopicName()))
+                .thenApply(md -> md.partitions > 0 && md.properties != null ? md.properties : Map.of());
+    }
+
     /** The Pulsar topic of one existing Kafka partition; UNKNOWN_TOPIC_OR_PARTITION otherwise. */
     public CompletableFuture<TopicName> partition(String kafkaName, int index) {
         return existingTopic(kafkaName, index).thenApply(t -> t.partition(index));

@@ -24,6 +24,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.pulsar.client.admin.PulsarAdmin;
 import org.junit.jupiter.api.Test;
 
 /** DeleteRecords: the log start offset moves, earlier offsets are out of range, and it survives a move. */
@@ -84,6 +85,37 @@ class DeleteRecordsTest {
         assertEquals(0, cli.exitCode(), cli.toString());
         assertTrue(cli.out().contains("low_watermark: 6"), cli.toString());
         assertEquals(List.of(6L, 7L, 8L, 9L), readAll(tp, 4));
+    }
+
+    @Test
+    void ledgersBelowTheLogStartAreDeleted() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("delrec-trim");
+        String partition = "persistent://public/default/" + topic + "-partition-0";
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (Admin admin = broker.admin(); PulsarAdmin pulsar = broker.pulsarAdmin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            for (int round = 0; round < 2; round++) {
+                try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of())) {
+                    for (int i = 0; i < 5; i++) {
+                        producer.send(new ProducerRecord<>(topic, 0, null, ("v" + i).getBytes())).get(30,
+                                TimeUnit.SECONDS);
+                    }
+                }
+                pulsar.topics().unload(partition); // closes the ledger: offsets 0-4 in one, 5-9 in the next
+            }
+            long firstLedger = pulsar.topics().getInternalStats(partition).ledgers.get(0).ledgerId;
+            assertEquals(5, admin.deleteRecords(Map.of(tp, RecordsToDelete.beforeOffset(5))).lowWatermarks().get(tp)
+                    .get(30, TimeUnit.SECONDS).lowWatermark());
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (pulsar.topics().getInternalStats(partition).ledgers.stream().anyMatch(l -> l.ledgerId == firstLedger)
+                    && System.currentTimeMillis() < deadline) {
+                Thread.sleep(200);
+            }
+            assertTrue(pulsar.topics().getInternalStats(partition).ledgers.stream()
+                    .noneMatch(l -> l.ledgerId == firstLedger), "the ledger of offsets 0-4 is deleted");
+            assertEquals(5, earliest(admin, tp));
+        }
+        assertEquals(List.of(5L, 6L, 7L, 8L, 9L), readAll(tp, 5));
     }
 
     /** The offsets a consumer starting at the earliest offset reads. */

@@ -171,20 +171,17 @@ class FrameworksTest {
     void mirrorMaker2ReplicatesFromApacheKafkaToKopAndBack() throws Exception {
         String id = KopTestBroker.uniqueTopic("mm2").replace("-", "");
         Path dir = Files.createTempDirectory("kop-mm2");
-        int kafkaPort = freePort();
-        int controllerPort = freePort();
-        Process kafka = startApacheKafka(dir.resolve("kafka"), kafkaPort, controllerPort);
         Process mm2 = null;
         String fromKafka = id + "fromkafka";
         String fromKop = id + "fromkop";
-        try {
-            awaitPort(kafkaPort, kafka, dir.resolve("kafka").resolve("kafka.log"));
-            produceTo("127.0.0.1:" + kafkaPort, fromKafka, 100);
+        try (ApacheKafka kafka = ApacheKafka.start(dir.resolve("kafka"), "384m", List.of(), List.of())) {
+            String kafkaBootstrap = kafka.bootstrap();
+            produceTo(kafkaBootstrap, fromKafka, 100);
             produceTo("127.0.0.1:" + broker.kafkaPort(), fromKop, 50);
             Path props = dir.resolve("mm2.properties");
             Files.writeString(props, String.join("\n",
                     "clusters=kafka,kop",
-                    "kafka.bootstrap.servers=127.0.0.1:" + kafkaPort,
+                    "kafka.bootstrap.servers=" + kafkaBootstrap,
                     "kop.bootstrap.servers=127.0.0.1:" + broker.kafkaPort(),
                     "kafka->kop.enabled=true", "kafka->kop.topics=" + fromKafka,
                     "kop->kafka.enabled=true", "kop->kafka.topics=" + fromKop,
@@ -202,62 +199,14 @@ class FrameworksTest {
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             assertEquals(100, countRecords("127.0.0.1:" + broker.kafkaPort(), "kafka." + fromKafka, 100, mm2, log),
                     "Apache Kafka -> KoP");
-            assertEquals(50, countRecords("127.0.0.1:" + kafkaPort, "kop." + fromKop, 50, mm2, log),
+            assertEquals(50, countRecords(kafkaBootstrap, "kop." + fromKop, 50, mm2, log),
                     "KoP -> Apache Kafka");
         } finally {
             if (mm2 != null) {
                 mm2.destroy();
                 mm2.waitFor(60, TimeUnit.SECONDS);
             }
-            kafka.destroy();
-            kafka.waitFor(60, TimeUnit.SECONDS);
         }
-    }
-
-    private static int freePort() throws Exception {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    /** A single-node KRaft Apache Kafka 4.4 broker in its own JVM (Kafka's own jars). */
-    private static Process startApacheKafka(Path dir, int port, int controllerPort) throws Exception {
-        Files.createDirectories(dir);
-        Path props = dir.resolve("server.properties");
-        Files.writeString(props, String.join("\n",
-                "process.roles=broker,controller", "node.id=1",
-                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
-                "controller.listener.names=CONTROLLER", "controller.quorum.bootstrap.servers=127.0.0.1:" + controllerPort,
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                "log.dirs=" + dir.resolve("data"), "num.partitions=1", "offsets.topic.replication.factor=1",
-                "transaction.state.log.replication.factor=1", "transaction.state.log.min.isr=1",
-                "group.initial.rebalance.delay.ms=0") + "\n");
-        String tools = Files.readString(Path.of(System.getProperty("kop.tools.classpath"))).trim();
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process format = new ProcessBuilder(javaBin, "-cp", tools, "kafka.tools.StorageTool", "format", "-t",
-                java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 22), "-c", props.toString(),
-                "--standalone").redirectErrorStream(true).redirectOutput(dir.resolve("format.log").toFile()).start();
-        assertTrue(format.waitFor(120, TimeUnit.SECONDS) && format.exitValue() == 0,
-                Files.readString(dir.resolve("format.log")));
-        return new ProcessBuilder(javaBin, "-Xmx384m", "-cp", tools, "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "kafka.Kafka", props.toString()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("kafka.log").toFile()).start();
-    }
-
-    private static void awaitPort(int port, Process process, Path log) throws Exception {
-        long deadline = System.currentTimeMillis() + 120_000;
-        while (System.currentTimeMillis() < deadline) {
-            if (!process.isAlive()) {
-                throw new AssertionError("exited: " + Files.readString(log));
-            }
-            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
-                return;
-            } catch (java.io.IOException notYet) {
-                Thread.sleep(300);
-            }
-        }
-        throw new AssertionError("port " + port + " did not open: " + Files.readString(log));
     }
 
     private static void produceTo(String bootstrap, String topic, int records) throws Exception {

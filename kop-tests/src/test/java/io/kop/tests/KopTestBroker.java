@@ -49,7 +49,9 @@ public final class KopTestBroker {
                                 // entry logs of 64 MiB: the direct-I/O entry logger preallocates each one whole
                                 "logSizeLimit", Integer.toString(64 << 20),
                                 // compact the offsets topic often, so every group test runs across compactions
-                                "offsetsTopicCompactionRecords", "20"));
+                                "offsetsTopicCompactionRecords", "20",
+                                // compacted topics are compacted within a second or two
+                                "kafkaLogCleanerBackoffMs", "1000"));
                 instance = new KopTestBroker(o);
             } catch (Exception e) {
                 throw new IllegalStateException("could not start the test broker", e);
