@@ -1,5 +1,7 @@
 package io.kop.api;
 
+import io.kop.config.BrokerConfigs;
+import io.kop.config.DescribedConfig;
 import io.kop.topic.TopicResolver;
 import io.kop.coordinator.bridge.KafkaTopicConfigDefs;
 import io.kop.topic.TopicConfigs;
@@ -20,14 +22,22 @@ import org.apache.pulsar.common.util.FutureUtil;
 
 /**
  * DescribeConfigs (API 32): every Kafka topic config of a topic with its value and where it comes from
- * (see {@link TopicConfigs}), types (v3+) and Kafka's documentation when asked. Broker configs live in
- * Pulsar's broker.conf and are not exposed; a broker resource answers with no entries.
+ * (see {@link TopicConfigs}), types (v3+) and Kafka's documentation when asked; a broker's settings under
+ * Kafka's names ({@link BrokerConfigs}, read-only: they live in Pulsar's broker.conf); a group's
+ * {@code consumer.*} configs as its coordinator applies them (read-only).
  */
 final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest> {
     private final TopicConfigs topicConfigs;
+    private final BrokerConfigs brokerConfigs;
+    private final List<DescribedConfig> groupConfigs;
+    private final int nodeId;
 
-    DescribeConfigsHandler(TopicConfigs topicConfigs) {
+    DescribeConfigsHandler(TopicConfigs topicConfigs, BrokerConfigs brokerConfigs, List<DescribedConfig> groupConfigs,
+                           int nodeId) {
         this.topicConfigs = topicConfigs;
+        this.brokerConfigs = brokerConfigs;
+        this.groupConfigs = groupConfigs;
+        this.nodeId = nodeId;
     }
 
     @Override
@@ -52,11 +62,21 @@ final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest>
                                              DescribeConfigsResult result, boolean documentation) {
         ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
         if (type == ConfigResource.Type.BROKER) {
+            String name = resource.resourceName();
+            if (!name.isEmpty() && !name.equals(Integer.toString(nodeId))) {
+                return CompletableFuture.failedFuture(new InvalidRequestException("this is broker " + nodeId
+                        + ", asked for the configs of broker " + name));
+            }
+            addAll(brokerConfigs.all(), resource, result, documentation);
+            return CompletableFuture.completedFuture(null);
+        }
+        if (type == ConfigResource.Type.GROUP) {
+            addAll(groupConfigs, resource, result, documentation);
             return CompletableFuture.completedFuture(null);
         }
         if (type != ConfigResource.Type.TOPIC) {
-            return CompletableFuture.failedFuture(new InvalidRequestException("KoP describes topic configs only, not "
-                    + type));
+            return CompletableFuture.failedFuture(new InvalidRequestException("KoP describes topic, broker and group "
+                    + "configs, not " + type));
         }
         return topics.find(resource.resourceName(), false).thenCompose(found -> {
             if (found.isEmpty()) {
@@ -79,5 +99,16 @@ final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest>
                                 : "KoP: how new batches are stored (kafka or pulsar), chosen at creation"));
             }
         }));
+    }
+
+    private static void addAll(List<DescribedConfig> configs, DescribeConfigsResource resource,
+                               DescribeConfigsResult result, boolean documentation) {
+        for (DescribedConfig c : configs) {
+            if (resource.configurationKeys() == null || resource.configurationKeys().contains(c.name())) {
+                result.configs().add(new DescribeConfigsResourceResult().setName(c.name()).setValue(c.value())
+                        .setReadOnly(c.readOnly()).setIsSensitive(false).setConfigSource(c.source().id())
+                        .setConfigType(c.type().id()).setDocumentation(documentation ? c.documentation() : null));
+            }
+        }
     }
 }

@@ -1,6 +1,8 @@
 package io.kop.api;
 
 import io.kop.KopServices;
+import io.kop.config.BrokerConfigs;
+import io.kop.coordinator.bridge.KafkaGroupConfigDefs;
 import io.kop.topic.TopicConfigs;
 import org.apache.kafka.common.protocol.ApiKeys;
 
@@ -13,6 +15,7 @@ public final class Handlers {
         ApiDispatcher dispatcher = new ApiDispatcher(new AuthorizationStage(services.topicIds()));
         GroupApis.register(dispatcher, services.groups());
         TopicConfigs topicConfigs = new TopicConfigs(services.config());
+        int nodeId = services.brokers().self(services.config().listeners().get(0).name()).id();
         return dispatcher
                 .register(ApiKeys.PRODUCE, new ProduceHandler(services))
                 .register(ApiKeys.FETCH, new FetchHandler(services))
@@ -29,7 +32,9 @@ public final class Handlers {
                 .register(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(services, topicConfigs))
                 .register(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(services))
                 .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(services))
-                .register(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(topicConfigs))
+                .register(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(topicConfigs,
+                        new BrokerConfigs(services.config(), services.pulsar().getConfiguration(), nodeId),
+                        KafkaGroupConfigDefs.describe(services.config().groupCoordinatorConfig()), nodeId))
                 .register(ApiKeys.ALTER_CONFIGS, new AlterConfigsHandler(topicConfigs))
                 .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new IncrementalAlterConfigsHandler(topicConfigs))
                 .register(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(services))

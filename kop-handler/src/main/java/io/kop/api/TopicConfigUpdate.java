@@ -51,7 +51,8 @@ final class TopicConfigUpdate {
         ConfigResource.Type type = ConfigResource.Type.forId(resourceType);
         if (type != ConfigResource.Type.TOPIC) {
             return CompletableFuture.failedFuture(new InvalidRequestException("KoP changes topic configs only; "
-                    + type + " settings live in Pulsar's configuration (broker.conf)"));
+                    + type + " settings are read-only here: they live in Pulsar's and KoP's configuration "
+                    + "(broker.conf)"));
         }
         return topics.find(resourceName, false).thenCompose(found -> {
             if (found.isEmpty()) {

@@ -24,9 +24,14 @@ import org.slf4j.LoggerFactory;
 public final class LogCleaner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LogCleaner.class);
 
-    /** A compacted topic's cleaner settings (Kafka's topic configs of the same names). */
+    /**
+     * A compacted topic's cleaner settings (Kafka's topic configs of the same names). Kafka never cleans
+     * its active segment, which rolls after {@code segment.ms} or {@code segment.bytes}: here a partition is
+     * cleaned again only once its last run is {@code segment.ms} old or its uncleaned part holds
+     * {@code segment.bytes}, so small, busy compacted topics are not rewritten every round.
+     */
     public record Policy(long deleteRetentionMs, long minCompactionLagMs, long maxCompactionLagMs,
-                         double minCleanableDirtyRatio) {
+                         double minCleanableDirtyRatio, long segmentMs, long segmentBytes) {
     }
 
     private final PartitionLogManager logs;
@@ -103,8 +108,12 @@ public final class LogCleaner implements AutoCloseable {
         if (dirt.dirtyRecords() <= 0) {
             return false;
         }
+        long age = now - dirt.dirtySinceMs();
+        if (age < p.segmentMs() && dirt.dirtyBytes() < p.segmentBytes()) {
+            return false; // still Kafka's active segment
+        }
         double ratio = (double) dirt.dirtyRecords() / (dirt.cleanRecords() + dirt.dirtyRecords());
-        return ratio >= p.minCleanableDirtyRatio() || now - dirt.dirtySinceMs() >= p.maxCompactionLagMs();
+        return ratio >= p.minCleanableDirtyRatio() || age >= p.maxCompactionLagMs();
     }
 
     @Override

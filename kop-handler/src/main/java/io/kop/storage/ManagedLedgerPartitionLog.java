@@ -724,8 +724,12 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         return CompactedSegment.open(bk, ledger.getConfig(), pointer).thenAccept(s -> compacted = s);
     }
 
-    /** What compaction needs to decide whether to run: records compacted, records since. */
-    record Dirt(long cleanRecords, long dirtyRecords, long dirtySinceMs) {
+    /**
+     * What compaction needs to decide whether to run: records compacted, records (and about the bytes)
+     * since, and since when (the last run; for a partition never compacted, its first ledger's close, 0
+     * while that ledger is open).
+     */
+    record Dirt(long cleanRecords, long dirtyRecords, long dirtyBytes, long dirtySinceMs) {
     }
 
     CompletableFuture<Dirt> dirt() {
@@ -735,7 +739,8 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
             var first = ledger.getLedgersInfo().firstEntry();
             long since = segment != null ? segment.createdAt()
                     : first == null ? System.currentTimeMillis() : first.getValue().getTimestamp();
-            return new Dirt(segment == null ? 0 : segment.records(), Math.max(0, o.highWatermark() - from), since);
+            return new Dirt(segment == null ? 0 : segment.records(), Math.max(0, o.highWatermark() - from),
+                    ledger.getTotalSize(), since);
         });
     }
 

@@ -46,7 +46,7 @@ public interface PartitionLog {
     /**
      * DeleteRecords: moves the log start offset up to {@code offset} (-1: the high watermark) and
      * returns the new log start offset; OFFSET_OUT_OF_RANGE beyond the high watermark. Records below
-     * it are no longer served; the storage is freed by Pulsar's retention.
+     * it are no longer served, and the ledgers wholly below it are deleted.
      */
     CompletableFuture<Long> deleteRecordsBefore(long offset);
 

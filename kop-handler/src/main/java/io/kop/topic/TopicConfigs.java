@@ -25,7 +25,9 @@ import org.apache.pulsar.common.policies.data.RetentionPolicies;
  *       {@code cleanup.policy} with {@code compact} (records need keys, and KoP's log cleaner compacts
  *       the topic, see {@link io.kop.storage.LogCleaner}; {@code compact} alone also makes the topic's
  *       Pulsar retention infinite) and the cleaner's {@code delete.retention.ms},
- *       {@code min.compaction.lag.ms}, {@code max.compaction.lag.ms}, {@code min.cleanable.dirty.ratio};</li>
+ *       {@code min.compaction.lag.ms}, {@code max.compaction.lag.ms}, {@code min.cleanable.dirty.ratio}
+ *       (and, for compacted topics only, {@code segment.ms} and {@code segment.bytes}: how long a
+ *       partition's newest records wait before they are cleaned again);</li>
  *   <li>fixed: KoP behaves one way and accepts only that value ({@code compression.type=producer}, no
  *       timestamp bounds, no remote storage through Kafka);</li>
  *   <li>kept: settings of a Kafka broker's own storage layout, replication or compaction tuning that
@@ -47,6 +49,8 @@ public final class TopicConfigs {
 
     private static final Set<String> POLICIES = Set.of(RETENTION_MS, RETENTION_BYTES, MAX_MESSAGE_BYTES);
     public static final String DELETE_RETENTION_MS = "delete.retention.ms";
+    public static final String SEGMENT_MS = "segment.ms";
+    public static final String SEGMENT_BYTES = "segment.bytes";
     public static final String MIN_COMPACTION_LAG_MS = "min.compaction.lag.ms";
     public static final String MAX_COMPACTION_LAG_MS = "max.compaction.lag.ms";
     public static final String MIN_CLEANABLE_DIRTY_RATIO = "min.cleanable.dirty.ratio";
@@ -233,7 +237,9 @@ public final class TopicConfigs {
                 Long.parseLong(setting(properties, DELETE_RETENTION_MS)),
                 Long.parseLong(setting(properties, MIN_COMPACTION_LAG_MS)),
                 Long.parseLong(setting(properties, MAX_COMPACTION_LAG_MS)),
-                Double.parseDouble(setting(properties, MIN_CLEANABLE_DIRTY_RATIO))));
+                Double.parseDouble(setting(properties, MIN_CLEANABLE_DIRTY_RATIO)),
+                Long.parseLong(setting(properties, SEGMENT_MS)),
+                Long.parseLong(setting(properties, SEGMENT_BYTES))));
     }
 
     private static String setting(Map<String, String> properties, String name) {

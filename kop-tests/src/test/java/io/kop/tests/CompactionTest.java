@@ -40,7 +40,7 @@ class CompactionTest {
         TopicPartition tp = new TopicPartition(topic, 0);
         try (Admin admin = broker.admin(); PulsarAdmin pulsar = broker.pulsarAdmin()) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of("cleanup.policy", "compact",
-                    "delete.retention.ms", "4000", "min.cleanable.dirty.ratio", "0.01")))).all().get(30, TimeUnit.SECONDS);
+                    "delete.retention.ms", "4000", "min.cleanable.dirty.ratio", "0.01", "segment.ms", "1000")))).all().get(30, TimeUnit.SECONDS);
             try (KafkaProducer<byte[], byte[]> producer = broker.producer(Map.of(ProducerConfig.LINGER_MS_CONFIG, 5))) {
                 for (int round = 0; round < 5; round++) { // offsets 10 * round + key
                     for (int k = 0; k < 10; k++) {

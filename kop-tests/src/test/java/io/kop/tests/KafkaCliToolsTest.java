@@ -53,6 +53,29 @@ class KafkaCliToolsTest {
         assertTrue(consumed.stream().anyMatch(l -> l.endsWith("two")), consumed.toString());
     }
 
+    /**
+     * Leader election and partition reassignment have no meaning on Pulsar (a partition's leader is the
+     * owner of its bundle, its replicas are bookies): the APIs are not advertised, Kafka's tools say so
+     * and exit, and the broker goes on serving.
+     */
+    @Test
+    void leaderElectionAndReassignmentAreNotOffered() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("cli-elect");
+        String bs = broker.bootstrap();
+        assertEquals(0, run(null, "org.apache.kafka.tools.TopicCommand", "--bootstrap-server", bs, "--create",
+                "--topic", topic, "--partitions", "1").exitCode);
+        Result elect = run(null, "org.apache.kafka.tools.LeaderElectionCommand", "--bootstrap-server", bs,
+                "--election-type", "PREFERRED", "--topic", topic, "--partition", "0");
+        assertTrue(elect.exitCode != 0 && (elect.out + elect.err).contains("UnsupportedVersionException"),
+                elect.toString());
+        Result reassign = run(null, "org.apache.kafka.tools.reassign.ReassignPartitionsCommand", "--bootstrap-server",
+                bs, "--list");
+        assertTrue(reassign.exitCode != 0 && (reassign.out + reassign.err).contains("UnsupportedVersionException"),
+                reassign.toString());
+        Result list = run(null, "org.apache.kafka.tools.TopicCommand", "--bootstrap-server", bs, "--list");
+        assertTrue(list.out.lines().anyMatch(topic::equals), "still serving: " + list);
+    }
+
     record Result(int exitCode, String out, String err) {
         @Override
         public String toString() {

@@ -28,6 +28,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.requests.AlterConfigsRequest;
 import org.apache.kafka.common.requests.AlterConfigsResponse;
@@ -198,7 +199,7 @@ class TopicConfigsTest {
     }
 
     @Test
-    void aCompactedTopicKeepsEveryRecord() throws Exception {
+    void aCompactOnlyTopicGetsInfiniteRetentionUntilItIsNot() throws Exception {
         String topic = KopTestBroker.uniqueTopic("cfg-compact");
         try (Admin admin = broker.admin()) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of("cleanup.policy", "compact",
@@ -249,5 +250,40 @@ class TopicConfigsTest {
                 && describe.out().contains("flush.ms=1000"), describe.toString());
         assertTrue(java.util.Arrays.stream(describe.out().split("\\s+")).noneMatch(w -> w.startsWith("segment.ms=")),
                 "only configs set on the topic are listed: " + describe);
+    }
+
+    @Test
+    void brokerAndGroupConfigsAreDescribedReadOnly() throws Exception {
+        try (Admin admin = broker.admin()) {
+            String node = admin.describeCluster().controller().get(30, TimeUnit.SECONDS).idString();
+            ConfigResource brokerResource = new ConfigResource(ConfigResource.Type.BROKER, node);
+            Config config = admin.describeConfigs(List.of(brokerResource)).all().get(30, TimeUnit.SECONDS)
+                    .get(brokerResource);
+            assertEquals("1", config.get("num.partitions").value(), "Pulsar's defaultNumPartitions of the test broker");
+            assertEquals(node, config.get("broker.id").value());
+            assertEquals(ConfigEntry.ConfigSource.STATIC_BROKER_CONFIG, config.get("message.max.bytes").source());
+            assertTrue(config.get("message.max.bytes").isReadOnly());
+            ExecutionException refused = assertThrows(ExecutionException.class, () -> admin.incrementalAlterConfigs(
+                    Map.of(brokerResource, List.of(new AlterConfigOp(new ConfigEntry("num.partitions", "3"),
+                            AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(InvalidRequestException.class, refused.getCause());
+
+            ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, "any-group");
+            Config groupConfig = admin.describeConfigs(List.of(group)).all().get(30, TimeUnit.SECONDS).get(group);
+            assertEquals("45000", groupConfig.get("consumer.session.timeout.ms").value());
+            assertEquals(ConfigEntry.ConfigSource.DEFAULT_CONFIG, groupConfig.get("consumer.session.timeout.ms")
+                    .source());
+
+            KafkaCliToolsTest.Result cli = KafkaCliToolsTest.run(null, "org.apache.kafka.tools.ConfigCommand",
+                    "--bootstrap-server", "127.0.0.1:" + broker.kafkaPort(), "--describe", "--entity-type", "brokers",
+                    "--entity-name", node, "--all");
+            assertEquals(0, cli.exitCode(), cli.toString());
+            assertTrue(cli.out().contains("num.partitions=1"), cli.toString());
+            KafkaCliToolsTest.Result groups = KafkaCliToolsTest.run(null, "org.apache.kafka.tools.ConfigCommand",
+                    "--bootstrap-server", "127.0.0.1:" + broker.kafkaPort(), "--describe", "--entity-type", "groups",
+                    "--entity-name", "any-group", "--all");
+            assertEquals(0, groups.exitCode(), groups.toString());
+            assertTrue(groups.out().contains("consumer.heartbeat.interval.ms=5000"), groups.toString());
+        }
     }
 }
