@@ -97,13 +97,7 @@ class CompactionTest {
             expected.remove(50L);
             expected.put(51L, "k0=v5");
             assertEquals(expected, awaitCompactedTo(tp, expected.size()));
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (pulsar.topics().getInternalStats(partition).ledgers.stream().anyMatch(l -> l.ledgerId == firstLedger)
-                    && System.currentTimeMillis() < deadline) {
-                Thread.sleep(200);
-            }
-            assertTrue(pulsar.topics().getInternalStats(partition).ledgers.stream()
-                    .noneMatch(l -> l.ledgerId == firstLedger), "the compacted ledger's records were freed");
+            assertTrue(broker.awaitLedgerDeleted(partition, firstLedger), "the compacted ledger's records were freed");
             assertEquals(expected, read(tp, expected.size()), "served from the segment once the ledger is gone");
         }
     }

@@ -106,13 +106,7 @@ class DeleteRecordsTest {
             long firstLedger = pulsar.topics().getInternalStats(partition).ledgers.get(0).ledgerId;
             assertEquals(5, admin.deleteRecords(Map.of(tp, RecordsToDelete.beforeOffset(5))).lowWatermarks().get(tp)
                     .get(30, TimeUnit.SECONDS).lowWatermark());
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (pulsar.topics().getInternalStats(partition).ledgers.stream().anyMatch(l -> l.ledgerId == firstLedger)
-                    && System.currentTimeMillis() < deadline) {
-                Thread.sleep(200);
-            }
-            assertTrue(pulsar.topics().getInternalStats(partition).ledgers.stream()
-                    .noneMatch(l -> l.ledgerId == firstLedger), "the ledger of offsets 0-4 is deleted");
+            assertTrue(broker.awaitLedgerDeleted(partition, firstLedger), "the ledger of offsets 0-4 is deleted");
             assertEquals(5, earliest(admin, tp));
         }
         assertEquals(List.of(5L, 6L, 7L, 8L, 9L), readAll(tp, 5));

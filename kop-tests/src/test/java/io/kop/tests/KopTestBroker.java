@@ -85,6 +85,20 @@ public final class KopTestBroker {
                 o.pulsarPort(), o.httpPort(), o.bookiePort(), false, o.journalSync(), o.extraConfig()));
     }
 
+    /** Waits up to 30 s until Pulsar no longer lists ledger {@code ledgerId} for {@code partition}. */
+    public boolean awaitLedgerDeleted(String partition, long ledgerId) throws Exception {
+        try (PulsarAdmin pulsar = pulsarAdmin()) {
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (System.currentTimeMillis() < deadline) {
+                if (pulsar.topics().getInternalStats(partition).ledgers.stream().noneMatch(l -> l.ledgerId == ledgerId)) {
+                    return true;
+                }
+                Thread.sleep(200);
+            }
+            return false;
+        }
+    }
+
     public String bootstrap() {
         return standalone.kafkaBootstrap();
     }
