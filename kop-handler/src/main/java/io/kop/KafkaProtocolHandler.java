@@ -4,6 +4,7 @@ import io.kop.api.ApiDispatcher;
 import io.kop.api.Handlers;
 import io.kop.config.KafkaListener;
 import io.kop.config.KopConfig;
+import io.kop.coordinator.GroupConfigs;
 import io.kop.coordinator.GroupCoordinators;
 import io.kop.coordinator.GroupSubscriptionMirror;
 import io.kop.coordinator.OffsetsTopic;
@@ -45,6 +46,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
     private KopConfig config;
     private KopServices services;
     private LogCleaner cleaner;
+    private GroupConfigs groupConfigs;
     private ApiDispatcher dispatcher;
     private BrokerSecurity security;
 
@@ -84,14 +86,16 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         cleaner = new LogCleaner(logs, partition -> topics.properties(partition).thenApply(TopicConfigs::cleanerPolicy),
                 config.logCleanerBackoffMs(), config.logCleanerDedupeBufferBytes());
         cleaner.start();
+        groupConfigs = new GroupConfigs(pulsar.getLocalMetadataStore());
         GroupCoordinators groups = new GroupCoordinators(config.multiTenantMetadata(), config.metadataTenant(),
                 tenant -> startCoordinator(pulsar, tenant, topics, logs, nodeId),
                 tenant -> pulsar.getPulsarResources().getTenantResources().tenantExistsAsync(tenant));
         services = new KopServices(config, pulsar, topics, new TopicIdRegistry(pulsar.getLocalMetadataStore(), names),
-                brokers, logs, new ProducerIdAllocator(pulsar.getLocalMetadataStore()), groups,
+                brokers, logs, new ProducerIdAllocator(pulsar.getLocalMetadataStore()), groups, groupConfigs,
                 new ScramCredentials(pulsar.getLocalMetadataStore()), pulsar.getExecutor());
         dispatcher = Handlers.all(services);
         security = BrokerSecurity.start(config, brokerService, services.scram());
+        groupConfigs.bind(groups);
         groups.forTenant(config.metadataTenant());
         if (config.multiTenantMetadata()) {
             // A broker given a tenant's offsets partitions serves them even before that tenant's clients come.
@@ -147,7 +151,9 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
                     + "brokerClientAuthenticationPlugin, with tlsTrustCertsFilePath for TLS)", tenant,
                     ownView ? " does not name a tenant" : "");
         }
-        return new GroupCoordinators.Tenant(tenant, offsetsTopic, coordinator, coordinator::partitionFor, onClose);
+        groupConfigs.loadInto(tenant, coordinator);
+        return new GroupCoordinators.Tenant(tenant, offsetsTopic, coordinator, coordinator::partitionFor, coordinator,
+                onClose);
     }
 
     @Override

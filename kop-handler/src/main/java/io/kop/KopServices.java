@@ -1,6 +1,7 @@
 package io.kop;
 
 import io.kop.config.KopConfig;
+import io.kop.coordinator.GroupConfigs;
 import io.kop.coordinator.GroupCoordinators;
 import io.kop.security.ScramCredentials;
 import io.kop.storage.PartitionLogManager;
@@ -14,6 +15,6 @@ import org.apache.pulsar.broker.PulsarService;
 /** The broker-wide pieces request handlers share. */
 public record KopServices(KopConfig config, PulsarService pulsar, TopicResolver topics, TopicIdRegistry topicIds,
                           BrokerLookup brokers, PartitionLogManager logs, ProducerIdAllocator producerIds,
-                          GroupCoordinators groups, ScramCredentials scram,
+                          GroupCoordinators groups, GroupConfigs groupConfigs, ScramCredentials scram,
                           ScheduledExecutorService scheduler) {
 }

@@ -21,8 +21,8 @@ import org.apache.pulsar.common.util.FutureUtil;
 final class AlterConfigsHandler implements ApiHandler<AlterConfigsRequest> {
     private final TopicConfigUpdate update;
 
-    AlterConfigsHandler(TopicConfigs configs) {
-        this.update = new TopicConfigUpdate(configs);
+    AlterConfigsHandler(TopicConfigs configs, io.kop.coordinator.GroupConfigs groupConfigs) {
+        this.update = new TopicConfigUpdate(configs, groupConfigs);
     }
 
     @Override
@@ -33,7 +33,7 @@ final class AlterConfigsHandler implements ApiHandler<AlterConfigsRequest> {
             AlterConfigsResourceResponse result = new AlterConfigsResourceResponse()
                     .setResourceType(resource.resourceType()).setResourceName(resource.resourceName());
             response.responses().add(result);
-            pending.add(update.update(ctx.topics(), resource.resourceType(), resource.resourceName(),
+            pending.add(update.update(ctx, resource.resourceType(), resource.resourceName(),
                     request.data().validateOnly(), current -> {
                         Map<String, Optional<String>> changes = new LinkedHashMap<>();
                         KafkaTopicConfigDefs.names().forEach(name -> changes.put(name, Optional.empty()));

@@ -2,6 +2,7 @@ package io.kop.api;
 
 import io.kop.config.BrokerConfigs;
 import io.kop.config.DescribedConfig;
+import io.kop.coordinator.GroupConfigs;
 import io.kop.topic.TopicResolver;
 import io.kop.coordinator.bridge.KafkaTopicConfigDefs;
 import io.kop.topic.TopicConfigs;
@@ -24,18 +25,20 @@ import org.apache.pulsar.common.util.FutureUtil;
  * DescribeConfigs (API 32): every Kafka topic config of a topic with its value and where it comes from
  * (see {@link TopicConfigs}), types (v3+) and Kafka's documentation when asked; a broker's settings under
  * Kafka's names ({@link BrokerConfigs}, read-only: they live in Pulsar's broker.conf); a group's
- * {@code consumer.*} configs as its coordinator applies them (read-only).
+ * {@code consumer.*} configs as its coordinator applies them (set ones from {@link GroupConfigs}).
  */
 final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest> {
     private final TopicConfigs topicConfigs;
     private final BrokerConfigs brokerConfigs;
-    private final List<DescribedConfig> groupConfigs;
+    private final List<DescribedConfig> groupDefaults;
+    private final GroupConfigs groupConfigs;
     private final int nodeId;
 
-    DescribeConfigsHandler(TopicConfigs topicConfigs, BrokerConfigs brokerConfigs, List<DescribedConfig> groupConfigs,
-                           int nodeId) {
+    DescribeConfigsHandler(TopicConfigs topicConfigs, BrokerConfigs brokerConfigs, List<DescribedConfig> groupDefaults,
+                           GroupConfigs groupConfigs, int nodeId) {
         this.topicConfigs = topicConfigs;
         this.brokerConfigs = brokerConfigs;
+        this.groupDefaults = groupDefaults;
         this.groupConfigs = groupConfigs;
         this.nodeId = nodeId;
     }
@@ -48,7 +51,7 @@ final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest>
             DescribeConfigsResult result = new DescribeConfigsResult().setResourceType(resource.resourceType())
                     .setResourceName(resource.resourceName());
             response.results().add(result);
-            pending.add(describe(ctx.topics(), resource, result, request.data().includeDocumentation())
+            pending.add(describe(ctx, resource, result, request.data().includeDocumentation())
                     .exceptionally(t -> {
                         Throwable cause = FutureUtil.unwrapCompletionException(t);
                         result.setErrorCode(Errors.forException(cause).code()).setErrorMessage(cause.getMessage());
@@ -58,8 +61,9 @@ final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest>
         return FutureUtil.waitForAll(pending).thenApply(v -> response);
     }
 
-    private CompletableFuture<Void> describe(TopicResolver topics, DescribeConfigsResource resource,
+    private CompletableFuture<Void> describe(RequestContext ctx, DescribeConfigsResource resource,
                                              DescribeConfigsResult result, boolean documentation) {
+        TopicResolver topics = ctx.topics();
         ConfigResource.Type type = ConfigResource.Type.forId(resource.resourceType());
         if (type == ConfigResource.Type.BROKER) {
             String name = resource.resourceName();
@@ -71,8 +75,10 @@ final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequest>
             return CompletableFuture.completedFuture(null);
         }
         if (type == ConfigResource.Type.GROUP) {
-            addAll(groupConfigs, resource, result, documentation);
-            return CompletableFuture.completedFuture(null);
+            return groupConfigs.get(ctx, resource.resourceName()).thenAccept(set -> addAll(groupDefaults.stream()
+                    .map(d -> !set.containsKey(d.name()) ? d : new DescribedConfig(d.name(), set.get(d.name()),
+                            DescribeConfigsResponse.ConfigSource.GROUP_CONFIG, d.type(), false, d.documentation()))
+                    .toList(), resource, result, documentation));
         }
         if (type != ConfigResource.Type.TOPIC) {
             return CompletableFuture.failedFuture(new InvalidRequestException("KoP describes topic, broker and group "

@@ -34,9 +34,11 @@ public final class Handlers {
                 .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(services))
                 .register(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(topicConfigs,
                         new BrokerConfigs(services.config(), services.pulsar().getConfiguration(), nodeId),
-                        KafkaGroupConfigDefs.describe(services.config().groupCoordinatorConfig()), nodeId))
-                .register(ApiKeys.ALTER_CONFIGS, new AlterConfigsHandler(topicConfigs))
-                .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new IncrementalAlterConfigsHandler(topicConfigs))
+                        KafkaGroupConfigDefs.describe(services.config().groupCoordinatorConfig()),
+                        services.groupConfigs(), nodeId))
+                .register(ApiKeys.ALTER_CONFIGS, new AlterConfigsHandler(topicConfigs, services.groupConfigs()))
+                .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, new IncrementalAlterConfigsHandler(topicConfigs,
+                        services.groupConfigs()))
                 .register(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(services))
                 .register(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(services))
                 .register(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(services))

@@ -27,8 +27,8 @@ import org.apache.pulsar.common.util.FutureUtil;
 final class IncrementalAlterConfigsHandler implements ApiHandler<IncrementalAlterConfigsRequest> {
     private final TopicConfigUpdate update;
 
-    IncrementalAlterConfigsHandler(TopicConfigs configs) {
-        this.update = new TopicConfigUpdate(configs);
+    IncrementalAlterConfigsHandler(TopicConfigs configs, io.kop.coordinator.GroupConfigs groupConfigs) {
+        this.update = new TopicConfigUpdate(configs, groupConfigs);
     }
 
     @Override
@@ -40,7 +40,7 @@ final class IncrementalAlterConfigsHandler implements ApiHandler<IncrementalAlte
             AlterConfigsResourceResponse result = new AlterConfigsResourceResponse()
                     .setResourceType(resource.resourceType()).setResourceName(resource.resourceName());
             response.responses().add(result);
-            pending.add(update.update(ctx.topics(), resource.resourceType(), resource.resourceName(),
+            pending.add(update.update(ctx, resource.resourceType(), resource.resourceName(),
                     request.data().validateOnly(), current -> changes(resource, current),
                     (code, message) -> result.setErrorCode(code).setErrorMessage(message)));
         }

@@ -1,5 +1,6 @@
 package io.kop.api;
 
+import io.kop.coordinator.GroupConfigs;
 import io.kop.topic.KafkaTopic;
 import io.kop.topic.TopicConfigs;
 import io.kop.topic.TopicResolver;
@@ -18,14 +19,17 @@ import org.apache.pulsar.client.admin.PulsarAdmin;
 
 /**
  * What AlterConfigs and IncrementalAlterConfigs share: find the topic, work out the changes from its
- * current configs, check every new value, then (unless only validating) apply them. Broker and group
- * configs are not changed through Kafka: broker settings live in Pulsar's broker.conf.
+ * current configs, check every new value, then (unless only validating) apply them. A group's configs
+ * go the same way to {@link GroupConfigs}. Broker configs are not changed through Kafka: broker settings
+ * live in Pulsar's broker.conf.
  */
 final class TopicConfigUpdate {
     private final TopicConfigs configs;
+    private final GroupConfigs groupConfigs;
 
-    TopicConfigUpdate(TopicConfigs configs) {
+    TopicConfigUpdate(TopicConfigs configs, GroupConfigs groupConfigs) {
         this.configs = configs;
+        this.groupConfigs = groupConfigs;
     }
 
     /**
@@ -35,13 +39,36 @@ final class TopicConfigUpdate {
      * @param changes from the topic's current values to the changes: a value sets a config, empty
      *                returns it to its default
      */
-    CompletableFuture<Void> update(TopicResolver topics, byte resourceType, String resourceName, boolean validateOnly,
+    CompletableFuture<Void> update(RequestContext ctx, byte resourceType, String resourceName, boolean validateOnly,
                                    Function<Map<String, String>, Map<String, Optional<String>>> changes,
                                    BiConsumer<Short, String> onError) {
-        return attempt(topics, resourceType, resourceName, validateOnly, changes).exceptionally(t -> {
+        CompletableFuture<Void> attempt;
+        try {
+            attempt = ConfigResource.Type.forId(resourceType) == ConfigResource.Type.GROUP
+                    ? group(ctx, resourceName, validateOnly, changes)
+                    : attempt(ctx.topics(), resourceType, resourceName, validateOnly, changes);
+        } catch (RuntimeException e) {
+            attempt = CompletableFuture.failedFuture(e);
+        }
+        return attempt.exceptionally(t -> {
             Throwable cause = FutureUtil.unwrapCompletionException(t);
             onError.accept(Errors.forException(cause).code(), cause.getMessage());
             return null;
+        });
+    }
+
+    private CompletableFuture<Void> group(RequestContext ctx, String groupId, boolean validateOnly,
+                                          Function<Map<String, String>, Map<String, Optional<String>>> changes) {
+        return groupConfigs.get(ctx, groupId).thenCompose(now -> {
+            Map<String, String> next = new LinkedHashMap<>(now);
+            changes.apply(now).forEach((k, v) -> {
+                if (v.isPresent()) {
+                    next.put(k, v.get());
+                } else {
+                    next.remove(k);
+                }
+            });
+            return groupConfigs.set(ctx, groupId, next, validateOnly);
         });
     }
 
@@ -50,7 +77,7 @@ final class TopicConfigUpdate {
                                             Function<Map<String, String>, Map<String, Optional<String>>> changes) {
         ConfigResource.Type type = ConfigResource.Type.forId(resourceType);
         if (type != ConfigResource.Type.TOPIC) {
-            return CompletableFuture.failedFuture(new InvalidRequestException("KoP changes topic configs only; "
+            return CompletableFuture.failedFuture(new InvalidRequestException("KoP changes topic and group configs; "
                     + type + " settings are read-only here: they live in Pulsar's and KoP's configuration "
                     + "(broker.conf)"));
         }

@@ -48,7 +48,7 @@ public final class GroupCoordinators implements GroupService {
 
     /** One tenant's offsets topic and coordinator ({@code partitionFor}: a group's offsets partition). */
     public record Tenant(String name, OffsetsTopic offsetsTopic, GroupService groups,
-                         ToIntFunction<String> partitionFor, AutoCloseable onClose) {
+                         ToIntFunction<String> partitionFor, GroupConfigTarget configs, AutoCloseable onClose) {
     }
 
     private final boolean perTenant;
@@ -68,6 +68,13 @@ public final class GroupCoordinators implements GroupService {
         this.metadataTenant = metadataTenant;
         this.factory = factory;
         this.tenantExists = tenantExists;
+    }
+
+    /** The tenant's coordinator if it runs on this broker. */
+    public java.util.Optional<Tenant> running(String tenant) {
+        CompletableFuture<Tenant> t = tenants.get(tenant);
+        return t != null && t.isDone() && !t.isCompletedExceptionally() ? java.util.Optional.of(t.join())
+                : java.util.Optional.empty();
     }
 
     public boolean perTenant() {

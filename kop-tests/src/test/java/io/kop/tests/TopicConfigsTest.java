@@ -32,6 +32,9 @@ import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.requests.AlterConfigsRequest;
 import org.apache.kafka.common.requests.AlterConfigsResponse;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.requests.ConsumerGroupHeartbeatRequest;
+import org.apache.kafka.common.requests.ConsumerGroupHeartbeatResponse;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -284,6 +287,62 @@ class TopicConfigsTest {
                     "--entity-name", "any-group", "--all");
             assertEquals(0, groups.exitCode(), groups.toString());
             assertTrue(groups.out().contains("consumer.heartbeat.interval.ms=5000"), groups.toString());
+        }
+    }
+
+    @Test
+    void groupConfigsAreSetDescribedAndUsedByTheCoordinator() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("cfg-group");
+        String group = "g-" + topic;
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
+        try (Admin admin = broker.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
+                    new ConfigEntry("consumer.heartbeat.interval.ms", "6000"), AlterConfigOp.OpType.SET))))
+                    .all().get(30, TimeUnit.SECONDS);
+            Config config = admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
+            assertEquals("6000", config.get("consumer.heartbeat.interval.ms").value());
+            assertEquals(ConfigEntry.ConfigSource.DYNAMIC_GROUP_CONFIG, config.get("consumer.heartbeat.interval.ms").source());
+
+            for (String bad : List.of("consumer.session.timeout.ms=1000", "share.record.lock.duration.ms=30000",
+                    "no.such.config=1")) {
+                String[] kv = bad.split("=");
+                ExecutionException refused = assertThrows(ExecutionException.class, () ->
+                        admin.incrementalAlterConfigs(Map.of(resource, List.of(new AlterConfigOp(
+                                new ConfigEntry(kv[0], kv[1]), AlterConfigOp.OpType.SET)))).all()
+                                .get(30, TimeUnit.SECONDS), bad);
+                assertInstanceOf(InvalidConfigurationException.class, refused.getCause(), bad);
+            }
+            assertEquals("6000", admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS)
+                    .get(resource).get("consumer.heartbeat.interval.ms").value(), "a refused change changes nothing");
+        }
+        // the coordinator tells the group's members the interval it was given
+        try (Admin admin = broker.admin()) {
+            admin.listConsumerGroupOffsets(group).all().get(30, TimeUnit.SECONDS); // its coordinator is loaded
+        }
+        try (RawKafkaClient raw = new RawKafkaClient(broker.kafkaPort())) {
+            ConsumerGroupHeartbeatResponse hb = null;
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (System.currentTimeMillis() < deadline && (hb == null || hb.data().errorCode() != 0)) {
+                hb = raw.send(new ConsumerGroupHeartbeatRequest.Builder(
+                        new ConsumerGroupHeartbeatRequestData().setGroupId(group)
+                                .setMemberId(org.apache.kafka.common.Uuid.randomUuid().toString()).setMemberEpoch(0)
+                                .setRebalanceTimeoutMs(30000).setSubscribedTopicNames(List.of(topic))
+                                .setTopicPartitions(List.of())).build());
+                if (hb.data().errorCode() != 0) {
+                    Thread.sleep(200);
+                }
+            }
+            assertEquals(0, hb.data().errorCode(), hb.data().errorMessage());
+            assertEquals(6000, hb.data().heartbeatIntervalMs());
+        }
+        KafkaCliToolsTest.Result cli = KafkaCliToolsTest.run(null, "org.apache.kafka.tools.ConfigCommand",
+                "--bootstrap-server", "127.0.0.1:" + broker.kafkaPort(), "--alter", "--entity-type", "groups",
+                "--entity-name", group, "--delete-config", "consumer.heartbeat.interval.ms");
+        assertEquals(0, cli.exitCode(), cli.toString());
+        try (Admin admin = broker.admin()) {
+            Config config = admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
+            assertEquals("5000", config.get("consumer.heartbeat.interval.ms").value(), "back to the broker's");
         }
     }
 }

@@ -30,7 +30,7 @@ public final class KafkaGroupConfigDefs {
             String value = broker != null ? broker.toString()
                     : key.hasDefault() ? ConfigDef.convertToString(key.defaultValue, key.type) : null;
             out.add(new DescribedConfig(key.name, value, broker != null ? ConfigSource.STATIC_BROKER_CONFIG
-                    : ConfigSource.DEFAULT_CONFIG, type(key.type), true, key.documentation));
+                    : ConfigSource.DEFAULT_CONFIG, type(key.type), false, key.documentation));
         }
         return out;
     }

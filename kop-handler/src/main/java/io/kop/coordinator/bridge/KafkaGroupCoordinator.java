@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -49,6 +50,7 @@ import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.common.utils.internals.BufferSupplier;
 import org.apache.kafka.coordinator.group.GroupConfigManager;
+import org.apache.kafka.coordinator.group.GroupConfig;
 import org.apache.kafka.coordinator.group.GroupCoordinatorConfig;
 import org.apache.kafka.coordinator.group.GroupCoordinatorService;
 import org.apache.kafka.coordinator.group.metrics.GroupCoordinatorMetrics;
@@ -72,7 +74,7 @@ import org.slf4j.LoggerFactory;
  * membership) running inside the broker on Pulsar storage: {@link OffsetsTopicWriter} and
  * {@link OffsetsTopicLoader} over {@code __consumer_offsets}, topics fed as a {@link TopicsImage}.
  */
-public final class KafkaGroupCoordinator implements GroupService {
+public final class KafkaGroupCoordinator implements GroupService, io.kop.coordinator.GroupConfigTarget {
     private static final Logger log = LoggerFactory.getLogger(KafkaGroupCoordinator.class);
     private static final long IMAGE_REFRESH_MS = 3_000;
 
@@ -82,6 +84,8 @@ public final class KafkaGroupCoordinator implements GroupService {
     private final String tenantOnly;
     private final ScheduledExecutorService scheduler;
     private final GroupCoordinatorService service;
+    private GroupCoordinatorConfig coordinatorConfig;
+    private ShareGroupConfig shareGroupConfig;
     private final Timer timer;
     private final TopicsImage image;
     private final int[] epochs;
@@ -112,6 +116,8 @@ public final class KafkaGroupCoordinator implements GroupService {
         this.service = withHandlerClassLoader(() -> {
             GroupCoordinatorConfig config = GroupCoordinatorConfig.fromProps(props);
             ShareGroupConfig shareConfig = ShareGroupConfig.fromProps(props);
+            this.coordinatorConfig = config;
+            this.shareGroupConfig = shareConfig;
             OffsetsTopicLoader loader = new OffsetsTopicLoader(pulsar.getBrokerService(), offsetsTopic::partition,
                     writer, Executors.newSingleThreadExecutor(new DefaultThreadFactory("kop-offsets-loader", true)));
             GroupCoordinatorService s = new GroupCoordinatorService.Builder(nodeId, config)
@@ -131,6 +137,48 @@ public final class KafkaGroupCoordinator implements GroupService {
         });
         this.imageRefresh = scheduler.scheduleWithFixedDelay(this::refreshImage, 0, IMAGE_REFRESH_MS,
                 TimeUnit.MILLISECONDS);
+    }
+
+    // ------------------------------------------------------------ per-group configs
+
+    /**
+     * Kafka's own checks of a group's configs (names, types, ranges, and the bounds the broker's
+     * {@code group.*} settings put on them); only the consumer protocol's {@code consumer.*} configs,
+     * as no other group type is served.
+     */
+    @Override
+    public Map<String, String> validate(Map<String, String> configs) {
+        for (String name : configs.keySet()) {
+            if (!name.startsWith("consumer.") || !GroupConfig.configNames().contains(name)
+                    || GroupConfig.isInternal(name)) {
+                throw new org.apache.kafka.common.errors.InvalidConfigurationException("unknown group config "
+                        + name + ": KoP serves consumer groups, whose configs are " + consumerConfigNames());
+            }
+        }
+        try {
+            GroupConfig.validate(configs, coordinatorConfig, shareGroupConfig);
+            Map<String, String> out = new java.util.LinkedHashMap<>();
+            configs.forEach((k, v) -> {
+                org.apache.kafka.common.config.ConfigDef.ConfigKey key = GroupConfig.CONFIG_DEF.configKeys().get(k);
+                out.put(k, org.apache.kafka.common.config.ConfigDef.convertToString(
+                        org.apache.kafka.common.config.ConfigDef.parseType(k, v, key.type), key.type));
+            });
+            return out;
+        } catch (org.apache.kafka.common.config.ConfigException | IllegalArgumentException e) {
+            throw new org.apache.kafka.common.errors.InvalidConfigurationException(e.getMessage());
+        }
+    }
+
+    private static List<String> consumerConfigNames() {
+        return GroupConfig.configNames().stream().filter(n -> n.startsWith("consumer.") && !GroupConfig.isInternal(n))
+                .sorted().toList();
+    }
+
+    @Override
+    public void apply(String groupId, Map<String, String> configs) {
+        Properties props = new Properties();
+        props.putAll(configs);
+        service.updateGroupConfig(groupId, props);
     }
 
     /** Kafka code loads classes by name through the context class loader; ours lives in the NAR. */
