@@ -182,6 +182,62 @@ class ClusterTest {
         }
     }
 
+    /** A group config set through the broker that does not coordinate the group reaches its coordinator. */
+    @Test
+    void groupConfigSetOnOneBrokerIsUsedByTheCoordinatorOnTheOther() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("cluster-gcfg");
+        try (Admin admin = cluster.admin(0)) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        }
+        // a group coordinated by broker 1, so the change is made on broker 0
+        String group = null;
+        int coordinatorPort = -1;
+        for (int i = 0; group == null && i < 50; i++) {
+            String candidate = "gcfg-" + i + "-" + topic;
+            try (RawKafkaClient raw = new RawKafkaClient(port(0))) {
+                var found = raw.<org.apache.kafka.common.requests.FindCoordinatorResponse>send(
+                        new org.apache.kafka.common.requests.FindCoordinatorRequest.Builder(
+                                new org.apache.kafka.common.message.FindCoordinatorRequestData()
+                                        .setKeyType((byte) 0).setCoordinatorKeys(List.of(candidate))).build())
+                        .data().coordinators().get(0);
+                if (found.errorCode() == 0 && cluster.brokerAt(found.host(), found.port()) == 1) {
+                    group = candidate;
+                    coordinatorPort = found.port();
+                }
+            }
+        }
+        assertTrue(group != null, "no group of the first 50 is coordinated by broker 1");
+        var resource = new org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterConfigsResource()
+                .setResourceType(org.apache.kafka.common.config.ConfigResource.Type.GROUP.id()).setResourceName(group);
+        resource.configs().add(new org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterableConfig()
+                .setName("consumer.heartbeat.interval.ms").setValue("7000").setConfigOperation((byte) 0));
+        var alter = new org.apache.kafka.common.message.IncrementalAlterConfigsRequestData();
+        alter.resources().add(resource);
+        try (RawKafkaClient raw = new RawKafkaClient(port(0))) {
+            var response = raw.<org.apache.kafka.common.requests.IncrementalAlterConfigsResponse>send(
+                    new org.apache.kafka.common.requests.IncrementalAlterConfigsRequest.Builder(alter).build());
+            assertEquals(0, response.data().responses().get(0).errorCode(), response.data().responses().get(0)
+                    .errorMessage());
+        }
+        int heartbeatInterval = -1;
+        long deadline = System.currentTimeMillis() + 30_000;
+        try (RawKafkaClient raw = new RawKafkaClient(coordinatorPort)) {
+            while (heartbeatInterval != 7000 && System.currentTimeMillis() < deadline) {
+                var hb = raw.<org.apache.kafka.common.requests.ConsumerGroupHeartbeatResponse>send(
+                        new org.apache.kafka.common.requests.ConsumerGroupHeartbeatRequest.Builder(
+                                new org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData()
+                                        .setGroupId(group).setMemberId(Uuid.randomUuid().toString()).setMemberEpoch(0)
+                                        .setRebalanceTimeoutMs(30000).setSubscribedTopicNames(List.of(topic))
+                                        .setTopicPartitions(List.of())).build());
+                heartbeatInterval = hb.data().errorCode() == 0 ? hb.data().heartbeatIntervalMs() : -1;
+                if (heartbeatInterval != 7000) {
+                    Thread.sleep(200);
+                }
+            }
+        }
+        assertEquals(7000, heartbeatInterval, "broker 1's coordinator uses the config set on broker 0");
+    }
+
     @Test
     void pulsarProducerOnOneBrokerIsReadByKafkaConsumerOnTheOther() throws Exception {
         String topic = KopTestBroker.uniqueTopic("pulsar-in");
