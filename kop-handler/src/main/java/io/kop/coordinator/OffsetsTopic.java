@@ -106,6 +106,26 @@ public final class OffsetsTopic {
     }
 
     private CompletableFuture<Void> createWith(PulsarAdmin admin) {
+        // Asked through the admin API, a tenant that does not exist yet (a standalone creates `public`
+        // after the protocol handlers start) makes the broker log an ERROR; the metadata store does not.
+        return pulsar.getPulsarResources().getTenantResources().tenantExistsAsync(namespace.getTenant())
+                .thenCompose(exists -> {
+                    if (!exists) {
+                        throw new java.util.concurrent.CompletionException(new TenantNotReadyException(
+                                "tenant " + namespace.getTenant() + " does not exist yet"));
+                    }
+                    return createIn(admin);
+                });
+    }
+
+    /** The tenant is not there yet: retried. */
+    private static final class TenantNotReadyException extends RuntimeException {
+        TenantNotReadyException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private CompletableFuture<Void> createIn(PulsarAdmin admin) {
         return admin.namespaces().getNamespacesAsync(namespace.getTenant()).thenCompose(existing -> {
             if (existing.contains(namespace.toString())) {
                 return CompletableFuture.completedFuture(null);
