@@ -7,8 +7,12 @@ import io.kop.config.KopConfig;
 import io.kop.coordinator.GroupConfigs;
 import io.kop.coordinator.GroupCoordinators;
 import io.kop.coordinator.GroupSubscriptionMirror;
-import io.kop.coordinator.OffsetsTopic;
+import io.kop.coordinator.CoordinatorTopic;
+import io.kop.coordinator.RemoteTxnMarkers;
+import io.kop.coordinator.TxnMarkerRouter;
 import io.kop.coordinator.bridge.KafkaGroupCoordinator;
+import io.kop.coordinator.bridge.KafkaTransactionCoordinator;
+import java.util.concurrent.CompletableFuture;
 import io.kop.network.KafkaChannelInitializer;
 import io.kop.storage.LogCleaner;
 import io.kop.storage.PartitionLogManager;
@@ -87,11 +91,12 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
                 config.logCleanerBackoffMs(), config.logCleanerDedupeBufferBytes());
         cleaner.start();
         groupConfigs = new GroupConfigs(pulsar.getLocalMetadataStore());
+        ProducerIdAllocator producerIds = new ProducerIdAllocator(pulsar.getLocalMetadataStore());
         GroupCoordinators groups = new GroupCoordinators(config.multiTenantMetadata(), config.metadataTenant(),
-                tenant -> startCoordinator(pulsar, tenant, topics, logs, nodeId),
+                tenant -> startCoordinator(pulsar, tenant, topics, logs, nodeId, producerIds, brokers),
                 tenant -> pulsar.getPulsarResources().getTenantResources().tenantExistsAsync(tenant));
         services = new KopServices(config, pulsar, topics, new TopicIdRegistry(pulsar.getLocalMetadataStore(), names),
-                brokers, logs, new ProducerIdAllocator(pulsar.getLocalMetadataStore()), groups, groupConfigs,
+                brokers, logs, producerIds, groups, groupConfigs,
                 new ScramCredentials(pulsar.getLocalMetadataStore()), pulsar.getExecutor());
         dispatcher = Handlers.all(services);
         security = BrokerSecurity.start(config, brokerService, services.scram());
@@ -126,11 +131,12 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
      * tenant's coordinator sees that tenant's topics, named as clients of its default namespace name them.
      */
     private GroupCoordinators.Tenant startCoordinator(PulsarService pulsar, String tenant, TopicResolver topics,
-                                                      PartitionLogManager logs, int nodeId) {
+                                                      PartitionLogManager logs, int nodeId,
+                                                      ProducerIdAllocator producerIds, BrokerLookup brokers) {
         boolean ownView = config.multiTenantMetadata() && !tenant.equals(config.metadataTenant());
         TopicResolver view = ownView ? topics.in(tenant, config.kafkaNamespace()) : topics;
-        OffsetsTopic offsetsTopic = new OffsetsTopic(pulsar, tenant, config.metadataNamespace(),
-                config.offsetsTopicPartitions());
+        CoordinatorTopic offsetsTopic = new CoordinatorTopic(pulsar, tenant, config.metadataNamespace(),
+                CoordinatorTopic.OFFSETS, config.offsetsTopicPartitions());
         KafkaGroupCoordinator coordinator = new KafkaGroupCoordinator(pulsar, offsetsTopic, view,
                 ownView ? tenant : null, pulsar.getExecutor(), nodeId, config.maxMessageSize(),
                 config.offsetsTopicCompactionRecords(), config.groupCoordinatorConfig());
@@ -139,6 +145,8 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         // as a client without a principal for the metadata tenant.
         Optional<Properties> client = BrokerKafkaClient.settings(config, pulsar.getConfiguration(),
                 ownView ? tenant : null);
+        GroupCoordinators.Transactions transactions = startTransactions(pulsar, tenant, topics, view, offsetsTopic,
+                coordinator, logs, producerIds, brokers, client);
         AutoCloseable onClose = () -> { };
         if (client.isPresent()) {
             GroupSubscriptionMirror mirror = new GroupSubscriptionMirror(logs, view.names(), client.get(),
@@ -153,7 +161,37 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         }
         groupConfigs.loadInto(tenant, coordinator);
         return new GroupCoordinators.Tenant(tenant, offsetsTopic, coordinator, coordinator::partitionFor, coordinator,
-                onClose);
+                onClose, transactions);
+    }
+
+    /**
+     * A tenant's transaction coordinator beside its group coordinator: its own {@code __transaction_state}
+     * in the metadata namespace, markers to partitions here written directly and to other brokers as
+     * WriteTxnMarkers requests, with the same Kafka client settings as the group mirror.
+     */
+    private GroupCoordinators.Transactions startTransactions(PulsarService pulsar, String tenant,
+                                                             TopicResolver topics, TopicResolver view,
+                                                             CoordinatorTopic offsetsTopic,
+                                                             KafkaGroupCoordinator groups, PartitionLogManager logs,
+                                                             ProducerIdAllocator producerIds, BrokerLookup brokers,
+                                                             Optional<Properties> client) {
+        CoordinatorTopic txnTopic = new CoordinatorTopic(pulsar, tenant, config.metadataNamespace(),
+                CoordinatorTopic.TRANSACTIONS, config.txnLogPartitions());
+        RemoteTxnMarkers remoteClient = client.map(RemoteTxnMarkers::new).orElse(null);
+        TxnMarkerRouter.RemoteMarkers remote = remoteClient != null ? remoteClient
+                : (node, tp, pid, epoch, commit, coordinatorEpoch) -> CompletableFuture.failedFuture(
+                        new org.apache.kafka.common.errors.BrokerNotAvailableException("no listener this broker can "
+                                + "use as a Kafka client to send transaction markers to broker " + node.id()));
+        TxnMarkerRouter router = new TxnMarkerRouter(view, offsetsTopic, () -> groups, logs, brokers,
+                config.listeners().get(0).name(), remote);
+        KafkaTransactionCoordinator coordinator = new KafkaTransactionCoordinator(pulsar.getBrokerService(), txnTopic,
+                producerIds::nextId, router,
+                p -> pulsar.getNamespaceService().checkTopicOwnership(txnTopic.partition(p)),
+                config.transactionMaxTimeoutMs(), config.transactionAbortIntervalMs());
+        // After the offsets topic, which creates the metadata namespace: two creators at once make Pulsar warn.
+        offsetsTopic.ready().thenRun(() -> txnTopic.start(topics, pulsar.getExecutor(), coordinator::onElection,
+                coordinator::onResignation));
+        return new GroupCoordinators.Transactions(txnTopic, coordinator, view.names());
     }
 
     @Override

@@ -14,10 +14,12 @@ import org.apache.kafka.common.requests.ProduceRequest;
 
 /**
  * Routes each request to the handler of its API key. The set of registered handlers is exactly what
- * ApiVersions advertises, in every version kafka-clients can parse.
+ * ApiVersions advertises: each in the versions it was registered with (by default every released
+ * version kafka-clients can parse).
  */
 public final class ApiDispatcher {
     private final Map<ApiKeys, ApiHandler<? extends AbstractRequest>> handlers = new EnumMap<>(ApiKeys.class);
+    private final Map<ApiKeys, Short> maxVersions = new EnumMap<>(ApiKeys.class);
     private final AuthorizationStage authorization;
 
     /** A dispatcher whose requests pass no authorization stage (unit tests). */
@@ -30,7 +32,13 @@ public final class ApiDispatcher {
     }
 
     public <R extends AbstractRequest> ApiDispatcher register(ApiKeys key, ApiHandler<R> handler) {
+        return register(key, key.latestVersion(false), handler);
+    }
+
+    /** A handler that serves the API up to {@code maxVersion}. */
+    public <R extends AbstractRequest> ApiDispatcher register(ApiKeys key, short maxVersion, ApiHandler<R> handler) {
         handlers.put(key, handler);
+        maxVersions.put(key, (short) Math.min(maxVersion, key.latestVersion(false)));
         return this;
     }
 
@@ -38,9 +46,9 @@ public final class ApiDispatcher {
         return handlers.containsKey(key);
     }
 
-    /** Versions this broker accepts: all that kafka-clients parses, without unreleased ones. */
-    public static boolean supportsVersion(ApiKeys key, short version) {
-        return version >= key.oldestVersion() && version <= key.latestVersion(false);
+    /** Versions this broker accepts: those its handler was registered for (for others, all released ones). */
+    public boolean supportsVersion(ApiKeys key, short version) {
+        return version >= key.oldestVersion() && version <= maxVersions.getOrDefault(key, key.latestVersion(false));
     }
 
     @SuppressWarnings("unchecked")
@@ -61,7 +69,7 @@ public final class ApiDispatcher {
         ApiVersionCollection keys = new ApiVersionCollection();
         for (ApiKeys key : handlers.keySet()) {
             keys.add(new ApiVersion().setApiKey(key.id).setMinVersion(key.oldestVersion())
-                    .setMaxVersion(key.latestVersion(false)));
+                    .setMaxVersion(maxVersions.get(key)));
         }
         return new ApiVersionsResponseData().setErrorCode(error.code()).setApiKeys(keys);
     }

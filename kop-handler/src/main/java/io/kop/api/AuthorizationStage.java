@@ -117,10 +117,18 @@ final class AuthorizationStage {
     AuthorizationStage(TopicIdRegistry topicIds) {
         this.topicIds = topicIds;
         Rule open = (ctx, r, n, handler) -> handler.get();
+        // InitProducerId: idempotent writes, each produce is checked per topic. Transactional ids have no
+        // Pulsar resource: a transaction lives in its tenant's coordinator, and what it touches is checked
+        // (write on each partition it adds, read on the group whose offsets it commits).
         for (ApiKeys key : List.of(ApiKeys.API_VERSIONS, ApiKeys.SASL_HANDSHAKE, ApiKeys.SASL_AUTHENTICATE,
-                ApiKeys.DESCRIBE_CLUSTER, ApiKeys.INIT_PRODUCER_ID)) {
-            rules.put(key, open); // InitProducerId: idempotent writes; each produce is checked per topic
+                ApiKeys.DESCRIBE_CLUSTER, ApiKeys.INIT_PRODUCER_ID, ApiKeys.END_TXN, ApiKeys.DESCRIBE_TRANSACTIONS,
+                ApiKeys.LIST_TRANSACTIONS)) {
+            rules.put(key, open);
         }
+        rules.put(ApiKeys.ADD_PARTITIONS_TO_TXN, this::addPartitionsToTxn);
+        rules.put(ApiKeys.ADD_OFFSETS_TO_TXN, group(r -> ((org.apache.kafka.common.requests.AddOffsetsToTxnRequest) r)
+                .data().groupId(), GroupOp.READ));
+        rules.put(ApiKeys.TXN_OFFSET_COMMIT, this::txnOffsetCommit);
         rules.put(ApiKeys.PRODUCE, this::produce);
         rules.put(ApiKeys.FETCH, this::fetch);
         rules.put(ApiKeys.LIST_OFFSETS, this::listOffsets);
@@ -477,6 +485,56 @@ final class AuthorizationStage {
                                 .setPartitionIndex(p.partitionIndex()).setErrorCode(topicRefused())).toList()),
                 (m, denied) -> ((OffsetCommitResponseData) m).setTopics(plus(((OffsetCommitResponseData) m).topics(),
                         denied)), handler));
+    }
+
+    /** TxnOffsetCommit: read on the group and on each topic, as OffsetCommit. */
+    private CompletableFuture<ApiMessage> txnOffsetCommit(RequestContext ctx, AbstractRequest r, Names names,
+                                                          Supplier<CompletableFuture<ApiMessage>> handler) {
+        var data = ((org.apache.kafka.common.requests.TxnOffsetCommitRequest) r).data();
+        return group(x -> data.groupId(), GroupOp.READ).apply(ctx, r, names, () -> filter(data.topics(),
+                named(t -> t.name()), topicCheck(ctx, names, TopicOp.READ),
+                t -> new org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic()
+                        .setName(t.name()).setPartitions(t.partitions().stream().map(p ->
+                                new org.apache.kafka.common.message.TxnOffsetCommitResponseData
+                                        .TxnOffsetCommitResponsePartition().setPartitionIndex(p.partitionIndex())
+                                        .setErrorCode(topicRefused())).toList()),
+                (m, denied) -> {
+                    var resp = (org.apache.kafka.common.message.TxnOffsetCommitResponseData) m;
+                    resp.setTopics(plus(resp.topics(), denied));
+                }, handler));
+    }
+
+    /**
+     * AddPartitionsToTxn: write on every topic; a transaction with a refused one is not attempted
+     * (TOPIC_AUTHORIZATION_FAILED for those partitions, OPERATION_NOT_ATTEMPTED for the rest).
+     */
+    private CompletableFuture<ApiMessage> addPartitionsToTxn(RequestContext ctx, AbstractRequest r, Names names,
+                                                             Supplier<CompletableFuture<ApiMessage>> handler) {
+        var request = (org.apache.kafka.common.requests.AddPartitionsToTxnRequest) r;
+        var normal = request.normalizeRequest();
+        List<String> topics = new ArrayList<>();
+        normal.data().transactions().forEach(t -> t.topics().forEach(topic -> topics.add(topic.name())));
+        return refused(topics, topicCheck(ctx, names, TopicOp.WRITE)).thenCompose(refused -> {
+            if (refused.isEmpty()) {
+                return handler.get();
+            }
+            var out = new org.apache.kafka.common.message.AddPartitionsToTxnResponseData();
+            for (var txn : normal.data().transactions()) {
+                Map<org.apache.kafka.common.TopicPartition, Errors> errors = new java.util.HashMap<>();
+                for (var tp : org.apache.kafka.common.requests.AddPartitionsToTxnRequest.getPartitions(txn.topics())) {
+                    errors.put(tp, refused.contains(tp.topic()) ? Errors.TOPIC_AUTHORIZATION_FAILED
+                            : Errors.OPERATION_NOT_ATTEMPTED);
+                }
+                var result = org.apache.kafka.common.requests.AddPartitionsToTxnResponse.resultForTransaction(
+                        txn.transactionalId(), errors);
+                if (ctx.apiVersion() <= 3) {
+                    out.setResultsByTopicV3AndBelow(result.topicResults());
+                } else {
+                    out.resultsByTransaction().add(result);
+                }
+            }
+            return CompletableFuture.completedFuture(out);
+        });
     }
 
     /** KIP-848 heartbeat: the group, and describe on every subscribed topic (Kafka refuses the whole request). */

@@ -17,8 +17,8 @@ import org.apache.pulsar.common.util.FutureUtil;
 /**
  * DescribeProducers (API 61), what {@code kafka-transactions describe-producers} asks: the idempotent
  * producers a partition's owner knows, with their epoch, last sequence and last batch timestamp (-1
- * for a producer only read back from storage since the partition moved). No transactions are open,
- * so no coordinator epoch or transaction start offset.
+ * for a producer only read back from storage since the partition moved), and the first offset of its
+ * open transaction here (-1 when none is open). The coordinator epoch is not kept (-1).
  */
 final class DescribeProducersHandler implements ApiHandler<DescribeProducersRequest> {
     private final PartitionLogManager logs;
@@ -48,7 +48,8 @@ final class DescribeProducersHandler implements ApiHandler<DescribeProducersRequ
                                 log.activeProducers().forEach(p -> r.activeProducers().add(new ProducerState()
                                         .setProducerId(p.producerId()).setProducerEpoch(p.epoch())
                                         .setLastSequence(p.lastSequence()).setLastTimestamp(p.lastTimestamp())
-                                        .setCoordinatorEpoch(-1).setCurrentTxnStartOffset(-1)));
+                                        .setCoordinatorEpoch(-1)
+                                        .setCurrentTxnStartOffset(log.openTransactionStart(p.producerId()))));
                             }
                             return null;
                         }));

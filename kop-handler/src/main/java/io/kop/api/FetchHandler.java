@@ -60,7 +60,8 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
             }
         }
         var d = request.data();
-        return new FetchOperation(partitions, d.minBytes(), d.maxBytes(), d.maxWaitMs()).run()
+        boolean readCommitted = d.isolationLevel() == org.apache.kafka.common.IsolationLevel.READ_COMMITTED.id();
+        return new FetchOperation(partitions, d.minBytes(), d.maxBytes(), d.maxWaitMs(), readCommitted).run()
                 .thenApply(v -> response);
     }
 
@@ -96,10 +97,13 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
         private final int minBytes;
         private final int maxBytes;
         private final long deadline;
+        private final boolean readCommitted;
         private final CompletableFuture<Void> done = new CompletableFuture<>();
 
-        FetchOperation(List<PartitionFetch> partitions, int minBytes, int maxBytes, int maxWaitMs) {
+        FetchOperation(List<PartitionFetch> partitions, int minBytes, int maxBytes, int maxWaitMs,
+                       boolean readCommitted) {
             this.partitions = partitions;
+            this.readCommitted = readCommitted;
             this.minBytes = minBytes;
             this.maxBytes = maxBytes <= 0 ? Integer.MAX_VALUE : maxBytes;
             this.deadline = System.currentTimeMillis() + Math.max(0, maxWaitMs);
@@ -132,22 +136,54 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
 
         private CompletableFuture<Void> read(PartitionFetch p) {
             p.dropRecords(); // too few bytes last time: read again
-            return p.log.thenCompose(log -> log.read(p.offset, Math.min(p.maxBytes, maxBytes))
+            // The last stable offset before the read: what the read finds beyond it is not served.
+            return p.log.thenCompose(log -> log.lastStableOffset().thenCompose(lso -> readUpTo(log, p, lso)
                             .handle((records, t) -> {
                                 p.records = records;
                                 return t;
                             })
                             .thenCompose(readError -> log.offsets().thenAccept(o -> {
-                                p.data.setHighWatermark(o.highWatermark()).setLastStableOffset(o.highWatermark())
+                                p.data.setHighWatermark(o.highWatermark()).setLastStableOffset(lso)
                                         .setLogStartOffset(o.logStartOffset());
                                 if (readError != null) {
                                     fail(p, readError);
                                 }
-                            })))
+                            }))))
                     .exceptionally(t -> {
                         fail(p, t);
                         return null;
                     });
+        }
+
+        /**
+         * read_uncommitted: what the log has. read_committed: only records below the last stable offset,
+         * with the aborted transactions among them, which the consumer drops.
+         */
+        private CompletableFuture<RecordChunks> readUpTo(PartitionLog log, PartitionFetch p, long lso) {
+            int limit = Math.min(p.maxBytes, maxBytes);
+            if (!readCommitted) {
+                return log.read(p.offset, limit);
+            }
+            if (p.offset >= lso) {
+                // Nothing stable to serve yet; an offset beyond the log still gets its error.
+                return log.offsets().thenApply(o -> {
+                    if (p.offset > o.highWatermark()) {
+                        throw new org.apache.kafka.common.errors.OffsetOutOfRangeException("offset " + p.offset
+                                + " is beyond the high watermark " + o.highWatermark());
+                    }
+                    return RecordChunks.EMPTY;
+                });
+            }
+            return log.read(p.offset, limit).thenApply(records -> {
+                RecordChunks stable = records.below(lso);
+                List<FetchResponseData.AbortedTransaction> aborted = new ArrayList<>();
+                for (PartitionLog.AbortedTransaction a : log.abortedTransactions(p.offset, lso)) {
+                    aborted.add(new FetchResponseData.AbortedTransaction().setProducerId(a.producerId())
+                            .setFirstOffset(a.firstOffset()));
+                }
+                p.data.setAbortedTransactions(aborted);
+                return stable;
+            });
         }
 
         private void fail(PartitionFetch p, Throwable t) {

@@ -12,10 +12,12 @@ import org.apache.pulsar.common.util.FutureUtil;
 
 /**
  * FindCoordinator (API 10): a group's coordinator is the broker that owns its {@code __consumer_offsets}
- * partition in Pulsar (the offsets topic of the asker's tenant, see {@link io.kop.coordinator.GroupCoordinators}). Transaction coordinators do not exist yet.
+ * partition in Pulsar (the offsets topic of the asker's tenant, see {@link io.kop.coordinator.GroupCoordinators});
+ * a transactional id's, the owner of its {@code __transaction_state} partition.
  */
 final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest> {
     private static final byte GROUP = 0;
+    private static final byte TRANSACTION = 1;
 
     private final KopServices services;
 
@@ -47,17 +49,26 @@ final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequest>
 
     private CompletableFuture<Coordinator> find(RequestContext ctx, String key, byte keyType) {
         Coordinator c = new Coordinator().setKey(key).setNodeId(-1).setHost("").setPort(-1);
-        if (keyType != GROUP) {
+        if (keyType != GROUP && keyType != TRANSACTION) {
             return CompletableFuture.completedFuture(c.setErrorCode(Errors.INVALID_REQUEST.code())
-                    .setErrorMessage("transactions are not supported by this broker yet"));
+                    .setErrorMessage("unknown coordinator key type " + keyType));
         }
         if (key == null || key.isEmpty()) {
             return CompletableFuture.completedFuture(c.setErrorCode(Errors.INVALID_REQUEST.code())
-                    .setErrorMessage("empty group id"));
+                    .setErrorMessage(keyType == GROUP ? "empty group id" : "empty transactional id"));
         }
-        return services.groups().of(ctx).thenCompose(tenant -> tenant.offsetsTopic().ready()
-                .thenCompose(v -> services.brokers().leader(tenant.offsetsTopic().partition(
-                        tenant.partitionFor().applyAsInt(key)), ctx.listenerName())))
+        return services.groups().of(ctx).thenCompose(tenant -> {
+            if (keyType == GROUP) {
+                return tenant.offsetsTopic().ready().thenCompose(v -> services.brokers().leader(
+                        tenant.offsetsTopic().partition(tenant.partitionFor().applyAsInt(key)), ctx.listenerName()));
+            }
+            var txns = tenant.transactions();
+            if (txns == null) {
+                throw Errors.COORDINATOR_NOT_AVAILABLE.exception();
+            }
+            return txns.topic().ready().thenCompose(v -> services.brokers().leader(
+                    txns.topic().partition(txns.service().partitionFor(key)), ctx.listenerName()));
+        })
                 .handle((node, t) -> t != null
                         ? c.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()).setErrorMessage(t.getMessage())
                         : c.setNodeId(node.id()).setHost(node.host()).setPort(node.port()));

@@ -14,6 +14,7 @@ public final class Handlers {
     public static ApiDispatcher all(KopServices services) {
         ApiDispatcher dispatcher = new ApiDispatcher(new AuthorizationStage(services.topicIds()));
         GroupApis.register(dispatcher, services.groups());
+        TransactionHandlers.register(dispatcher, services.groups());
         TopicConfigs topicConfigs = new TopicConfigs(services.config());
         int nodeId = services.brokers().self(services.config().listeners().get(0).name()).id();
         return dispatcher
@@ -31,7 +32,8 @@ public final class Handlers {
                         org.apache.kafka.common.protocol.Errors.NONE)))
                 .register(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(services, topicConfigs))
                 .register(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(services))
-                .register(ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(services))
+                .register(ApiKeys.INIT_PRODUCER_ID, (short) 5, new InitProducerIdHandler(services))
+                .register(ApiKeys.WRITE_TXN_MARKERS, new WriteTxnMarkersHandler(services.groups(), services.logs()))
                 .register(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(topicConfigs,
                         new BrokerConfigs(services.config(), services.pulsar().getConfiguration(), nodeId),
                         KafkaGroupConfigDefs.describe(services.config().groupCoordinatorConfig()),

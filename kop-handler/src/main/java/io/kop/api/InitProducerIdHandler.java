@@ -8,10 +8,10 @@ import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.requests.InitProducerIdRequest;
 
 /**
- * InitProducerId (API 22) for idempotent producers: a cluster-unique producer id, or the next epoch of
- * the id the producer already has (KIP-360). Transactional ids are refused with INVALID_REQUEST:
- * transactions are not implemented yet (a transactional client stops earlier, at FindCoordinator,
- * which is not advertised).
+ * InitProducerId (API 22). Idempotent producers get a cluster-unique producer id, or the next epoch of
+ * the id they already have (KIP-360). A transactional id goes to the tenant's transaction coordinator,
+ * which bumps the id's epoch (fencing older producers of it) and aborts the transaction it left open.
+ * Served up to v5: v6 adds two-phase commit with an external transaction manager (KIP-939).
  */
 final class InitProducerIdHandler implements ApiHandler<InitProducerIdRequest> {
     private final KopServices services;
@@ -24,8 +24,13 @@ final class InitProducerIdHandler implements ApiHandler<InitProducerIdRequest> {
     public CompletableFuture<InitProducerIdResponseData> handle(RequestContext ctx, InitProducerIdRequest request) {
         var data = request.data();
         if (data.transactionalId() != null) {
-            return CompletableFuture.completedFuture(new InitProducerIdResponseData().setProducerId(-1)
-                    .setProducerEpoch((short) -1).setErrorCode(Errors.INVALID_REQUEST.code()));
+            return services.groups().of(ctx).thenCompose(t -> {
+                if (t.transactions() == null) {
+                    throw Errors.COORDINATOR_NOT_AVAILABLE.exception();
+                }
+                return t.transactions().service().initProducerId(data.transactionalId(),
+                        data.transactionTimeoutMs(), data.producerId(), data.producerEpoch());
+            });
         }
         if (data.producerId() != RecordBatch.NO_PRODUCER_ID && data.producerEpoch() >= 0
                 && data.producerEpoch() < Short.MAX_VALUE - 1) {

@@ -29,6 +29,8 @@ final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
     public CompletableFuture<ListOffsetsResponseData> handle(RequestContext ctx, ListOffsetsRequest request) {
         ListOffsetsResponseData response = new ListOffsetsResponseData();
         List<CompletableFuture<?>> pending = new ArrayList<>();
+        boolean readCommitted = request.data().isolationLevel()
+                == org.apache.kafka.common.IsolationLevel.READ_COMMITTED.id();
         for (ListOffsetsTopic topic : request.data().topics()) {
             ListOffsetsTopicResponse topicResponse = new ListOffsetsTopicResponse().setName(topic.name());
             response.topics().add(topicResponse);
@@ -44,7 +46,7 @@ final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
                             if (ctx.apiVersion() >= 4) { // the field exists from v4 on
                                 r.setLeaderEpoch(log.leaderEpoch());
                             }
-                            return lookup(log, p.timestamp());
+                            return lookup(log, p.timestamp(), readCommitted);
                         })
                         .handle((found, t) -> {
                             if (t != null) {
@@ -60,9 +62,12 @@ final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequest> {
         return FutureUtil.waitForAll(pending).thenApply(v -> response);
     }
 
-    private static CompletableFuture<OffsetAndTimestamp> lookup(PartitionLog log, long timestamp) {
+    /** {@code readCommitted}: the latest offset is the last stable one, as read_committed consumers see the log. */
+    private static CompletableFuture<OffsetAndTimestamp> lookup(PartitionLog log, long timestamp,
+                                                                boolean readCommitted) {
         if (timestamp == ListOffsetsRequest.LATEST_TIMESTAMP) {
-            return log.offsets().thenApply(o -> new OffsetAndTimestamp(o.highWatermark(), -1));
+            return readCommitted ? log.lastStableOffset().thenApply(lso -> new OffsetAndTimestamp(lso, -1))
+                    : log.offsets().thenApply(o -> new OffsetAndTimestamp(o.highWatermark(), -1));
         }
         if (timestamp == ListOffsetsRequest.EARLIEST_TIMESTAMP
                 || timestamp == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {

@@ -41,9 +41,6 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
 
     @Override
     public CompletableFuture<ProduceResponseData> handle(RequestContext ctx, ProduceRequest request) {
-        if (request.transactionalId() != null) {
-            throw new InvalidRecordException("transactional produce is not supported by this broker yet");
-        }
         long arrived = System.nanoTime();
         ProduceResponseData response = new ProduceResponseData();
         List<CompletableFuture<?>> pending = new ArrayList<>();
@@ -68,7 +65,7 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                         .thenCompose(t -> services.logs().get(t.partition(partition.index())));
                 resolutions.add(log);
                 PartitionAppend append = new PartitionAppend(ctx, kafkaTopic, log, partition, submitted, unsettled, arrived,
-                        (topic.name() == null || topic.name().isEmpty() ? topic.topicId() : topic.name()) + "-" + partition.index());
+                        request.transactionalId() != null, (topic.name() == null || topic.name().isEmpty() ? topic.topicId() : topic.name()) + "-" + partition.index());
                 unsettled.incrementAndGet();
                 appends.add(append);
                 ScheduledFuture<?> deadline = ctx.connection().schedule(() -> append.expire(request.timeout()),
@@ -116,11 +113,13 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
         private final AtomicBoolean claimed = new AtomicBoolean();
         private final String label;
         private final long arrived;
+        private final boolean transactional;
 
         PartitionAppend(RequestContext ctx, CompletableFuture<KafkaTopic> topic, CompletableFuture<PartitionLog> log,
                         PartitionProduceData data, CompletableFuture<Void> submitted, AtomicInteger unsettled,
-                        long arrived, String label) {
+                        long arrived, boolean transactional, String label) {
             this.arrived = arrived;
+            this.transactional = transactional;
             this.label = label;
             this.ctx = ctx;
             this.topic = topic;
@@ -135,7 +134,7 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                 return;
             }
             try {
-                append(ctx, log, topic, data, arrived).whenComplete((r, t) -> {
+                append(ctx, log, topic, data, arrived, transactional).whenComplete((r, t) -> {
                     if (t != null) {
                         result.completeExceptionally(t);
                     } else {
@@ -173,7 +172,7 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
     /** Validates the partition's batch and hands it to its log; runs in the connection's append turn. */
     private CompletableFuture<AppendResult> append(RequestContext ctx, CompletableFuture<PartitionLog> log,
                                                    CompletableFuture<KafkaTopic> topic, PartitionProduceData data,
-                                                   long arrived) {
+                                                   long arrived, boolean transactionalRequest) {
         MutableRecordBatch batch;
         int count;
         try {
@@ -189,8 +188,13 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                 throw new RecordTooLargeException("batch of " + batch.sizeInBytes() + " bytes exceeds maxMessageSize "
                         + services.config().maxMessageSize());
             }
-            if (batch.isTransactional() || batch.isControlBatch()) {
-                throw new InvalidRecordException("transactional batches are not supported by this broker yet");
+            if (batch.isControlBatch()) {
+                throw new InvalidRecordException("clients cannot write control batches (transaction markers)");
+            }
+            if (batch.isTransactional() != transactionalRequest || batch.isTransactional()
+                    && !batch.hasProducerId()) {
+                throw new InvalidRecordException("a transactional batch needs a producer id and a request with a "
+                        + "transactional id, and only such a request may carry one");
             }
             Integer n = batch.countOrNull();
             count = n == null ? 0 : n;

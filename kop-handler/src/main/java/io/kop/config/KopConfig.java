@@ -34,6 +34,9 @@ public final class KopConfig {
     private final String metadataNamespace;
     private final boolean multiTenantMetadata;
     private final int offsetsTopicPartitions;
+    private final int txnLogPartitions;
+    private final int transactionMaxTimeoutMs;
+    private final long transactionAbortIntervalMs;
     private final long groupSubscriptionMirrorIntervalMs;
     private final long logCleanerBackoffMs;
     private final long logCleanerDedupeBufferBytes;
@@ -79,6 +82,13 @@ public final class KopConfig {
         this.metadataNamespace = p.getProperty("kafkaMetadataNamespace", "__kafka").trim();
         this.multiTenantMetadata = Boolean.parseBoolean(p.getProperty("kafkaEnableMultiTenantMetadata", "true").trim());
         this.offsetsTopicPartitions = intKey(p, "offsetsTopicNumPartitions", 8);
+        this.txnLogPartitions = intKey(p, "kafkaTxnLogNumPartitions", 8);
+        this.transactionMaxTimeoutMs = intKey(p, "kafkaTransactionMaxTimeoutMs", 900_000);
+        this.transactionAbortIntervalMs = longKey(p, "kafkaTransactionAbortTimedOutIntervalMs", 10_000L);
+        if (txnLogPartitions <= 0 || transactionMaxTimeoutMs <= 0 || transactionAbortIntervalMs <= 0) {
+            throw new IllegalArgumentException("kafkaTxnLogNumPartitions, kafkaTransactionMaxTimeoutMs and "
+                    + "kafkaTransactionAbortTimedOutIntervalMs must be positive");
+        }
         this.groupSubscriptionMirrorIntervalMs = longKey(p, "kafkaGroupSubscriptionIntervalMs", 5000L);
         this.logCleanerBackoffMs = longKey(p, "kafkaLogCleanerBackoffMs", 15_000L);
         this.logCleanerDedupeBufferBytes = longKey(p, "kafkaLogCleanerDedupeBufferBytes", 128L * 1024 * 1024);
@@ -270,6 +280,21 @@ public final class KopConfig {
 
     public int offsetsTopicPartitions() {
         return offsetsTopicPartitions;
+    }
+
+    /** Partitions of each tenant's {@code __transaction_state}. */
+    public int txnLogPartitions() {
+        return txnLogPartitions;
+    }
+
+    /** The longest {@code transaction.timeout.ms} a producer may ask for. */
+    public int transactionMaxTimeoutMs() {
+        return transactionMaxTimeoutMs;
+    }
+
+    /** How often the transaction coordinator looks for transactions past their timeout. */
+    public long transactionAbortIntervalMs() {
+        return transactionAbortIntervalMs;
     }
 
     /** Settings for Kafka's group coordinator, under Kafka's own names. */

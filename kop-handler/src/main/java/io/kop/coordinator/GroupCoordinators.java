@@ -46,9 +46,21 @@ import org.slf4j.LoggerFactory;
 public final class GroupCoordinators implements GroupService {
     private static final Logger log = LoggerFactory.getLogger(GroupCoordinators.class);
 
-    /** One tenant's offsets topic and coordinator ({@code partitionFor}: a group's offsets partition). */
-    public record Tenant(String name, OffsetsTopic offsetsTopic, GroupService groups,
-                         ToIntFunction<String> partitionFor, GroupConfigTarget configs, AutoCloseable onClose) {
+    /**
+     * One tenant's offsets topic and coordinator ({@code partitionFor}: a group's offsets partition),
+     * and its transaction coordinator ({@code transactions}; null in unit tests).
+     */
+    public record Tenant(String name, CoordinatorTopic offsetsTopic, GroupService groups,
+                         ToIntFunction<String> partitionFor, GroupConfigTarget configs, AutoCloseable onClose,
+                         Transactions transactions) {
+    }
+
+    /**
+     * A tenant's {@code __transaction_state} and transaction coordinator; {@code names}: how the
+     * coordinator names topics (the tenant's view).
+     */
+    public record Transactions(CoordinatorTopic topic, TransactionService service,
+                               io.kop.topic.KafkaTopicNames names) {
     }
 
     private final boolean perTenant;
@@ -176,6 +188,19 @@ public final class GroupCoordinators implements GroupService {
     }
 
     @Override
+    public CompletableFuture<org.apache.kafka.common.message.TxnOffsetCommitResponseData> commitTransactionalOffsets(
+            RequestContext ctx, org.apache.kafka.common.message.TxnOffsetCommitRequestData request) {
+        return on(ctx, g -> g.commitTransactionalOffsets(ctx, request));
+    }
+
+    /** Markers reach a tenant's coordinator directly (see {@link Tenant#groups}), never through here. */
+    @Override
+    public CompletableFuture<Void> completeTransaction(int partition, long producerId, short producerEpoch,
+                                                       int coordinatorEpoch, boolean commit) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException("markers go to a tenant's coordinator"));
+    }
+
+    @Override
     public CompletableFuture<OffsetFetchResponseData.OffsetFetchResponseGroup> fetchOffsets(
             RequestContext ctx, OffsetFetchRequestData.OffsetFetchRequestGroup group, boolean requireStable) {
         return on(ctx, g -> g.fetchOffsets(ctx, group, requireStable));
@@ -212,6 +237,9 @@ public final class GroupCoordinators implements GroupService {
                         log.warn("closing the group coordinator of tenant {} failed", t.name(), e);
                     }
                     t.groups().close();
+                    if (t.transactions() != null) {
+                        t.transactions().service().close();
+                    }
                 }
             }
         });

@@ -49,6 +49,17 @@ public interface GroupService extends AutoCloseable {
 
     CompletableFuture<OffsetCommitResponseData> commitOffsets(RequestContext ctx, OffsetCommitRequestData request);
 
+    /** TxnOffsetCommit: offsets that become visible when the producer's transaction commits. */
+    CompletableFuture<org.apache.kafka.common.message.TxnOffsetCommitResponseData> commitTransactionalOffsets(
+            RequestContext ctx, org.apache.kafka.common.message.TxnOffsetCommitRequestData request);
+
+    /**
+     * A transaction marker for {@code __consumer_offsets} partition {@code partition}: makes the
+     * producer's pending offsets visible (commit) or drops them (abort).
+     */
+    CompletableFuture<Void> completeTransaction(int partition, long producerId, short producerEpoch,
+                                                int coordinatorEpoch, boolean commit);
+
     CompletableFuture<OffsetFetchResponseData.OffsetFetchResponseGroup> fetchOffsets(
             RequestContext ctx, OffsetFetchRequestData.OffsetFetchRequestGroup group, boolean requireStable);
 

@@ -43,12 +43,20 @@ public final class FetchRecordsBuilder {
         this.stream = new ByteBufferOutputStream(directView);
     }
 
-    MemoryRecordsBuilder startBatch(long baseOffset, TimestampType timestampType, long logAppendTime) {
+    /** The producer of a transactional batch, which the rebuilt batch names as the stored one did. */
+    record Producer(long id, short epoch, int baseSequence) {
+    }
+
+    /** {@code producer}: the batch's transactional producer, or null for a plain batch. */
+    MemoryRecordsBuilder startBatch(long baseOffset, TimestampType timestampType, long logAppendTime,
+                                    Producer producer) {
         batchStart = stream.position();
         return new MemoryRecordsBuilder(stream, RecordBatch.MAGIC_VALUE_V2, Compression.NONE, timestampType,
                 baseOffset, timestampType == TimestampType.LOG_APPEND_TIME ? logAppendTime : RecordBatch.NO_TIMESTAMP,
-                RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_SEQUENCE,
-                false, false, RecordBatch.NO_PARTITION_LEADER_EPOCH, Integer.MAX_VALUE);
+                producer == null ? RecordBatch.NO_PRODUCER_ID : producer.id(),
+                producer == null ? RecordBatch.NO_PRODUCER_EPOCH : producer.epoch(),
+                producer == null ? RecordBatch.NO_SEQUENCE : producer.baseSequence(),
+                producer != null, false, RecordBatch.NO_PARTITION_LEADER_EPOCH, Integer.MAX_VALUE);
     }
 
     void endBatch(MemoryRecordsBuilder builder) {

@@ -53,8 +53,11 @@ public final class KafkaEntryFormat {
         if (!batch.hasProducerId()) {
             return null;
         }
+        org.apache.kafka.common.record.internal.ControlRecordType control = batch.isControlBatch()
+                ? org.apache.kafka.common.record.internal.ControlRecordType.parse(batch.iterator().next().key())
+                : null;
         return new PulsarEntryFormat.ProducerBatch(batch.producerId(), batch.producerEpoch(), batch.baseSequence(),
-                batch.lastSequence(), stored.baseOffset());
+                batch.lastSequence(), stored.baseOffset(), batch.isTransactional(), control);
     }
 
     /** Wraps batches for storage (the offsets topic sets their base offsets first; data topics on read). */
@@ -64,12 +67,25 @@ public final class KafkaEntryFormat {
 
     /** Wraps one producer batch for storage, copying it once, straight into the entry. */
     public static ByteBuf encode(RecordBatch batch, int numRecords, String producerName) {
-        MessageMetadata metadata = metadata(numRecords, producerName, 0, false);
+        return encode(batch, metadata(numRecords, producerName, 0, false));
+    }
+
+    private static ByteBuf encode(RecordBatch batch, MessageMetadata metadata) {
         EntryBuffer entry = new EntryBuffer(metadata.getSerializedSize(), batch.sizeInBytes());
         ByteBuf payload = entry.payload();
         batch.writeTo(payload.nioBuffer(payload.writerIndex(), batch.sizeInBytes()));
         payload.writerIndex(payload.writerIndex() + batch.sizeInBytes());
         return entry.finish(metadata);
+    }
+
+    /**
+     * Wraps a transaction marker (a control batch) for storage. The entry is marked as a Pulsar marker,
+     * which Pulsar's dispatchers never deliver to Pulsar consumers; Kafka fetches return the batch.
+     */
+    public static ByteBuf encodeControl(RecordBatch batch, String producerName) {
+        MessageMetadata metadata = metadata(1, producerName, 0, false);
+        metadata.setMarkerType(org.apache.pulsar.common.api.proto.MarkerType.UNKNOWN_MARKER.getValue());
+        return encode(batch, metadata);
     }
 
     /** Wraps a compacted copy of records that keep their original offsets (see {@link #isSnapshot}). */

@@ -37,6 +37,7 @@ public final class PulsarEntryFormat {
     static final String PROP_PRODUCER_EPOCH = "kafka.producer.epoch";
     static final String PROP_BASE_SEQUENCE = "kafka.base.sequence";
     static final String PROP_LOG_APPEND_TIME = "kafka.log.append.time";
+    static final String PROP_TRANSACTIONAL = "kafka.transactional";
 
     private PulsarEntryFormat() {
     }
@@ -56,6 +57,9 @@ public final class PulsarEntryFormat {
             metadata.addProperty().setKey(PROP_PRODUCER_ID).setValue(Long.toString(batch.producerId()));
             metadata.addProperty().setKey(PROP_PRODUCER_EPOCH).setValue(Short.toString(batch.producerEpoch()));
             metadata.addProperty().setKey(PROP_BASE_SEQUENCE).setValue(Integer.toString(batch.baseSequence()));
+            if (batch.isTransactional()) {
+                metadata.addProperty().setKey(PROP_TRANSACTIONAL).setValue("true");
+            }
         }
         if (logAppendTime >= 0) {
             metadata.addProperty().setKey(PROP_LOG_APPEND_TIME).setValue("true");
@@ -152,8 +156,12 @@ public final class PulsarEntryFormat {
     public record EntryInfo(long baseOffset, long lastOffset, long publishTime) {
     }
 
-    /** The idempotent-producer fields of a Kafka-written entry. */
-    public record ProducerBatch(long producerId, short epoch, int baseSequence, int lastSequence, long baseOffset) {
+    /**
+     * The producer fields of a Kafka-written entry; {@code control} is the transaction marker it holds
+     * (a control batch: sequences -1), or null for records.
+     */
+    public record ProducerBatch(long producerId, short epoch, int baseSequence, int lastSequence, long baseOffset,
+                                boolean transactional, org.apache.kafka.common.record.internal.ControlRecordType control) {
     }
 
     /** The producer fields stored with a Kafka batch, or null for entries of non-idempotent or Pulsar producers. */
@@ -165,11 +173,13 @@ public final class PulsarEntryFormat {
             long pid = -1;
             short epoch = -1;
             int seq = -1;
+            boolean transactional = false;
             for (KeyValue kv : md.getPropertiesList()) {
                 switch (kv.getKey()) {
                     case PROP_PRODUCER_ID -> pid = Long.parseLong(kv.getValue());
                     case PROP_PRODUCER_EPOCH -> epoch = Short.parseShort(kv.getValue());
                     case PROP_BASE_SEQUENCE -> seq = Integer.parseInt(kv.getValue());
+                    case PROP_TRANSACTIONAL -> transactional = true;
                     default -> { }
                 }
             }
@@ -177,7 +187,7 @@ public final class PulsarEntryFormat {
                 return null;
             }
             int n = md.hasNumMessagesInBatch() ? md.getNumMessagesInBatch() : 1;
-            return new ProducerBatch(pid, epoch, seq, seq + n - 1, bem.getIndex() - n + 1);
+            return new ProducerBatch(pid, epoch, seq, seq + n - 1, bem.getIndex() - n + 1, transactional, null);
         } finally {
             entry.readerIndex(start);
         }
@@ -225,11 +235,23 @@ public final class PulsarEntryFormat {
                 return 0;
             }
             boolean logAppendTime = false;
+            boolean transactional = false;
+            long producerId = RecordBatch.NO_PRODUCER_ID;
+            short producerEpoch = RecordBatch.NO_PRODUCER_EPOCH;
+            int baseSequence = RecordBatch.NO_SEQUENCE;
             for (KeyValue kv : md.getPropertiesList()) {
-                if (kv.getKey().equals(PROP_LOG_APPEND_TIME)) {
-                    logAppendTime = true;
+                switch (kv.getKey()) {
+                    case PROP_LOG_APPEND_TIME -> logAppendTime = true;
+                    case PROP_TRANSACTIONAL -> transactional = true;
+                    case PROP_PRODUCER_ID -> producerId = Long.parseLong(kv.getValue());
+                    case PROP_PRODUCER_EPOCH -> producerEpoch = Short.parseShort(kv.getValue());
+                    case PROP_BASE_SEQUENCE -> baseSequence = Integer.parseInt(kv.getValue());
+                    default -> { }
                 }
             }
+            // A transactional batch keeps its producer: read_committed consumers drop aborted ones by it.
+            FetchRecordsBuilder.Producer producer = transactional
+                    ? new FetchRecordsBuilder.Producer(producerId, producerEpoch, baseSequence) : null;
             ByteBuf payload = entry;
             if (md.hasCompression() && md.getCompression() != org.apache.pulsar.common.api.proto.CompressionType.NONE) {
                 CompressionCodec codec = CompressionCodecProvider.getCompressionCodec(md.getCompression());
@@ -237,7 +259,8 @@ public final class PulsarEntryFormat {
                 payload = uncompressed;
             }
             MemoryRecordsBuilder builder = out.startBatch(baseOffset,
-                    logAppendTime ? TimestampType.LOG_APPEND_TIME : TimestampType.CREATE_TIME, md.getPublishTime());
+                    logAppendTime ? TimestampType.LOG_APPEND_TIME : TimestampType.CREATE_TIME, md.getPublishTime(),
+                    producer);
             int written = 0;
             if (!batched) {
                 long offset = baseOffset;

@@ -62,6 +62,39 @@ public final class RecordChunks implements BaseRecords {
         }
     }
 
+    /**
+     * The batches below {@code offset} (the last stable offset of a read_committed fetch), as records of
+     * their own; this one is released. Batches never straddle it: it is the first offset of a batch.
+     */
+    public RecordChunks below(long offset) {
+        List<ByteBuf> kept = new ArrayList<>(chunks.length);
+        int keptRecords = 0;
+        boolean cut = false;
+        for (ByteBuf b : chunks) {
+            if (cut) {
+                break;
+            }
+            int bytes = 0;
+            for (org.apache.kafka.common.record.internal.MutableRecordBatch batch
+                    : MemoryRecords.readableRecords(b.nioBuffer()).batches()) {
+                if (batch.baseOffset() >= offset) {
+                    cut = true;
+                    break;
+                }
+                bytes += batch.sizeInBytes();
+                keptRecords += (int) (batch.lastOffset() - batch.baseOffset() + 1);
+            }
+            if (bytes > 0) {
+                kept.add(b.retainedSlice(b.readerIndex(), bytes));
+            }
+        }
+        if (!cut) {
+            return this;
+        }
+        release();
+        return new RecordChunks(kept, keptRecords);
+    }
+
     /** The batches, in offset order, for the broker's own use; valid until {@link #release}. */
     public List<org.apache.kafka.common.record.internal.MutableRecordBatch> batches() {
         List<org.apache.kafka.common.record.internal.MutableRecordBatch> out = new ArrayList<>();

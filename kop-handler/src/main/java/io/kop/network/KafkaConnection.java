@@ -127,7 +127,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             closeOnError("SASL session expired and the client did not re-authenticate", null);
             return null;
         }
-        if (!ApiDispatcher.supportsVersion(apiKey, header.apiVersion())) {
+        if (!dispatcher.supportsVersion(apiKey, header.apiVersion())) {
             if (apiKey == ApiKeys.API_VERSIONS) {
                 // KIP-511: tell a newer client which versions we have, in v0 so it can read the answer.
                 enqueue(header, CompletableFuture.completedFuture(dispatcher.apiVersions(Errors.UNSUPPORTED_VERSION)));
@@ -207,7 +207,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
                 continue; // a refused bare token closes the connection below: v0 has no way to say why
             }
             short version = header.apiVersion();
-            if (header.apiKey() == ApiKeys.API_VERSIONS && !ApiDispatcher.supportsVersion(header.apiKey(), version)) {
+            if (header.apiKey() == ApiKeys.API_VERSIONS && !dispatcher.supportsVersion(header.apiKey(), version)) {
                 version = 0;
             }
             ByteBuf buf;

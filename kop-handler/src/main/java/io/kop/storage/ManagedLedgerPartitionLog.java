@@ -23,7 +23,10 @@ import org.apache.bookkeeper.mledger.ManagedLedgerException;
 import org.apache.bookkeeper.mledger.Position;
 import org.apache.bookkeeper.mledger.impl.ManagedLedgerImpl;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
+import org.apache.kafka.common.record.internal.ControlRecordType;
+import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
 import io.kop.config.EntryFormat;
 import io.kop.format.EntryReader;
 import io.kop.storage.CursorReader.DecodedEntry;
@@ -51,6 +54,8 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     private final int maxReadEntries;
     private final CursorReader.Budget readAheadBudget;
     private final ProducerStateTable producers = new ProducerStateTable();
+    /** Open and aborted transactions; guarded by {@code producers}, as the producer state is. */
+    private final TransactionIndex transactions = new TransactionIndex();
     private final ProducerStateStore producerState;
     private final ReadCursors cursors;
     private final RecentBatches.Partition recent;
@@ -86,7 +91,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         this.maxReadEntries = maxReadEntries;
         this.cursors = new ReadCursors(ledger);
         this.groupSubscriptions = new GroupSubscriptions(topic, ledger);
-        this.producerState = new ProducerStateStore(ledger, producers, decodeExecutor);
+        this.producerState = new ProducerStateStore(ledger, producers, transactions, decodeExecutor);
         this.deletedBefore = parseLogStart(ledger.getProperties().get(LOG_START_PROPERTY));
         this.trimmer = new LedgerTrimmer(ledger);
     }
@@ -146,7 +151,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                 RecentBatches.Reservation cached = recent.reserve(batch, numRecords);
                 try {
                     topic.publishMessage(entry, new Publish(baseOffset, numRecords, publishSequence.incrementAndGet(),
-                            cached, appendTime));
+                            cached, appendTime, batch.isTransactional() ? batch.producerId() : -1, null));
                 } catch (RuntimeException e) {
                     if (cached != null) {
                         recent.abandon(cached);
@@ -189,15 +194,22 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         private final int numRecords;
         private final RecentBatches.Reservation cached;
         private final long logAppendTime;
+        private final long transactionalProducer;
+        private final ControlRecordType marker;
 
-        /** {@code cached}: the batch's copy in {@link RecentBatches}, or null */
+        /**
+         * {@code cached}: the batch's copy in {@link RecentBatches}, or null; {@code transactionalProducer}:
+         * the producer of a transactional batch or marker, else -1; {@code marker}: what a marker ends
+         */
         Publish(CompletableFuture<Long> baseOffset, int numRecords, long sequenceId, RecentBatches.Reservation cached,
-                long logAppendTime) {
+                long logAppendTime, long transactionalProducer, ControlRecordType marker) {
             super(numRecords, producerName, sequenceId);
             this.baseOffset = baseOffset;
             this.numRecords = numRecords;
             this.cached = cached;
             this.logAppendTime = logAppendTime;
+            this.transactionalProducer = transactionalProducer;
+            this.marker = marker;
         }
 
         @Override
@@ -220,11 +232,81 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                         LOG.warn("[{}] batch at {} not cached: {}", topic.getName(), base, cacheFailure.toString());
                     }
                 }
+                if (transactionalProducer >= 0) {
+                    // Before the high watermark passes the batch, so the last stable offset never does.
+                    synchronized (producers) {
+                        if (marker == null) {
+                            transactions.begin(transactionalProducer, base);
+                        } else {
+                            transactions.end(transactionalProducer, marker == ControlRecordType.COMMIT, base);
+                        }
+                    }
+                }
                 // Appends complete in ledger order: this entry is the last confirmed one, and the high
                 // watermark needs no read of it.
                 lastEntry = new CachedOffset(position(), lastIndex + 1);
                 baseOffset.complete(base);
             }
+        }
+    }
+
+    // ---------------------------------------------------------------- transactions
+
+    @Override
+    public CompletableFuture<Long> appendMarker(long producerId, short producerEpoch, boolean commit,
+                                                int coordinatorEpoch) {
+        ControlRecordType type = commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT;
+        MemoryRecords records = MemoryRecords.withEndTransactionMarker(0L, System.currentTimeMillis(),
+                RecordBatch.NO_PARTITION_LEADER_EPOCH, producerId, producerEpoch,
+                new EndTransactionMarker(type, coordinatorEpoch));
+        MutableRecordBatch batch = records.batches().iterator().next();
+        ByteBuf entry = KafkaEntryFormat.encodeControl(batch, producerName);
+        CompletableFuture<Long> offset = new CompletableFuture<>();
+        try {
+            synchronized (producers) {
+                ProducerStateTable.Reject refused = producers.marker(producerId, producerEpoch);
+                if (refused != null) {
+                    return CompletableFuture.failedFuture(refused.error().exception(refused.message()));
+                }
+                producerState.appended();
+                RecentBatches.Reservation cached = recent.reserve(batch, 1);
+                try {
+                    topic.publishMessage(entry, new Publish(offset, 1, publishSequence.incrementAndGet(), cached, -1,
+                            producerId, type));
+                } catch (RuntimeException e) {
+                    if (cached != null) {
+                        recent.abandon(cached);
+                    }
+                    throw e;
+                }
+            }
+        } finally {
+            entry.release();
+        }
+        return offset;
+    }
+
+    @Override
+    public CompletableFuture<Long> lastStableOffset() {
+        return offsets().thenApply(o -> {
+            synchronized (producers) {
+                return Math.max(o.logStartOffset(), transactions.lastStableOffset(o.highWatermark()));
+            }
+        });
+    }
+
+    @Override
+    public List<AbortedTransaction> abortedTransactions(long from, long upTo) {
+        synchronized (producers) {
+            return transactions.abortedBetween(from, upTo).stream()
+                    .map(a -> new AbortedTransaction(a.producerId(), a.firstOffset())).toList();
+        }
+    }
+
+    @Override
+    public long openTransactionStart(long producerId) {
+        synchronized (producers) {
+            return transactions.openTransactionStart(producerId);
         }
     }
 

@@ -29,6 +29,26 @@ public interface PartitionLog {
     CompletableFuture<AppendResult> append(MutableRecordBatch batch, int numRecords, boolean logAppendTime,
                                            EntryFormat format, long arrivedNanos);
 
+    /** An aborted transaction with records here, from its first one on, as read_committed fetches report it. */
+    record AbortedTransaction(long producerId, long firstOffset) {
+    }
+
+    /**
+     * WriteTxnMarkers: ends the producer's transaction here with a commit or abort marker (a control
+     * batch); the marker's offset. A marker older than the producer's epoch is refused
+     * (INVALID_PRODUCER_EPOCH).
+     */
+    CompletableFuture<Long> appendMarker(long producerId, short producerEpoch, boolean commit, int coordinatorEpoch);
+
+    /** The offset below which no record belongs to an open transaction (the high watermark when none is open). */
+    CompletableFuture<Long> lastStableOffset();
+
+    /** The aborted transactions with records in [from, upTo). */
+    java.util.List<AbortedTransaction> abortedTransactions(long from, long upTo);
+
+    /** The first offset of the producer's open transaction here, or -1. */
+    long openTransactionStart(long producerId);
+
     /** DescribeProducers: the idempotent producers this partition's state knows. */
     java.util.List<ProducerStateTable.ActiveProducer> activeProducers();
 

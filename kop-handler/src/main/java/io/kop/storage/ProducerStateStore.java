@@ -24,13 +24,16 @@ final class ProducerStateStore {
 
     private final ManagedLedger ledger;
     private final ProducerStateTable producers;
+    private final TransactionIndex transactions;
     private final Executor executor;
     /** Idempotent batches appended since the last snapshot. */
     private final AtomicLong appendsSinceSnapshot = new AtomicLong();
 
-    ProducerStateStore(ManagedLedger ledger, ProducerStateTable producers, Executor executor) {
+    ProducerStateStore(ManagedLedger ledger, ProducerStateTable producers, TransactionIndex transactions,
+                       Executor executor) {
         this.ledger = ledger;
         this.producers = producers;
+        this.transactions = transactions;
         this.executor = executor;
     }
 
@@ -70,8 +73,15 @@ final class ProducerStateStore {
             if (upTo < from || upTo > end) {
                 return -1;
             }
+            // {@code offset|table|transactions}; snapshots from before transactions have no third part.
+            String rest = stored.substring(bar + 1);
+            int bar2 = rest.indexOf('|');
+            String table = bar2 < 0 ? rest : rest.substring(0, bar2);
             synchronized (producers) {
-                return producers.restore(stored.substring(bar + 1)) ? upTo : -1;
+                if (bar2 >= 0 && !transactions.restore(rest.substring(bar2 + 1))) {
+                    return -1;
+                }
+                return producers.restore(table) ? upTo : -1;
             }
         } catch (NumberFormatException e) {
             return -1; // not a snapshot of ours: replay the window
@@ -87,8 +97,18 @@ final class ProducerStateStore {
                     PulsarEntryFormat.ProducerBatch pb = EntryReader.producerBatch(entry.getDataBuffer());
                     if (pb != null) {
                         synchronized (producers) {
-                            producers.record(pb.producerId(), pb.epoch(), pb.baseSequence(), pb.lastSequence(),
-                                    CompletableFuture.completedFuture(pb.baseOffset()));
+                            if (pb.control() != null) {
+                                producers.marker(pb.producerId(), pb.epoch());
+                                transactions.end(pb.producerId(),
+                                        pb.control() == org.apache.kafka.common.record.internal.ControlRecordType.COMMIT,
+                                        pb.baseOffset());
+                            } else {
+                                producers.record(pb.producerId(), pb.epoch(), pb.baseSequence(), pb.lastSequence(),
+                                        CompletableFuture.completedFuture(pb.baseOffset()));
+                                if (pb.transactional()) {
+                                    transactions.begin(pb.producerId(), pb.baseOffset());
+                                }
+                            }
                         }
                     }
                     next = PulsarEntryFormat.info(entry.getDataBuffer()).lastOffset() + 1;
@@ -116,7 +136,9 @@ final class ProducerStateStore {
         long appends = appendsSinceSnapshot.get();
         String table;
         synchronized (producers) {
-            table = producers.snapshot(bounds.highWatermark() - maxRecords, bounds.highWatermark());
+            transactions.dropBelow(bounds.logStartOffset());
+            table = producers.snapshot(bounds.highWatermark() - maxRecords, bounds.highWatermark()) + "|"
+                    + transactions.snapshot();
         }
         return Ledgers.setProperty(ledger, PROPERTY, bounds.highWatermark() + "|" + table)
                 .thenRun(() -> appendsSinceSnapshot.addAndGet(-appends));

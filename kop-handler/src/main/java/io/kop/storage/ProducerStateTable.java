@@ -174,6 +174,27 @@ public final class ProducerStateTable {
         return out;
     }
 
+    /**
+     * A transaction marker of the producer at {@code epoch}: null when it may be written (a newer epoch
+     * is taken on, with sequences starting over), a refusal when the producer has moved past the epoch.
+     */
+    Reject marker(long producerId, short epoch) {
+        ProducerEntry e = producers.get(producerId);
+        if (e != null && epoch < e.epoch) {
+            return new Reject(Errors.INVALID_PRODUCER_EPOCH, "marker epoch " + epoch + " is older than the "
+                    + "producer's epoch " + e.epoch);
+        }
+        if (e == null) {
+            e = new ProducerEntry();
+            e.epoch = epoch;
+            producers.put(producerId, e);
+        } else if (epoch > e.epoch) {
+            e.epoch = epoch;
+            e.batches.clear();
+        }
+        return null;
+    }
+
     /** After a failed append the producer's position in the log is unknown: start over for it. */
     void forget(long producerId) {
         producers.remove(producerId);

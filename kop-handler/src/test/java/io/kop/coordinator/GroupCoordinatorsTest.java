@@ -30,7 +30,7 @@ class GroupCoordinatorsTest {
                     }
                     throw new UnsupportedOperationException(method.getName());
                 });
-        return new GroupCoordinators.Tenant(tenant, null, groups, g -> 0, null, () -> closed.add(tenant));
+        return new GroupCoordinators.Tenant(tenant, null, groups, g -> 0, null, () -> closed.add(tenant), null);
     }
 
     private GroupCoordinators coordinators(Set<String> existing) {

@@ -51,7 +51,9 @@ public final class KopTestBroker {
                                 // compact the offsets topic often, so every group test runs across compactions
                                 "offsetsTopicCompactionRecords", "20",
                                 // compacted topics are compacted within a second or two
-                                "kafkaLogCleanerBackoffMs", "1000"));
+                                "kafkaLogCleanerBackoffMs", "1000",
+                                // hanging transactions are aborted within a second of their timeout
+                                "kafkaTransactionAbortTimedOutIntervalMs", "500"));
                 instance = new KopTestBroker(o);
             } catch (Exception e) {
                 throw new IllegalStateException("could not start the test broker", e);

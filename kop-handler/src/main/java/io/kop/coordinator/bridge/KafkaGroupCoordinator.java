@@ -2,7 +2,7 @@ package io.kop.coordinator.bridge;
 
 import io.kop.api.RequestContext;
 import io.kop.coordinator.GroupService;
-import io.kop.coordinator.OffsetsTopic;
+import io.kop.coordinator.CoordinatorTopic;
 import io.kop.topic.KafkaTopicNames;
 import io.kop.topic.TopicResolver;
 import java.net.InetAddress;
@@ -79,7 +79,7 @@ public final class KafkaGroupCoordinator implements GroupService, io.kop.coordin
     private static final long IMAGE_REFRESH_MS = 3_000;
 
     private final PulsarService pulsar;
-    private final OffsetsTopic offsetsTopic;
+    private final CoordinatorTopic offsetsTopic;
     private final TopicResolver topics;
     private final String tenantOnly;
     private final ScheduledExecutorService scheduler;
@@ -95,7 +95,7 @@ public final class KafkaGroupCoordinator implements GroupService, io.kop.coordin
 
     /** Settings KoP sets itself; any {@code kafka.group.*}-style overrides come from {@code extraConfig}. */
     /** {@code tenantOnly}: the tenant whose topics the coordinator knows, or null for every tenant's. */
-    public KafkaGroupCoordinator(PulsarService pulsar, OffsetsTopic offsetsTopic, TopicResolver topics,
+    public KafkaGroupCoordinator(PulsarService pulsar, CoordinatorTopic offsetsTopic, TopicResolver topics,
                                  String tenantOnly, ScheduledExecutorService scheduler, int nodeId, int maxMessageBytes,
                                  long compactionRecords, Map<String, Object> extraConfig) {
         this.pulsar = pulsar;
@@ -346,6 +346,21 @@ public final class KafkaGroupCoordinator implements GroupService, io.kop.coordin
     public CompletableFuture<DeleteGroupsResponseData.DeletableGroupResultCollection> deleteGroups(
             RequestContext ctx, List<String> groupIds) {
         return service.deleteGroups(context(ctx), groupIds, BufferSupplier.NO_CACHING);
+    }
+
+    @Override
+    public CompletableFuture<org.apache.kafka.common.message.TxnOffsetCommitResponseData> commitTransactionalOffsets(
+            RequestContext ctx, org.apache.kafka.common.message.TxnOffsetCommitRequestData request) {
+        return service.commitTransactionalOffsets(context(ctx), request, BufferSupplier.NO_CACHING);
+    }
+
+    @Override
+    public CompletableFuture<Void> completeTransaction(int partition, long producerId, short producerEpoch,
+                                                       int coordinatorEpoch, boolean commit) {
+        return service.completeTransaction(new TopicPartition(CoordinatorTopic.OFFSETS, partition), producerId,
+                producerEpoch, coordinatorEpoch, commit ? org.apache.kafka.common.requests.TransactionResult.COMMIT
+                        : org.apache.kafka.common.requests.TransactionResult.ABORT,
+                org.apache.kafka.server.common.TransactionVersion.TV_0.featureLevel());
     }
 
     @Override

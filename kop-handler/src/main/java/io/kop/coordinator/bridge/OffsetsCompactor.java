@@ -24,6 +24,7 @@ import org.apache.bookkeeper.mledger.impl.ManagedLedgerImpl;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.ControlRecordType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
@@ -40,8 +41,10 @@ import org.slf4j.LoggerFactory;
  * be shadowed). The snapshot entry takes no offsets (and so has no broker entry index), so the
  * coordinator's offsets stay dense. The managed-ledger property {@value #PROPERTY} points the loader at
  * the snapshot and at the first entry after E; the durable cursor {@value #CURSOR} moves to the last
- * entry before E, so Pulsar drops the ledgers behind it. Transactional offset commits are not served,
- * so everything below the confirmed end is stable.
+ * entry before E, so Pulsar drops the ledgers behind it. E stays below the first transactional offset
+ * commit whose transaction has not ended; the records of transactions below it are resolved by their
+ * markers (read up to the confirmed end): committed ones count as plain commits, aborted ones are
+ * dropped, and the markers themselves are not kept.
  */
 final class OffsetsCompactor {
     private static final Logger log = LoggerFactory.getLogger(OffsetsCompactor.class);
@@ -91,13 +94,14 @@ final class OffsetsCompactor {
     }
 
     void maybeCompact(TopicPartition tp, OffsetsPartition p) {
-        if (p.compacting || p.confirmedEnd - p.compactedUpTo < thresholdRecords) {
+        long confirmed = p.confirmedEnd;
+        long upTo = Math.min(confirmed, p.openTransactions.firstOffset());
+        if (p.compacting || upTo - p.compactedUpTo < thresholdRecords) {
             return;
         }
         p.compacting = true;
-        long upTo = p.confirmedEnd;
         long start = System.currentTimeMillis();
-        executor.execute(() -> compact(p, upTo).whenComplete((survivors, t) -> {
+        executor.execute(() -> compact(p, upTo, confirmed).whenComplete((survivors, t) -> {
             p.compacting = false;
             if (t != null) {
                 log.warn("{}: compaction up to {} failed: {}", tp, upTo, t.toString());
@@ -108,27 +112,40 @@ final class OffsetsCompactor {
         }));
     }
 
-    private CompletableFuture<Integer> compact(OffsetsPartition p, long upTo) {
+    /** Compacts the records below {@code upTo}; markers are read up to {@code confirmed} to resolve them. */
+    private CompletableFuture<Integer> compact(OffsetsPartition p, long upTo, long confirmed) {
         ManagedLedgerImpl ledger = p.ledger;
         Map<ByteBuffer, LiveRecord> live = new HashMap<>();
         Optional<Snapshot> previous = Snapshot.of(ledger);
         CompletableFuture<Void> fromSnapshot = previous.map(s -> Ledgers.readOne(ledger, s.position())
                 .thenAccept(entry -> {
                     try {
-                        absorb(KafkaEntryFormat.snapshotRecords(entry.getDataBuffer()), live);
+                        absorb(KafkaEntryFormat.snapshotRecords(entry.getDataBuffer()), live, null, true);
                     } finally {
                         entry.release();
                     }
                 })).orElse(CompletableFuture.completedFuture(null));
         ScanEnd end = new ScanEnd();
+        Map<Long, List<LiveRecord>> staged = new HashMap<>();
         return fromSnapshot
-                .thenCompose(v -> scan(ledger, previous.map(Snapshot::resume).orElse(null), upTo, live, end))
-                .thenCompose(v -> writeSnapshot(p, upTo, live, end));
+                .thenCompose(v -> scan(ledger, previous.map(Snapshot::resume).orElse(null), upTo, confirmed, live,
+                        staged, end))
+                .thenCompose(v -> {
+                    if (!staged.isEmpty()) {
+                        throw new IllegalStateException("transactional offsets of producers " + staged.keySet()
+                                + " below offset " + upTo + " have no marker yet");
+                    }
+                    return writeSnapshot(p, upTo, live, end);
+                });
     }
 
-    /** Adds the log's records from entry {@code from} (null: the first) up to {@code upTo} to {@code live}. */
-    private CompletableFuture<Void> scan(ManagedLedgerImpl ledger, Position from, long upTo,
-                                         Map<ByteBuffer, LiveRecord> live, ScanEnd end) {
+    /**
+     * Adds the log's records from entry {@code from} (null: the first) up to {@code upTo} to {@code live},
+     * those of transactions once their marker is read (up to {@code confirmed}).
+     */
+    private CompletableFuture<Void> scan(ManagedLedgerImpl ledger, Position from, long upTo, long confirmed,
+                                         Map<ByteBuffer, LiveRecord> live, Map<Long, List<LiveRecord>> staged,
+                                         ScanEnd end) {
         ManagedCursor cursor;
         try {
             cursor = ledger.newNonDurableCursor(from == null ? PositionFactory.EARLIEST : ledger.getPreviousPosition(from),
@@ -136,13 +153,17 @@ final class OffsetsCompactor {
         } catch (ManagedLedgerException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return scanWith(cursor, upTo, live, end).whenComplete((v, t) -> Ledgers.deleteCursor(ledger, cursor));
+        return scanWith(cursor, upTo, confirmed, live, staged, end)
+                .whenComplete((v, t) -> Ledgers.deleteCursor(ledger, cursor));
     }
 
-    private CompletableFuture<Void> scanWith(ManagedCursor cursor, long upTo, Map<ByteBuffer, LiveRecord> live,
+    private CompletableFuture<Void> scanWith(ManagedCursor cursor, long upTo, long confirmed,
+                                             Map<ByteBuffer, LiveRecord> live, Map<Long, List<LiveRecord>> staged,
                                              ScanEnd end) {
         if (!cursor.hasMoreEntries()) {
-            end.resume = cursor.getReadPosition();
+            if (end.resume == null) {
+                end.resume = cursor.getReadPosition();
+            }
             return CompletableFuture.completedFuture(null);
         }
         return Ledgers.read(cursor, 100).thenComposeAsync(entries -> {
@@ -154,25 +175,49 @@ final class OffsetsCompactor {
                         continue;
                     }
                     StoredBatches stored = KafkaEntryFormat.decode(data);
-                    if (stored.baseOffset() >= upTo) {
-                        end.resume = entry.getPosition();
+                    if (stored.baseOffset() >= confirmed) {
                         done = true;
                         break;
                     }
-                    absorb(stored.records(), live);
+                    if (stored.baseOffset() >= upTo) {
+                        if (end.resume == null) {
+                            end.resume = entry.getPosition();
+                        }
+                        if (staged.isEmpty()) {
+                            done = true;
+                            break;
+                        }
+                        absorb(stored.records(), live, staged, false); // only markers from here on
+                        continue;
+                    }
+                    absorb(stored.records(), live, staged, true);
                     end.lastBelow = entry.getPosition();
                 }
             } finally {
                 entries.forEach(Entry::release);
             }
-            return done ? CompletableFuture.completedFuture(null) : scanWith(cursor, upTo, live, end);
+            return done ? CompletableFuture.completedFuture(null)
+                    : scanWith(cursor, upTo, confirmed, live, staged, end);
         }, executor);
     }
 
-    /** Latest record per key wins; a tombstone keeps its place until the snapshot drops it. */
-    private static void absorb(MemoryRecords records, Map<ByteBuffer, LiveRecord> live) {
+    /**
+     * Latest record per key wins; a tombstone keeps its place until the snapshot drops it. Records of a
+     * transaction wait in {@code staged} (null: there are none, a snapshot) until its marker: a commit
+     * adds them (each still only if it is the latest of its key), an abort drops them. With
+     * {@code records} false only markers are taken.
+     */
+    private static void absorb(MemoryRecords records, Map<ByteBuffer, LiveRecord> live,
+                               Map<Long, List<LiveRecord>> staged, boolean takeRecords) {
         for (MutableRecordBatch batch : records.batches()) {
             if (batch.isControlBatch()) {
+                List<LiveRecord> pending = staged == null ? null : staged.remove(batch.producerId());
+                if (pending != null && ControlRecordType.parse(batch.iterator().next().key()) == ControlRecordType.COMMIT) {
+                    pending.forEach(r -> putLatest(live, r));
+                }
+                continue;
+            }
+            if (!takeRecords) {
                 continue;
             }
             for (Record r : batch) {
@@ -180,10 +225,18 @@ final class OffsetsCompactor {
                     continue;
                 }
                 byte[] key = bytes(r.key());
-                live.put(ByteBuffer.wrap(key), new LiveRecord(r.offset(), r.timestamp(), key,
-                        r.hasValue() ? bytes(r.value()) : null));
+                LiveRecord record = new LiveRecord(r.offset(), r.timestamp(), key, r.hasValue() ? bytes(r.value()) : null);
+                if (batch.isTransactional() && staged != null) {
+                    staged.computeIfAbsent(batch.producerId(), id -> new ArrayList<>()).add(record);
+                } else {
+                    putLatest(live, record);
+                }
             }
         }
+    }
+
+    private static void putLatest(Map<ByteBuffer, LiveRecord> live, LiveRecord record) {
+        live.merge(ByteBuffer.wrap(record.key()), record, (old, neu) -> neu.offset() > old.offset() ? neu : old);
     }
 
     private CompletableFuture<Integer> writeSnapshot(OffsetsPartition p, long upTo, Map<ByteBuffer, LiveRecord> live,

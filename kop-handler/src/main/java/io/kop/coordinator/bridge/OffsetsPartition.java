@@ -19,11 +19,14 @@ final class OffsetsPartition {
     /** Records below this offset are in the latest snapshot (see {@link OffsetsCompactor}). */
     volatile long compactedUpTo;
     volatile boolean compacting;
+    /** Transactions with pending offset commits here: compaction stays below them. */
+    final OpenTransactions openTransactions;
     /** Durable cursor at the compacted prefix: Pulsar keeps what is after it, may drop what is before. */
     final ManagedCursor compactionCursor;
 
     OffsetsPartition(int partition, PersistentTopic topic, long nextOffset, long compactedUpTo,
-                     ManagedCursor compactionCursor) {
+                     ManagedCursor compactionCursor, OpenTransactions openTransactions) {
+        this.openTransactions = openTransactions;
         this.partition = partition;
         this.topic = topic;
         this.ledger = (ManagedLedgerImpl) topic.getManagedLedger();

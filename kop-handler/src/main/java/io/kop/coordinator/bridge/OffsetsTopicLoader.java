@@ -65,7 +65,8 @@ final class OffsetsTopicLoader implements CoordinatorLoader<CoordinatorRecord> {
             // The compaction cursor comes first: with it, Pulsar keeps everything not yet compacted.
             return Ledgers.openDurableCursor(topic.getManagedLedger(), OffsetsCompactor.CURSOR)
                     .thenCompose(cursor -> load.run().thenApply(v -> cursor)).thenApply(cursor -> {
-                writer.loaded(new OffsetsPartition(tp.partition(), topic, load.nextOffset, load.compactedUpTo, cursor));
+                writer.loaded(new OffsetsPartition(tp.partition(), topic, load.nextOffset, load.compactedUpTo, cursor,
+                        load.openTransactions));
                 log.info("{}: loaded {} records ({} bytes) in {} ms, next offset {}", tp, load.records, load.bytes,
                         System.currentTimeMillis() - start, load.nextOffset);
                 return new LoadSummary(start, System.currentTimeMillis(), 0, load.records, load.bytes);
@@ -82,6 +83,7 @@ final class OffsetsTopicLoader implements CoordinatorLoader<CoordinatorRecord> {
         long lastWritten;
         long records;
         long bytes;
+        final OpenTransactions openTransactions = new OpenTransactions();
 
         Load(TopicPartition tp, PersistentTopic topic, CoordinatorPlayback<CoordinatorRecord> playback) {
             this.tp = tp;
@@ -179,6 +181,14 @@ final class OffsetsTopicLoader implements CoordinatorLoader<CoordinatorRecord> {
             bytes += entry.getLength();
             long offset = stored.baseOffset();
             for (MutableRecordBatch batch : stored.records().batches()) {
+                if (batch.isTransactional() && batch.isControlBatch()) {
+                    OpenTransactions.Open o = openTransactions.ending(batch.producerId());
+                    if (o != null) {
+                        openTransactions.ended(o);
+                    }
+                } else if (batch.isTransactional()) {
+                    openTransactions.data(batch.producerId(), offset);
+                }
                 if (batch.isControlBatch()) {
                     EndTransactionMarker marker = EndTransactionMarker.deserialize(batch.iterator().next());
                     playback.replayEndTransactionMarker(batch.producerId(), batch.producerEpoch(),

@@ -3,6 +3,8 @@ package io.kop.coordinator.bridge;
 import io.kop.format.KafkaEntryFormat;
 import io.kop.storage.IndexedPublish;
 import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -86,10 +88,21 @@ final class OffsetsTopicWriter implements PartitionWriter {
         }
         long base = p.nextOffset;
         KafkaEntryFormat.assignOffsets(records, base);
+        List<OpenTransactions.Open> ending = new ArrayList<>();
+        for (MutableRecordBatch batch : records.batches()) {
+            if (batch.isTransactional() && batch.isControlBatch()) {
+                OpenTransactions.Open o = p.openTransactions.ending(batch.producerId());
+                if (o != null) {
+                    ending.add(o);
+                }
+            } else if (batch.isTransactional()) {
+                p.openTransactions.data(batch.producerId(), batch.baseOffset());
+            }
+        }
         ByteBuf entry = KafkaEntryFormat.encode(records, count, "kop-group-coordinator", 0);
         long expectedLast = base + count - 1;
         try {
-            p.topic.publishMessage(entry, new Publish(p, tp, count, expectedLast));
+            p.topic.publishMessage(entry, new Publish(p, tp, count, expectedLast, ending));
         } finally {
             entry.release();
         }
@@ -101,12 +114,15 @@ final class OffsetsTopicWriter implements PartitionWriter {
         private final OffsetsPartition partition;
         private final TopicPartition tp;
         private final long expectedLast;
+        private final List<OpenTransactions.Open> ending;
 
-        Publish(OffsetsPartition partition, TopicPartition tp, int count, long expectedLast) {
+        Publish(OffsetsPartition partition, TopicPartition tp, int count, long expectedLast,
+                List<OpenTransactions.Open> ending) {
             super(count, "kop-group-coordinator-" + tp.partition(), sequence.incrementAndGet());
             this.partition = partition;
             this.tp = tp;
             this.expectedLast = expectedLast;
+            this.ending = ending;
         }
 
         @Override
@@ -121,6 +137,7 @@ final class OffsetsTopicWriter implements PartitionWriter {
                 return;
             }
             partition.confirmedEnd = expectedLast + 1;
+            ending.forEach(partition.openTransactions::ended);
             Listener listener = partition.listener;
             if (listener != null) {
                 listener.onHighWatermarkUpdated(tp, expectedLast + 1);

@@ -19,13 +19,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The partitioned Pulsar topic {@code __consumer_offsets} in the metadata namespace, and who coordinates
- * which partition: the broker that owns partition p in Pulsar loads the groups of p. Ownership follows
- * Pulsar's bundle ownership, so coordinators move with load balancing and broker failures.
+ * A coordinator's partitioned Pulsar topic in the metadata namespace ({@value #OFFSETS} for groups,
+ * {@value #TRANSACTIONS} for transactions), and who coordinates which partition: the broker that owns
+ * partition p in Pulsar loads the state of p. Ownership follows Pulsar's bundle ownership, so
+ * coordinators move with load balancing and broker failures.
  */
-public final class OffsetsTopic {
-    private static final Logger log = LoggerFactory.getLogger(OffsetsTopic.class);
-    public static final String NAME = "__consumer_offsets";
+public final class CoordinatorTopic {
+    private static final Logger log = LoggerFactory.getLogger(CoordinatorTopic.class);
+    public static final String OFFSETS = "__consumer_offsets";
+    public static final String TRANSACTIONS = "__transaction_state";
 
     private final PulsarService pulsar;
     private final NamespaceName namespace;
@@ -33,10 +35,10 @@ public final class OffsetsTopic {
     private final int partitions;
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
 
-    public OffsetsTopic(PulsarService pulsar, String tenant, String namespace, int partitions) {
+    public CoordinatorTopic(PulsarService pulsar, String tenant, String namespace, String name, int partitions) {
         this.pulsar = pulsar;
         this.namespace = NamespaceName.get(tenant, namespace);
-        this.topic = TopicName.get("persistent", this.namespace, NAME);
+        this.topic = TopicName.get("persistent", this.namespace, name);
         this.partitions = partitions;
     }
 
@@ -146,10 +148,11 @@ public final class OffsetsTopic {
                         Map.of()));
             }
             if (md.partitions != partitions) {
-                log.error("{} has {} partitions but offsetsTopicNumPartitions is {}: groups would be looked up in "
-                        + "the wrong partition; set offsetsTopicNumPartitions={}", topic, md.partitions, partitions,
+                log.error("{} has {} partitions but KoP is configured for {}: coordinator keys would be looked up "
+                        + "in the wrong partition; set the partitions setting ({}) to {}", topic, md.partitions, partitions,
+                        topic.getLocalName().equals(OFFSETS) ? "offsetsTopicNumPartitions" : "kafkaTxnLogPartitions",
                         md.partitions);
-                return CompletableFuture.failedFuture(new IllegalStateException("offsets topic partition mismatch"));
+                return CompletableFuture.failedFuture(new IllegalStateException("coordinator topic partition mismatch"));
             }
             return CompletableFuture.completedFuture(null);
         });

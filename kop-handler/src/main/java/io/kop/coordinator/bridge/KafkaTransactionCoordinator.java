@@ -1,0 +1,573 @@
+package io.kop.coordinator.bridge;
+
+import io.kop.coordinator.CoordinatorTopic;
+import io.kop.coordinator.TransactionService;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.message.DescribeTransactionsResponseData;
+import org.apache.kafka.common.message.EndTxnResponseData;
+import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.message.ListTransactionsRequestData;
+import org.apache.kafka.common.message.ListTransactionsResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.coordinator.transaction.TransactionMetadata;
+import org.apache.kafka.coordinator.transaction.TransactionState;
+import org.apache.kafka.coordinator.transaction.TxnTransitMetadata;
+import org.apache.kafka.server.common.TransactionVersion;
+import org.apache.pulsar.broker.service.BrokerService;
+import org.apache.pulsar.common.util.FutureUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A tenant's transaction coordinator on Kafka's transaction state machine ({@link TransactionMetadata}:
+ * its prepare/complete transitions decide what is legal) with the log in {@code __transaction_state}
+ * ({@link TransactionLogPartition}). Every state change runs on one thread; a transition takes effect
+ * once its record is stored. Ending a transaction stores PrepareCommit/PrepareAbort, answers the client,
+ * has the {@link MarkerWriter} write a marker into every partition of the transaction (retrying until
+ * each is written, or the partition is gone), then stores CompleteCommit/CompleteAbort. A new owner of a
+ * log partition finishes the prepared transactions it reads back. Transactions open longer than their
+ * timeout are aborted with a bumped epoch, which fences their producer.
+ */
+public final class KafkaTransactionCoordinator implements TransactionService {
+    private static final Logger log = LoggerFactory.getLogger(KafkaTransactionCoordinator.class);
+    private static final long MAX_MARKER_BACKOFF_MS = 2_000;
+
+    private final BrokerService brokers;
+    private final CoordinatorTopic topic;
+    private final Supplier<CompletableFuture<Long>> producerIds;
+    private final MarkerWriter markers;
+    private final IntFunction<CompletableFuture<Boolean>> owns;
+    private final int maxTimeoutMs;
+    private final ScheduledExecutorService executor;
+    /** Loaded partitions; changed only on {@link #executor}. */
+    private final Map<Integer, TransactionLogPartition> loaded = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Set<Integer> loading = new HashSet<>();
+    private final int[] epochs;
+    private volatile boolean closed;
+
+    /**
+     * @param producerIds hands out cluster-unique producer ids
+     * @param owns        whether this broker still owns a log partition (after a failed write)
+     */
+    public KafkaTransactionCoordinator(BrokerService brokers, CoordinatorTopic topic,
+                                       Supplier<CompletableFuture<Long>> producerIds, MarkerWriter markers,
+                                       IntFunction<CompletableFuture<Boolean>> owns, int maxTimeoutMs,
+                                       long abortIntervalMs) {
+        this.brokers = brokers;
+        this.topic = topic;
+        this.producerIds = producerIds;
+        this.markers = markers;
+        this.owns = owns;
+        this.maxTimeoutMs = maxTimeoutMs;
+        this.epochs = new int[topic.partitions()];
+        this.executor = Executors.newSingleThreadScheduledExecutor(
+                new DefaultThreadFactory("kop-txn-coordinator", true));
+        executor.scheduleWithFixedDelay(this::abortTimedOut, abortIntervalMs, abortIntervalMs, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public int partitionFor(String transactionalId) {
+        return Utils.abs(transactionalId.hashCode()) % topic.partitions();
+    }
+
+    // ------------------------------------------------------------ ownership
+
+    @Override
+    public void onElection(int partition) {
+        executor.execute(() -> {
+            if (closed || loaded.containsKey(partition) || !loading.add(partition)) {
+                return;
+            }
+            int nowEpoch = (int) (System.currentTimeMillis() / 1000 - 1_700_000_000L);
+            epochs[partition] = Math.max(epochs[partition] + 1, nowEpoch);
+            int epoch = epochs[partition];
+            long start = System.currentTimeMillis();
+            TransactionLogPartition.load(brokers, topic.partition(partition), partition, epoch, executor)
+                    .whenCompleteAsync((p, t) -> {
+                        if (!loading.remove(partition) || closed) {
+                            return; // resigned while loading
+                        }
+                        if (t != null) {
+                            log.warn("loading {} failed: {}", topic.partition(partition), t.toString());
+                            return;
+                        }
+                        loaded.put(partition, p);
+                        log.info("loaded {} transactions of {} in {} ms (coordinator epoch {})",
+                                p.transactions.size(), topic.partition(partition), System.currentTimeMillis() - start,
+                                epoch);
+                        p.transactions.values().forEach(md -> {
+                            if (md.state() == TransactionState.PREPARE_COMMIT
+                                    || md.state() == TransactionState.PREPARE_ABORT) {
+                                completeWithMarkers(p, md);
+                            }
+                        });
+                    }, executor);
+        });
+    }
+
+    @Override
+    public void onResignation(int partition) {
+        executor.execute(() -> {
+            loading.remove(partition);
+            if (loaded.remove(partition) != null) {
+                log.info("unloaded {}", topic.partition(partition));
+            }
+        });
+    }
+
+    /** A write failed: the ledger may have moved on. Load again if this broker still owns the partition. */
+    private void reload(int partition) {
+        onResignation(partition);
+        owns.apply(partition).thenAccept(owned -> {
+            if (owned) {
+                onElection(partition);
+            }
+        });
+    }
+
+    // ------------------------------------------------------------ InitProducerId
+
+    @Override
+    public CompletableFuture<InitProducerIdResponseData> initProducerId(String transactionalId, int timeoutMs,
+                                                                        long expectedProducerId,
+                                                                        short expectedEpoch) {
+        if (transactionalId.isEmpty()) {
+            return CompletableFuture.completedFuture(initError(Errors.INVALID_REQUEST));
+        }
+        if (timeoutMs <= 0 || timeoutMs > maxTimeoutMs) {
+            return CompletableFuture.completedFuture(initError(Errors.INVALID_TRANSACTION_TIMEOUT));
+        }
+        return on(() -> {
+            TransactionLogPartition p = partitionOf(transactionalId);
+            TransactionMetadata md = p.transactions.get(transactionalId);
+            if (md != null) {
+                return init(p, md, timeoutMs, expectedProducerId, expectedEpoch);
+            }
+            return producerIds.get().thenComposeAsync(id -> {
+                TransactionLogPartition again = partitionOf(transactionalId);
+                TransactionMetadata fresh = again.transactions.computeIfAbsent(transactionalId, k ->
+                        new TransactionMetadata(k, id, RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_ID,
+                                RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_PRODUCER_EPOCH, timeoutMs,
+                                TransactionState.EMPTY, Set.of(), System.currentTimeMillis(),
+                                System.currentTimeMillis(), TransactionVersion.TV_0));
+                return init(again, fresh, timeoutMs, expectedProducerId, expectedEpoch);
+            }, executor);
+        }).exceptionally(t -> initError(errorOf(t)));
+    }
+
+    private CompletableFuture<InitProducerIdResponseData> init(TransactionLogPartition p, TransactionMetadata md,
+                                                               int timeoutMs, long expectedProducerId,
+                                                               short expectedEpoch) {
+        boolean expects = expectedProducerId != RecordBatch.NO_PRODUCER_ID;
+        if (expects && expectedProducerId != md.producerId() && expectedProducerId != md.prevProducerId()) {
+            throw Errors.PRODUCER_FENCED.exception("producer id " + expectedProducerId + " is no longer the one of "
+                    + md.transactionalId());
+        }
+        if (md.pendingTransitionInProgress()) {
+            throw Errors.CONCURRENT_TRANSACTIONS.exception();
+        }
+        switch (md.state()) {
+            case ONGOING:
+                // The open transaction is aborted first, with a bumped epoch; the client retries.
+                return fenceAndAbort(p, md).thenApply(v -> initError(Errors.CONCURRENT_TRANSACTIONS));
+            case EMPTY:
+            case COMPLETE_COMMIT:
+            case COMPLETE_ABORT:
+                break;
+            default:
+                throw Errors.CONCURRENT_TRANSACTIONS.exception();
+        }
+        long now = System.currentTimeMillis();
+        if (md.isProducerEpochExhausted()) {
+            return producerIds.get().thenComposeAsync(id -> {
+                if (md.pendingTransitionInProgress()) {
+                    throw Errors.CONCURRENT_TRANSACTIONS.exception();
+                }
+                return persist(p, md, md.prepareProducerIdRotation(id, timeoutMs, now, expects));
+            }, executor).thenApply(v -> initOk(md));
+        }
+        TxnTransitMetadata transit = md.prepareIncrementProducerEpoch(timeoutMs,
+                expects ? Optional.of(expectedEpoch) : Optional.empty(), now);
+        return persist(p, md, transit).thenApply(v -> initOk(md));
+    }
+
+    private static InitProducerIdResponseData initOk(TransactionMetadata md) {
+        return new InitProducerIdResponseData().setProducerId(md.producerId()).setProducerEpoch(md.producerEpoch());
+    }
+
+    private static InitProducerIdResponseData initError(Errors error) {
+        return new InitProducerIdResponseData().setErrorCode(error.code()).setProducerId(RecordBatch.NO_PRODUCER_ID)
+                .setProducerEpoch(RecordBatch.NO_PRODUCER_EPOCH);
+    }
+
+    // ------------------------------------------------------------ AddPartitionsToTxn / AddOffsetsToTxn
+
+    @Override
+    public CompletableFuture<Errors> addPartitions(String transactionalId, long producerId, short epoch,
+                                                   Set<TopicPartition> partitions, int transactionVersion) {
+        return on(() -> {
+            TransactionLogPartition p = partitionOf(transactionalId);
+            TransactionMetadata md = current(p, transactionalId, producerId, epoch);
+            if (md.state() == TransactionState.PREPARE_COMMIT || md.state() == TransactionState.PREPARE_ABORT) {
+                throw Errors.CONCURRENT_TRANSACTIONS.exception();
+            }
+            if (md.state() == TransactionState.ONGOING && md.topicPartitions().containsAll(partitions)) {
+                return CompletableFuture.completedFuture(Errors.NONE);
+            }
+            TxnTransitMetadata transit = md.prepareAddPartitions(partitions, System.currentTimeMillis(),
+                    TransactionVersion.fromFeatureLevel((short) transactionVersion));
+            return persist(p, md, transit).thenApply(v -> Errors.NONE);
+        }).exceptionally(KafkaTransactionCoordinator::errorOf);
+    }
+
+    @Override
+    public CompletableFuture<Map<TopicPartition, Errors>> verifyPartitions(String transactionalId, long producerId,
+                                                                          short epoch, Set<TopicPartition> partitions) {
+        return on(() -> {
+            TransactionLogPartition p = partitionOf(transactionalId);
+            TransactionMetadata md = current(p, transactionalId, producerId, epoch);
+            if (md.state() == TransactionState.PREPARE_COMMIT || md.state() == TransactionState.PREPARE_ABORT) {
+                throw Errors.CONCURRENT_TRANSACTIONS.exception();
+            }
+            Map<TopicPartition, Errors> out = new HashMap<>();
+            for (TopicPartition tp : partitions) {
+                out.put(tp, md.state() == TransactionState.ONGOING && md.topicPartitions().contains(tp)
+                        ? Errors.NONE : Errors.INVALID_TXN_STATE);
+            }
+            return CompletableFuture.completedFuture(out);
+        }).exceptionally(t -> {
+            Map<TopicPartition, Errors> out = new HashMap<>();
+            partitions.forEach(tp -> out.put(tp, errorOf(t)));
+            return out;
+        });
+    }
+
+    /** The transaction, checked to belong to this producer and epoch, with no transition under way. */
+    private static TransactionMetadata current(TransactionLogPartition p, String transactionalId, long producerId,
+                                               short epoch) {
+        TransactionMetadata md = p.transactions.get(transactionalId);
+        if (md == null || md.producerId() != producerId) {
+            throw Errors.INVALID_PRODUCER_ID_MAPPING.exception();
+        }
+        if (md.producerEpoch() != epoch) {
+            throw Errors.PRODUCER_FENCED.exception();
+        }
+        if (md.pendingTransitionInProgress()) {
+            throw Errors.CONCURRENT_TRANSACTIONS.exception();
+        }
+        return md;
+    }
+
+    // ------------------------------------------------------------ EndTxn
+
+    @Override
+    public CompletableFuture<EndTxnResponseData> endTxn(String transactionalId, long producerId, short epoch,
+                                                        boolean commit, int transactionVersion) {
+        return on(() -> {
+            TransactionLogPartition p = partitionOf(transactionalId);
+            TransactionMetadata md = p.transactions.get(transactionalId);
+            if (md == null || md.producerId() != producerId) {
+                throw Errors.INVALID_PRODUCER_ID_MAPPING.exception();
+            }
+            TransactionVersion version = TransactionVersion.fromFeatureLevel((short) transactionVersion);
+            // With transactions v2 a retried EndTxn comes with the epoch from before its bump.
+            boolean retry = version.supportsEpochBump() && epoch == md.producerEpoch() - 1
+                    && md.lastProducerEpoch() == epoch;
+            if (epoch != md.producerEpoch() && !retry) {
+                throw Errors.PRODUCER_FENCED.exception();
+            }
+            if (md.pendingTransitionInProgress()) {
+                throw Errors.CONCURRENT_TRANSACTIONS.exception();
+            }
+            TransactionState target = commit ? TransactionState.PREPARE_COMMIT : TransactionState.PREPARE_ABORT;
+            switch (md.state()) {
+                case ONGOING:
+                    if (retry) {
+                        throw Errors.PRODUCER_FENCED.exception();
+                    }
+                    break;
+                case EMPTY:
+                    if (commit || !version.supportsEpochBump() || retry) {
+                        throw Errors.INVALID_TXN_STATE.exception();
+                    }
+                    break; // transactions v2 may abort a transaction that added nothing
+                case COMPLETE_COMMIT:
+                case COMPLETE_ABORT:
+                    if ((md.state() == TransactionState.COMPLETE_COMMIT) == commit
+                            && (retry || !version.supportsEpochBump())) {
+                        return CompletableFuture.completedFuture(endOk(md)); // a retry of what is done
+                    }
+                    if (!commit && version.supportsEpochBump() && !retry) {
+                        break;
+                    }
+                    throw Errors.INVALID_TXN_STATE.exception();
+                case PREPARE_COMMIT:
+                case PREPARE_ABORT:
+                    if (md.state() == target) {
+                        throw Errors.CONCURRENT_TRANSACTIONS.exception();
+                    }
+                    throw Errors.INVALID_TXN_STATE.exception();
+                default:
+                    throw Errors.INVALID_TXN_STATE.exception();
+            }
+            boolean nothingAdded = md.state() != TransactionState.ONGOING;
+            TxnTransitMetadata transit = md.prepareAbortOrCommit(target, version, RecordBatch.NO_PRODUCER_ID,
+                    System.currentTimeMillis(), nothingAdded);
+            return persist(p, md, transit).thenApply(v -> {
+                completeWithMarkers(p, md);
+                return endOk(md);
+            });
+        }).exceptionally(t -> new EndTxnResponseData().setErrorCode(errorOf(t).code())
+                .setProducerId(RecordBatch.NO_PRODUCER_ID).setProducerEpoch(RecordBatch.NO_PRODUCER_EPOCH));
+    }
+
+    private static EndTxnResponseData endOk(TransactionMetadata md) {
+        return new EndTxnResponseData().setProducerId(md.producerId()).setProducerEpoch(md.producerEpoch());
+    }
+
+    /** Aborts an open transaction with a bumped epoch, which the old producer cannot use (on the executor). */
+    private CompletableFuture<Void> fenceAndAbort(TransactionLogPartition p, TransactionMetadata md) {
+        TxnTransitMetadata fence = md.prepareFenceProducerEpoch();
+        md.pendingState(Optional.empty());
+        md.setProducerEpoch(fence.producerEpoch());
+        md.setLastProducerEpoch(RecordBatch.NO_PRODUCER_EPOCH);
+        TxnTransitMetadata abort = md.prepareAbortOrCommit(TransactionState.PREPARE_ABORT,
+                md.clientTransactionVersion(), RecordBatch.NO_PRODUCER_ID, System.currentTimeMillis(), false);
+        return persist(p, md, abort).whenComplete((v, t) -> {
+            if (t != null) {
+                md.hasFailedEpochFence(true); // the bumped epoch is not stored: the next fence reuses it
+            }
+        }).thenRun(() -> completeWithMarkers(p, md));
+    }
+
+    /** Writes the prepared transaction's markers, then stores its completion (on the executor). */
+    private void completeWithMarkers(TransactionLogPartition p, TransactionMetadata md) {
+        boolean commit = md.state() == TransactionState.PREPARE_COMMIT;
+        long producerId = md.producerId();
+        short epoch = md.producerEpoch();
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
+        for (TopicPartition tp : new ArrayList<>(md.topicPartitions())) {
+            writes.add(writeMarker(p, tp, producerId, epoch, commit, 0));
+        }
+        FutureUtil.waitForAll(writes).whenCompleteAsync((v, t) -> {
+            if (t != null || loaded.get(p.partition) != p || md.state() != (commit
+                    ? TransactionState.PREPARE_COMMIT : TransactionState.PREPARE_ABORT)) {
+                return; // unloaded: the next owner finishes it from the log
+            }
+            persist(p, md, md.prepareComplete(System.currentTimeMillis())).exceptionally(e -> {
+                log.warn("completing transaction {} failed: {}", md.transactionalId(), e.toString());
+                return null;
+            });
+        }, executor);
+    }
+
+    private CompletableFuture<Void> writeMarker(TransactionLogPartition p, TopicPartition tp, long producerId,
+                                                short epoch, boolean commit, int attempt) {
+        return markers.write(tp, producerId, epoch, commit, p.coordinatorEpoch).exceptionallyCompose(t -> {
+            Throwable cause = FutureUtil.unwrapCompletionException(t);
+            Errors error = Errors.forException(cause);
+            if (error == Errors.UNKNOWN_TOPIC_OR_PARTITION || error == Errors.INVALID_PRODUCER_EPOCH
+                    || error == Errors.PRODUCER_FENCED) {
+                // The partition is gone, or already past this producer epoch: nothing left to end there.
+                log.warn("{} marker for producer {} epoch {} not written to {}: {}", commit ? "commit" : "abort",
+                        producerId, epoch, tp, cause.toString());
+                return CompletableFuture.completedFuture(null);
+            }
+            if (closed || !isLoaded(p)) {
+                return CompletableFuture.failedFuture(cause);
+            }
+            long backoff = Math.min(MAX_MARKER_BACKOFF_MS, 100L << Math.min(attempt, 5));
+            log.debug("retrying the marker for producer {} on {} in {} ms: {}", producerId, tp, backoff, cause.toString());
+            CompletableFuture<Void> retried = new CompletableFuture<>();
+            executor.schedule(() -> writeMarker(p, tp, producerId, epoch, commit, attempt + 1)
+                    .whenComplete((v, e) -> {
+                        if (e != null) {
+                            retried.completeExceptionally(e);
+                        } else {
+                            retried.complete(null);
+                        }
+                    }), backoff, TimeUnit.MILLISECONDS);
+            return retried;
+        });
+    }
+
+    private boolean isLoaded(TransactionLogPartition p) {
+        return loaded.get(p.partition) == p;
+    }
+
+    private void abortTimedOut() {
+        long now = System.currentTimeMillis();
+        for (TransactionLogPartition p : loaded.values()) {
+            for (TransactionMetadata md : new ArrayList<>(p.transactions.values())) {
+                if (md.state() == TransactionState.ONGOING && !md.pendingTransitionInProgress()
+                        && md.txnStartTimestamp() + md.txnTimeoutMs() < now) {
+                    log.info("aborting transaction {} of producer {}: open longer than its timeout of {} ms",
+                            md.transactionalId(), md.producerId(), md.txnTimeoutMs());
+                    fenceAndAbort(p, md).exceptionally(t -> {
+                        log.warn("aborting timed-out transaction {} failed: {}", md.transactionalId(), t.toString());
+                        return null;
+                    });
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ Describe / List
+
+    @Override
+    public CompletableFuture<List<DescribeTransactionsResponseData.TransactionState>> describe(List<String> ids) {
+        return on(() -> {
+            List<DescribeTransactionsResponseData.TransactionState> out = new ArrayList<>();
+            for (String id : ids) {
+                DescribeTransactionsResponseData.TransactionState s = new DescribeTransactionsResponseData
+                        .TransactionState().setTransactionalId(id).setTransactionState("").setProducerId(-1)
+                        .setProducerEpoch((short) -1).setTransactionStartTimeMs(-1);
+                out.add(s);
+                try {
+                    TransactionMetadata md = partitionOf(id).transactions.get(id);
+                    if (md == null) {
+                        s.setErrorCode(Errors.TRANSACTIONAL_ID_NOT_FOUND.code());
+                        continue;
+                    }
+                    s.setTransactionState(md.state().stateName()).setTransactionTimeoutMs(md.txnTimeoutMs())
+                            .setTransactionStartTimeMs(md.txnStartTimestamp()).setProducerId(md.producerId())
+                            .setProducerEpoch(md.producerEpoch());
+                    Map<String, List<Integer>> byTopic = new java.util.TreeMap<>();
+                    md.topicPartitions().forEach(tp -> byTopic.computeIfAbsent(tp.topic(), k -> new ArrayList<>())
+                            .add(tp.partition()));
+                    byTopic.forEach((topicName, parts) -> s.topics().add(new DescribeTransactionsResponseData
+                            .TopicData().setTopic(topicName).setPartitions(parts)));
+                } catch (ApiException e) {
+                    s.setErrorCode(Errors.forException(e).code());
+                }
+            }
+            return CompletableFuture.completedFuture(out);
+        });
+    }
+
+    @Override
+    public CompletableFuture<ListTransactionsResponseData> list(ListTransactionsRequestData request) {
+        return on(() -> {
+            ListTransactionsResponseData out = new ListTransactionsResponseData();
+            Set<String> states = new HashSet<>();
+            for (String name : request.stateFilters()) {
+                if (TransactionState.fromName(name).isPresent()) {
+                    states.add(name);
+                } else {
+                    out.unknownStateFilters().add(name);
+                }
+            }
+            Set<Long> producers = new HashSet<>(request.producerIdFilters());
+            Pattern pattern = request.transactionalIdPattern() == null || request.transactionalIdPattern().isEmpty()
+                    ? null : Pattern.compile(request.transactionalIdPattern());
+            long now = System.currentTimeMillis();
+            if (!loading.isEmpty()) {
+                out.setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code());
+            }
+            for (TransactionLogPartition p : loaded.values()) {
+                p.transactions.forEach((id, md) -> {
+                    boolean matches = (states.isEmpty() || states.contains(md.state().stateName()))
+                            && (producers.isEmpty() || producers.contains(md.producerId()))
+                            && (request.durationFilter() < 0 || md.state() == TransactionState.ONGOING
+                                    && now - md.txnStartTimestamp() >= request.durationFilter())
+                            && (pattern == null || pattern.matcher(id).matches());
+                    if (matches) {
+                        out.transactionStates().add(new ListTransactionsResponseData.TransactionState()
+                                .setTransactionalId(id).setProducerId(md.producerId())
+                                .setTransactionState(md.state().stateName()));
+                    }
+                });
+            }
+            return CompletableFuture.completedFuture(out);
+        });
+    }
+
+    // ------------------------------------------------------------ plumbing
+
+    /** Stores a prepared transition, then completes it (on the executor); undoes it if the write fails. */
+    private CompletableFuture<Void> persist(TransactionLogPartition p, TransactionMetadata md,
+                                            TxnTransitMetadata transit) {
+        return p.write(md.transactionalId(), transit).handleAsync((v, t) -> {
+            p.written();
+            if (t != null || loaded.get(p.partition) != p) {
+                md.pendingState(Optional.empty());
+                if (t != null) {
+                    log.warn("writing transaction {} to {} failed: {}", md.transactionalId(),
+                            topic.partition(p.partition), t.toString());
+                    reload(p.partition);
+                }
+                throw new CompletionException(Errors.NOT_COORDINATOR.exception(
+                        "the transaction log partition moved; find the coordinator again"));
+            }
+            md.completeTransitionTo(transit);
+            p.maybeSnapshot().exceptionally(e -> {
+                log.warn("snapshot of {} failed: {}", topic.partition(p.partition), e.toString());
+                return null;
+            });
+            return null;
+        }, executor);
+    }
+
+    private TransactionLogPartition partitionOf(String transactionalId) {
+        int partition = partitionFor(transactionalId);
+        TransactionLogPartition p = loaded.get(partition);
+        if (p == null) {
+            throw loading.contains(partition) ? Errors.COORDINATOR_LOAD_IN_PROGRESS.exception()
+                    : Errors.NOT_COORDINATOR.exception();
+        }
+        return p;
+    }
+
+    /** Runs a step on the coordinator's thread; what it throws fails the result. */
+    private <T> CompletableFuture<T> on(Supplier<CompletableFuture<T>> step) {
+        if (closed) {
+            return CompletableFuture.failedFuture(Errors.COORDINATOR_NOT_AVAILABLE.exception());
+        }
+        return CompletableFuture.supplyAsync(step, executor).thenCompose(f -> f);
+    }
+
+    private static Errors errorOf(Throwable t) {
+        Throwable cause = FutureUtil.unwrapCompletionException(t);
+        Errors error = Errors.forException(cause);
+        if (error == Errors.UNKNOWN_SERVER_ERROR) {
+            // An illegal transition is the client's doing (a request out of turn), as Kafka answers it.
+            if (cause instanceof IllegalStateException) {
+                return Errors.INVALID_TXN_STATE;
+            }
+            log.warn("transaction request failed", cause);
+        }
+        return error;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        executor.shutdown();
+        if (markers instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log.warn("closing the marker writer failed", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package io.kop.storage;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The transactions of one partition: for each producer with an open transaction the offset of its
+ * first record here (the lowest of them is the last stable offset), and the aborted transactions
+ * (producer, first offset, marker offset) that read_committed fetches report so consumers drop their
+ * records. Kafka keeps the aborted ones in a per-segment index; here the newest {@value #MAX_ABORTED}
+ * are kept, in memory and in the producer-state snapshot. Not thread-safe: the owning log serialises
+ * access with its producer lock.
+ */
+final class TransactionIndex {
+    static final int MAX_ABORTED = 10_000;
+
+    /** An aborted transaction: its records lie in [firstOffset, lastOffset), lastOffset is its marker. */
+    record Aborted(long producerId, long firstOffset, long lastOffset) {
+    }
+
+    private final Map<Long, Long> open = new HashMap<>();
+    /** In marker (lastOffset) order. */
+    private final ArrayDeque<Aborted> aborted = new ArrayDeque<>();
+
+    /** A transactional batch of {@code producerId} was stored at {@code offset}. */
+    void begin(long producerId, long offset) {
+        open.putIfAbsent(producerId, offset);
+    }
+
+    /** The transaction's marker was stored at {@code markerOffset}. */
+    void end(long producerId, boolean commit, long markerOffset) {
+        Long first = open.remove(producerId);
+        if (!commit && first != null) {
+            aborted.addLast(new Aborted(producerId, first, markerOffset));
+            while (aborted.size() > MAX_ABORTED) {
+                aborted.pollFirst();
+            }
+        }
+    }
+
+    /** The first offset of the producer's open transaction here, or -1. */
+    long openTransactionStart(long producerId) {
+        Long first = open.get(producerId);
+        return first == null ? -1 : first;
+    }
+
+    /** Records below this offset belong to no open transaction: the lowest first offset of one, capped at {@code end}. */
+    long lastStableOffset(long end) {
+        long lso = end;
+        for (long first : open.values()) {
+            lso = Math.min(lso, first);
+        }
+        return lso;
+    }
+
+    boolean hasOpen() {
+        return !open.isEmpty();
+    }
+
+    /** The aborted transactions with records in [from, upTo), as read_committed fetches report them. */
+    List<Aborted> abortedBetween(long from, long upTo) {
+        List<Aborted> out = new ArrayList<>();
+        for (Aborted a : aborted) {
+            if (a.lastOffset() >= from && a.firstOffset() < upTo) {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
+    /** Forgets aborted transactions wholly below the log start. */
+    void dropBelow(long logStart) {
+        while (!aborted.isEmpty() && aborted.peekFirst().lastOffset() < logStart) {
+            aborted.pollFirst();
+        }
+    }
+
+    /** As text: {@code pid@first,...} for open ones, {@code ;}, then {@code pid@first-last,...}. */
+    String snapshot() {
+        StringBuilder sb = new StringBuilder();
+        open.forEach((pid, first) -> sb.append(sb.length() == 0 ? "" : ",").append(pid).append('@').append(first));
+        sb.append(';');
+        boolean firstOne = true;
+        for (Aborted a : aborted) {
+            sb.append(firstOne ? "" : ",").append(a.producerId()).append('@').append(a.firstOffset()).append('-')
+                    .append(a.lastOffset());
+            firstOne = false;
+        }
+        return sb.toString();
+    }
+
+    /** Replaces the contents with what {@link #snapshot} wrote; false (and nothing changed) if it is not one. */
+    boolean restore(String text) {
+        int semi = text.indexOf(';');
+        if (semi < 0) {
+            return false;
+        }
+        Map<Long, Long> readOpen = new HashMap<>();
+        ArrayDeque<Aborted> readAborted = new ArrayDeque<>();
+        try {
+            for (String o : split(text.substring(0, semi))) {
+                int at = o.indexOf('@');
+                readOpen.put(Long.parseLong(o.substring(0, at)), Long.parseLong(o.substring(at + 1)));
+            }
+            for (String a : split(text.substring(semi + 1))) {
+                int at = a.indexOf('@');
+                int dash = a.indexOf('-', at);
+                readAborted.addLast(new Aborted(Long.parseLong(a.substring(0, at)),
+                        Long.parseLong(a.substring(at + 1, dash)), Long.parseLong(a.substring(dash + 1))));
+            }
+        } catch (RuntimeException e) {
+            return false;
+        }
+        open.clear();
+        open.putAll(readOpen);
+        aborted.clear();
+        aborted.addAll(readAborted);
+        return true;
+    }
+
+    private static String[] split(String s) {
+        return s.isEmpty() ? new String[0] : s.split(",");
+    }
+}

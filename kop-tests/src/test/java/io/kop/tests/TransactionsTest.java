@@ -1,0 +1,324 @@
+package io.kop.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionState;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.message.EndTxnRequestData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.EndTxnRequest;
+import org.apache.kafka.common.requests.EndTxnResponse;
+import org.apache.kafka.common.requests.TransactionResult;
+import org.apache.kafka.common.requests.WriteTxnMarkersRequest;
+import org.apache.kafka.common.requests.WriteTxnMarkersResponse;
+import org.apache.pulsar.client.api.Consumer;
+import org.apache.pulsar.client.api.Message;
+import org.apache.pulsar.client.api.PulsarClient;
+import org.apache.pulsar.client.api.SubscriptionInitialPosition;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Transactions with Kafka's Java client: commits visible to read_committed consumers, aborts only to
+ * read_uncommitted ones, the last stable offset holding readers back, zombie fencing, the timeout, and
+ * transactional offset commits.
+ */
+class TransactionsTest {
+    private final KopTestBroker broker = KopTestBroker.get();
+
+    private KafkaProducer<byte[], byte[]> transactional(String id, Map<String, Object> extra) {
+        Map<String, Object> config = new java.util.HashMap<>(Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, id));
+        config.putAll(extra);
+        return broker.producer(config);
+    }
+
+    private KafkaConsumer<byte[], byte[]> reader(IsolationLevel isolation) {
+        return broker.consumer(Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation.toString(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"));
+    }
+
+    /** Everything readable from the start of {@code partitions} at {@code isolation}, within a few seconds. */
+    private List<String> readAll(List<TopicPartition> partitions, IsolationLevel isolation, int expected) {
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = reader(isolation)) {
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.currentTimeMillis() + 15_000;
+            while (System.currentTimeMillis() < deadline && values.size() < expected) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    values.add(new String(r.value()));
+                }
+            }
+            // and nothing more shows up
+            long quiet = System.currentTimeMillis() + 1_000;
+            while (System.currentTimeMillis() < quiet) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    values.add(new String(r.value()));
+                }
+            }
+        }
+        return values;
+    }
+
+    private static void createTopic(Admin admin, String topic, int partitions, Map<String, String> configs)
+            throws Exception {
+        admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(configs))).all()
+                .get(30, TimeUnit.SECONDS);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pulsar", "kafka"})
+    void readCommittedSeesCommittedRecordsOnlyAndPulsarConsumersNoMarkers(String format) throws Exception {
+        String topic = KopTestBroker.uniqueTopic("txn-" + format);
+        List<TopicPartition> partitions = List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1));
+        try (Admin admin = broker.admin()) {
+            createTopic(admin, topic, 2, Map.of("kop.entry.format", format));
+        }
+        try (KafkaProducer<byte[], byte[]> producer = transactional("txn-" + UUID.randomUUID(), Map.of())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            for (int i = 0; i < 4; i++) {
+                producer.send(new ProducerRecord<>(topic, i % 2, null, ("c1-" + i).getBytes()));
+            }
+            producer.commitTransaction();
+            producer.beginTransaction();
+            for (int i = 0; i < 3; i++) {
+                producer.send(new ProducerRecord<>(topic, i % 2, null, ("a-" + i).getBytes()));
+            }
+            producer.flush();
+            producer.abortTransaction();
+            producer.beginTransaction();
+            for (int i = 0; i < 2; i++) {
+                producer.send(new ProducerRecord<>(topic, i % 2, null, ("c2-" + i).getBytes()));
+            }
+            producer.commitTransaction();
+        }
+        List<String> committed = readAll(partitions, IsolationLevel.READ_COMMITTED, 6);
+        assertEquals(List.of("c1-0", "c1-1", "c1-2", "c1-3", "c2-0", "c2-1"),
+                committed.stream().sorted().toList());
+        List<String> everything = readAll(partitions, IsolationLevel.READ_UNCOMMITTED, 9);
+        assertEquals(9, everything.size(), "read_uncommitted sees aborted records too: " + everything);
+        assertTrue(everything.containsAll(List.of("a-0", "a-1", "a-2")));
+
+        if (format.equals("pulsar")) {
+            // Pulsar consumers get records, never the markers (3 transactions x 2 partitions of them).
+            try (PulsarClient client = broker.pulsarClient();
+                 Consumer<byte[]> consumer = client.newConsumer().topic("persistent://public/default/" + topic)
+                         .subscriptionName("txn-reader").subscriptionInitialPosition(SubscriptionInitialPosition.Earliest)
+                         .subscribe()) {
+                List<String> seen = new ArrayList<>();
+                Message<byte[]> m;
+                while ((m = consumer.receive(2, TimeUnit.SECONDS)) != null) {
+                    seen.add(new String(m.getValue()));
+                    consumer.acknowledge(m);
+                }
+                assertEquals(9, seen.size(), "records only: " + seen);
+            }
+        }
+    }
+
+    @Test
+    void theLastStableOffsetHoldsReadCommittedConsumersBackUntilTheCommit() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("txn-lso");
+        TopicPartition tp = new TopicPartition(topic, 0);
+        String id = "lso-" + UUID.randomUUID();
+        try (Admin admin = broker.admin();
+             KafkaProducer<byte[], byte[]> plain = broker.producer(Map.of());
+             KafkaProducer<byte[], byte[]> producer = transactional(id, Map.of())) {
+            createTopic(admin, topic, 1, Map.of());
+            plain.send(new ProducerRecord<>(topic, 0, null, "before".getBytes())).get(30, TimeUnit.SECONDS);
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, 0, null, "in-txn".getBytes())).get(30, TimeUnit.SECONDS);
+            // a record after the open transaction's first one is held back too
+            plain.send(new ProducerRecord<>(topic, 0, null, "after".getBytes())).get(30, TimeUnit.SECONDS);
+
+            long committedEnd = admin.listOffsets(Map.of(tp, OffsetSpec.latest()),
+                    new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).partitionResult(tp).get().offset();
+            long end = admin.listOffsets(Map.of(tp, OffsetSpec.latest())).partitionResult(tp).get().offset();
+            assertEquals(1, committedEnd, "the last stable offset is the open transaction's first offset");
+            assertEquals(3, end);
+            assertEquals(List.of("before"), readAll(List.of(tp), IsolationLevel.READ_COMMITTED, 1));
+
+            TransactionDescription open = admin.describeTransactions(List.of(id)).all().get().get(id);
+            assertEquals(TransactionState.ONGOING, open.state());
+            assertEquals(1, open.topicPartitions().size());
+
+            producer.commitTransaction();
+            assertEquals(List.of("before", "in-txn", "after"), readAll(List.of(tp), IsolationLevel.READ_COMMITTED, 3));
+        }
+    }
+
+    @Test
+    void aNewProducerWithTheSameIdFencesTheOldOneAndAbortsItsTransaction() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("txn-zombie");
+        TopicPartition tp = new TopicPartition(topic, 0);
+        String id = "zombie-" + UUID.randomUUID();
+        try (Admin admin = broker.admin()) {
+            createTopic(admin, topic, 1, Map.of());
+        }
+        try (KafkaProducer<byte[], byte[]> zombie = transactional(id, Map.of());
+             KafkaProducer<byte[], byte[]> successor = transactional(id, Map.of())) {
+            zombie.initTransactions();
+            zombie.beginTransaction();
+            zombie.send(new ProducerRecord<>(topic, 0, null, "zombie".getBytes())).get(30, TimeUnit.SECONDS);
+
+            successor.initTransactions(); // aborts the zombie's transaction, bumps the epoch
+            successor.beginTransaction();
+            successor.send(new ProducerRecord<>(topic, 0, null, "successor".getBytes())).get(30, TimeUnit.SECONDS);
+            successor.commitTransaction();
+
+            Exception fenced = assertThrows(Exception.class, () -> {
+                zombie.send(new ProducerRecord<>(topic, 0, null, "late".getBytes())).get(30, TimeUnit.SECONDS);
+                zombie.commitTransaction();
+            });
+            Throwable cause = fenced instanceof java.util.concurrent.ExecutionException ? fenced.getCause() : fenced;
+            assertTrue(cause instanceof ProducerFencedException || cause instanceof InvalidProducerEpochException,
+                    "the zombie is fenced: " + cause);
+        }
+        assertEquals(List.of("successor"), readAll(List.of(tp), IsolationLevel.READ_COMMITTED, 1));
+    }
+
+    @Test
+    void aTransactionOpenLongerThanItsTimeoutIsAborted() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("txn-timeout");
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (Admin admin = broker.admin()) {
+            createTopic(admin, topic, 1, Map.of());
+        }
+        try (KafkaProducer<byte[], byte[]> hanging = transactional("hang-" + UUID.randomUUID(),
+                Map.of(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 2000));
+             Admin admin = broker.admin()) {
+            hanging.initTransactions();
+            hanging.beginTransaction();
+            hanging.send(new ProducerRecord<>(topic, 0, null, "never".getBytes())).get(30, TimeUnit.SECONDS);
+            long deadline = System.currentTimeMillis() + 20_000;
+            long lso = 0;
+            while (System.currentTimeMillis() < deadline && lso < 2) {
+                Thread.sleep(250);
+                lso = admin.listOffsets(Map.of(tp, OffsetSpec.latest()), new ListOffsetsOptions(
+                        IsolationLevel.READ_COMMITTED)).partitionResult(tp).get().offset();
+            }
+            assertEquals(2, lso, "the abort marker ends the transaction: record and marker are stable");
+            assertEquals(List.of(), readAll(List.of(tp), IsolationLevel.READ_COMMITTED, 0));
+            assertThrows(Exception.class, hanging::commitTransaction, "the producer was fenced by the abort");
+        }
+    }
+
+    @Test
+    void offsetsCommittedInATransactionShowOnlyWhenItCommits() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("txn-offsets");
+        String group = "txn-group-" + UUID.randomUUID();
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (Admin admin = broker.admin();
+             KafkaProducer<byte[], byte[]> producer = transactional("offsets-" + UUID.randomUUID(), Map.of())) {
+            createTopic(admin, topic, 1, Map.of());
+            producer.initTransactions();
+            var metadata = new org.apache.kafka.clients.consumer.ConsumerGroupMetadata(group);
+
+            producer.beginTransaction();
+            producer.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(5)), metadata);
+            producer.abortTransaction();
+            assertEquals(Map.of(), admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(),
+                    "aborted offsets never show");
+
+            producer.beginTransaction();
+            producer.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(7)), metadata);
+            producer.commitTransaction();
+            long deadline = System.currentTimeMillis() + 10_000;
+            Map<TopicPartition, OffsetAndMetadata> offsets = Map.of();
+            while (System.currentTimeMillis() < deadline && offsets.isEmpty()) {
+                offsets = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+                Thread.sleep(100);
+            }
+            assertEquals(7, offsets.get(tp).offset());
+        }
+    }
+
+    @Test
+    void requestsOutOfTurnGetKafkasErrorsAndChangeNothing() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("txn-bad");
+        TopicPartition tp = new TopicPartition(topic, 0);
+        String id = "bad-" + UUID.randomUUID();
+        try (Admin admin = broker.admin()) {
+            createTopic(admin, topic, 1, Map.of());
+        }
+        long producerId;
+        short epoch;
+        try (KafkaProducer<byte[], byte[]> first = transactional(id, Map.of())) {
+            first.initTransactions(); // epoch 0; the next producer of the id gets 1
+        }
+        try (KafkaProducer<byte[], byte[]> producer = transactional(id, Map.of())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, 0, null, "kept".getBytes())).get(30, TimeUnit.SECONDS);
+            producer.commitTransaction();
+            var pidAndEpoch = producerIdAndEpoch(producer);
+            producerId = pidAndEpoch.getKey();
+            epoch = pidAndEpoch.getValue();
+        }
+        assertEquals(1, epoch);
+        try (RawKafkaClient raw = new RawKafkaClient(broker.kafkaPort())) {
+            // EndTxn with no transaction begun, and with an unknown producer, and an older epoch
+            EndTxnResponse noTxn = raw.send(new EndTxnRequest.Builder(new EndTxnRequestData().setTransactionalId(id)
+                    .setProducerId(producerId).setProducerEpoch(epoch).setCommitted(true), false).build((short) 4));
+            assertEquals(Errors.NONE, noTxn.error(), "a retried commit of the finished transaction succeeds");
+            EndTxnResponse abortDone = raw.send(new EndTxnRequest.Builder(new EndTxnRequestData()
+                    .setTransactionalId(id).setProducerId(producerId).setProducerEpoch(epoch).setCommitted(false),
+                    false).build((short) 4));
+            assertEquals(Errors.INVALID_TXN_STATE, abortDone.error());
+            EndTxnResponse unknown = raw.send(new EndTxnRequest.Builder(new EndTxnRequestData()
+                    .setTransactionalId(id).setProducerId(producerId + 1000).setProducerEpoch(epoch)
+                    .setCommitted(true), false).build((short) 4));
+            assertEquals(Errors.INVALID_PRODUCER_ID_MAPPING, unknown.error());
+            EndTxnResponse old = raw.send(new EndTxnRequest.Builder(new EndTxnRequestData()
+                    .setTransactionalId(id).setProducerId(producerId).setProducerEpoch((short) (epoch - 1))
+                    .setCommitted(true), false).build((short) 4));
+            assertEquals(Errors.PRODUCER_FENCED, old.error());
+
+            // a marker with an epoch older than the producer's is refused by the partition
+            WriteTxnMarkersResponse stale = raw.send(new WriteTxnMarkersRequest.Builder(List.of(
+                    new WriteTxnMarkersRequest.TxnMarkerEntry(producerId, (short) (epoch - 1), 0,
+                            TransactionResult.ABORT, List.of(tp), (short) 0))).build());
+            Errors staleError = stale.errorsByProducerId().get(producerId).get(tp);
+            assertEquals(Errors.INVALID_PRODUCER_EPOCH, staleError);
+        }
+        assertEquals(List.of("kept"), readAll(List.of(tp), IsolationLevel.READ_COMMITTED, 1));
+    }
+
+    private static Map.Entry<Long, Short> producerIdAndEpoch(KafkaProducer<byte[], byte[]> producer) throws Exception {
+        var field = KafkaProducer.class.getDeclaredField("transactionManager");
+        field.setAccessible(true);
+        Object manager = field.get(producer);
+        var method = manager.getClass().getDeclaredMethod("producerIdAndEpoch");
+        method.setAccessible(true);
+        Object pe = method.invoke(manager);
+        long id = pe.getClass().getField("producerId").getLong(pe);
+        short epoch = pe.getClass().getField("epoch").getShort(pe);
+        return Map.entry(id, epoch);
+    }
+}
