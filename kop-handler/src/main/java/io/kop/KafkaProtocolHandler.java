@@ -141,6 +141,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
                 ownView ? tenant : null, pulsar.getExecutor(), nodeId, config.maxMessageSize(),
                 config.offsetsTopicCompactionRecords(), config.groupCoordinatorConfig());
         offsetsTopic.start(topics, pulsar.getExecutor(), coordinator::onElection, coordinator::onResignation);
+        offsetsTopic.ready().thenRun(() -> claimAll(offsetsTopic, brokers));
         // The mirror reaches the tenant's coordinators as a client of the tenant (a SASL username), or
         // as a client without a principal for the metadata tenant.
         Optional<Properties> client = BrokerKafkaClient.settings(config, pulsar.getConfiguration(),
@@ -162,6 +163,22 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         groupConfigs.loadInto(tenant, coordinator);
         return new GroupCoordinators.Tenant(tenant, offsetsTopic, coordinator, coordinator::partitionFor, coordinator,
                 onClose, transactions);
+    }
+
+    /**
+     * Has every partition of a coordinator topic assigned to a broker now, as Kafka loads its coordinators
+     * when it starts: otherwise the first request for a group or transactional id assigns its partition,
+     * and the requests right after it find the coordinator still loading (which some clients, KafkaJS's
+     * TxnOffsetCommit among them, do not retry).
+     */
+    private void claimAll(CoordinatorTopic topic, BrokerLookup brokers) {
+        for (int p = 0; p < topic.partitions(); p++) {
+            var partition = topic.partition(p);
+            brokers.leader(partition, config.listeners().get(0).name()).exceptionally(t -> {
+                log.debug("{} not assigned yet: {}", partition, t.toString());
+                return null;
+            });
+        }
     }
 
     /**
@@ -191,6 +208,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         // After the offsets topic, which creates the metadata namespace: two creators at once make Pulsar warn.
         offsetsTopic.ready().thenRun(() -> txnTopic.start(topics, pulsar.getExecutor(), coordinator::onElection,
                 coordinator::onResignation));
+        txnTopic.ready().thenRun(() -> claimAll(txnTopic, brokers));
         return new GroupCoordinators.Transactions(txnTopic, coordinator, view.names());
     }
 
