@@ -8,8 +8,9 @@ import io.kop.coordinator.GroupConfigs;
 import io.kop.coordinator.GroupCoordinators;
 import io.kop.coordinator.GroupSubscriptionMirror;
 import io.kop.coordinator.CoordinatorTopic;
-import io.kop.coordinator.RemoteTxnMarkers;
+import io.kop.coordinator.BrokerChannel;
 import io.kop.coordinator.TxnMarkerRouter;
+import io.kop.coordinator.TxnPartitionAdder;
 import io.kop.coordinator.bridge.KafkaGroupCoordinator;
 import io.kop.coordinator.bridge.KafkaTransactionCoordinator;
 import java.util.concurrent.CompletableFuture;
@@ -194,9 +195,9 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
                                                              Optional<Properties> client) {
         CoordinatorTopic txnTopic = new CoordinatorTopic(pulsar, tenant, config.metadataNamespace(),
                 CoordinatorTopic.TRANSACTIONS, config.txnLogPartitions());
-        RemoteTxnMarkers remoteClient = client.map(RemoteTxnMarkers::new).orElse(null);
-        TxnMarkerRouter.RemoteMarkers remote = remoteClient != null ? remoteClient
-                : (node, tp, pid, epoch, commit, coordinatorEpoch) -> CompletableFuture.failedFuture(
+        BrokerChannel channel = client.map(BrokerChannel::new).orElse(null);
+        TxnMarkerRouter.RemoteMarkers remote = channel != null ? TxnMarkerRouter.over(channel)
+                : (node, tp, pid, epoch, commit, coordinatorEpoch, version) -> CompletableFuture.failedFuture(
                         new org.apache.kafka.common.errors.BrokerNotAvailableException("no listener this broker can "
                                 + "use as a Kafka client to send transaction markers to broker " + node.id()));
         TxnMarkerRouter router = new TxnMarkerRouter(view, offsetsTopic, () -> groups, logs, brokers,
@@ -209,7 +210,13 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         offsetsTopic.ready().thenRun(() -> txnTopic.start(topics, pulsar.getExecutor(), coordinator::onElection,
                 coordinator::onResignation));
         txnTopic.ready().thenRun(() -> claimAll(txnTopic, brokers));
-        return new GroupCoordinators.Transactions(txnTopic, coordinator, view.names());
+        TxnPartitionAdder adder = new TxnPartitionAdder(txnTopic, coordinator, view.names(), brokers,
+                config.listeners().get(0).name(), channel);
+        return new GroupCoordinators.Transactions(txnTopic, coordinator, view.names(), adder, () -> {
+            if (channel != null) {
+                channel.close();
+            }
+        });
     }
 
     @Override

@@ -14,7 +14,8 @@ public final class Handlers {
     public static ApiDispatcher all(KopServices services) {
         ApiDispatcher dispatcher = new ApiDispatcher(new AuthorizationStage(services.topicIds()));
         GroupApis.register(dispatcher, services.groups());
-        TransactionHandlers.register(dispatcher, services.groups());
+        short transactionVersion = services.config().transactionVersion();
+        TransactionHandlers.register(dispatcher, services.groups(), transactionVersion);
         TopicConfigs topicConfigs = new TopicConfigs(services.config());
         int nodeId = services.brokers().self(services.config().listeners().get(0).name()).id();
         return dispatcher
@@ -29,10 +30,11 @@ public final class Handlers {
                 .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetsForLeaderEpochHandler(services.topics(),
                         services.logs()))
                 .register(ApiKeys.API_VERSIONS, new ApiVersionsHandler(() -> dispatcher.apiVersions(
-                        org.apache.kafka.common.protocol.Errors.NONE)))
+                        org.apache.kafka.common.protocol.Errors.NONE), transactionVersion))
                 .register(ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(services, topicConfigs))
                 .register(ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(services))
                 .register(ApiKeys.INIT_PRODUCER_ID, (short) 5, new InitProducerIdHandler(services))
+                .register(ApiKeys.TXN_OFFSET_COMMIT, new TxnOffsetCommitHandler(services.groups(), services.topicIds()))
                 .register(ApiKeys.WRITE_TXN_MARKERS, new WriteTxnMarkersHandler(services.groups(), services.logs()))
                 .register(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(topicConfigs,
                         new BrokerConfigs(services.config(), services.pulsar().getConfiguration(), nodeId),

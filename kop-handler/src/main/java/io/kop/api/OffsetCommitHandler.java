@@ -26,32 +26,22 @@ final class OffsetCommitHandler implements ApiHandler<OffsetCommitRequest> {
     @Override
     public CompletableFuture<OffsetCommitResponseData> handle(RequestContext ctx, OffsetCommitRequest request) {
         var data = request.data();
-        List<CompletableFuture<Boolean>> checks = new ArrayList<>();
-        List<CompletableFuture<String>> names = new ArrayList<>();
-        for (OffsetCommitRequestTopic topic : data.topics()) {
-            CompletableFuture<String> name = topic.name() == null || topic.name().isEmpty()
-                    ? services.topicIds().name(topic.topicId(), ctx.topics().names()) : CompletableFuture.completedFuture(topic.name());
-            names.add(name);
-            checks.add(name.thenCompose(n -> n == null ? CompletableFuture.completedFuture(false)
-                    : ctx.topics().find(n, false).thenApply(f -> f.isPresent() && topic.partitions().stream()
-                            .allMatch(p -> p.partitionIndex() >= 0 && p.partitionIndex() < f.get().partitions()))));
-        }
-        return FutureUtil.waitForAll(checks).thenCompose(v -> {
+        return CommitTopics.resolve(ctx, services.topicIds(), data.topics(), OffsetCommitRequestTopic::name,
+                OffsetCommitRequestTopic::topicId, t -> t.partitions().stream()
+                        .map(p -> p.partitionIndex()).toList()).thenCompose(named -> {
             OffsetCommitResponseData rejected = new OffsetCommitResponseData();
             List<OffsetCommitRequestTopic> known = new ArrayList<>();
-            for (int i = 0; i < checks.size(); i++) {
-                OffsetCommitRequestTopic topic = data.topics().get(i);
-                if (checks.get(i).join()) {
+            for (CommitTopics.Named<OffsetCommitRequestTopic> n : named) {
+                OffsetCommitRequestTopic topic = n.topic();
+                if (n.known()) {
                     // As Kafka's broker does, hand the coordinator names: it must not depend on knowing ids yet.
-                    known.add(topic.duplicate().setName(names.get(i).join()));
+                    known.add(topic.duplicate().setName(n.name()));
                     continue;
                 }
-                Errors error = topic.name() == null || topic.name().isEmpty()
-                        ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
                 OffsetCommitResponseTopic t = new OffsetCommitResponseTopic().setName(topic.name())
                         .setTopicId(topic.topicId());
                 topic.partitions().forEach(p -> t.partitions().add(new OffsetCommitResponsePartition()
-                        .setPartitionIndex(p.partitionIndex()).setErrorCode(error.code())));
+                        .setPartitionIndex(p.partitionIndex()).setErrorCode(n.error().code())));
                 rejected.topics().add(t);
             }
             if (known.isEmpty()) {

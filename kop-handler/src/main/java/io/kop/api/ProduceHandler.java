@@ -63,6 +63,11 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                         : ctx.topics().existingTopic(n, partition.index()));
                 CompletableFuture<PartitionLog> log = kafkaTopic
                         .thenCompose(t -> services.logs().get(t.partition(partition.index())));
+                if (request.transactionalId() != null && ProduceRequest.isTransactionV2Requested(ctx.apiVersion())) {
+                    // Transactions v2: the partition joins the transaction before its first batch is appended.
+                    log = log.thenCompose(l -> name.thenCompose(n -> joinTransaction(ctx, request.transactionalId(),
+                            n, partition, l)).thenApply(v -> l));
+                }
                 resolutions.add(log);
                 PartitionAppend append = new PartitionAppend(ctx, kafkaTopic, log, partition, submitted, unsettled, arrived,
                         request.transactionalId() != null, (topic.name() == null || topic.name().isEmpty() ? topic.topicId() : topic.name()) + "-" + partition.index());
@@ -213,6 +218,42 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                     arrived);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Transactions v2 (KIP-890): adds the partition to the producer's transaction through its
+     * coordinator, unless the transaction is already open here at the batch's epoch. What keeps it
+     * from joining yet (the previous transaction still writing its markers, a coordinator moving)
+     * answers NOT_ENOUGH_REPLICAS, which producers retry, as Kafka answers.
+     */
+    private CompletableFuture<Void> joinTransaction(RequestContext ctx, String transactionalId, String topic,
+                                                    PartitionProduceData data, PartitionLog log) {
+        Iterator<MutableRecordBatch> batches = ((MemoryRecords) data.records()).batches().iterator();
+        MutableRecordBatch batch = batches.hasNext() ? batches.next() : null;
+        if (batch == null || !batch.isTransactional() || log.inTransaction(batch.producerId(), batch.producerEpoch())) {
+            return CompletableFuture.completedFuture(null); // the append validates what is left
+        }
+        return services.groups().of(ctx).thenCompose(t -> {
+            if (t.transactions() == null) {
+                throw Errors.COORDINATOR_NOT_AVAILABLE.exception();
+            }
+            org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(
+                    TransactionNames.toCoordinator(ctx, t.transactions(), topic), data.index());
+            return t.transactions().adder().add(transactionalId, batch.producerId(), batch.producerEpoch(), tp);
+        }).thenAccept(ProduceHandler::joined);
+    }
+
+    private static void joined(Errors error) {
+        switch (error) {
+            case NONE:
+                return;
+            case CONCURRENT_TRANSACTIONS, COORDINATOR_LOAD_IN_PROGRESS, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR,
+                 NETWORK_EXCEPTION, REQUEST_TIMED_OUT:
+                throw new org.apache.kafka.common.errors.NotEnoughReplicasException("the partition could not join "
+                        + "the transaction yet (" + error + "); retry");
+            default:
+                throw error.exception();
         }
     }
 

@@ -24,35 +24,32 @@ import org.apache.kafka.common.requests.AddPartitionsToTxnResponse;
 import org.apache.kafka.common.requests.DescribeTransactionsRequest;
 import org.apache.kafka.common.requests.EndTxnRequest;
 import org.apache.kafka.common.requests.ListTransactionsRequest;
-import org.apache.kafka.common.requests.TxnOffsetCommitRequest;
 import org.apache.pulsar.common.util.FutureUtil;
 
 /**
  * The transaction APIs a client sends to its transaction coordinator (the tenant's, see
  * {@link GroupCoordinators}): AddPartitionsToTxn 24, AddOffsetsToTxn 25, EndTxn 26,
- * DescribeTransactions 65, ListTransactions 66, and TxnOffsetCommit 28, which goes to the group
- * coordinator. Transactions v1 only for now: EndTxn up to v4, AddPartitionsToTxn with the v4+ broker
- * form (batched, VerifyOnly) too.
+ * DescribeTransactions 65 and ListTransactions 66 (TxnOffsetCommit has a handler of its own). AddPartitionsToTxn in every version (v4+ is the brokers' batched form, with VerifyOnly);
+ * EndTxn v5 (transactions v2: an epoch per transaction) only when {@code transaction.version} is 2.
  */
 final class TransactionHandlers {
-    /** EndTxn v5 and AddPartitionsToTxn's implicit adds are transactions v2 (KIP-890), not served yet. */
-    static final short END_TXN_MAX_VERSION = 4;
+    /** EndTxn v5 is transactions v2 (KIP-890). */
+    static final short END_TXN_V1_MAX_VERSION = 4;
 
     private TransactionHandlers() {
     }
 
-    static void register(ApiDispatcher dispatcher, GroupCoordinators groups) {
+    static void register(ApiDispatcher dispatcher, GroupCoordinators groups, short transactionVersion) {
+        short endTxnMax = transactionVersion >= 2 ? ApiKeys.END_TXN.latestVersion(false) : END_TXN_V1_MAX_VERSION;
         dispatcher
                 .register(ApiKeys.ADD_PARTITIONS_TO_TXN, (RequestContext ctx, AddPartitionsToTxnRequest r) ->
                         groups.of(ctx).thenCompose(t -> addPartitions(ctx, t, r)))
                 .register(ApiKeys.ADD_OFFSETS_TO_TXN, (RequestContext ctx, AddOffsetsToTxnRequest r) ->
                         groups.of(ctx).thenCompose(t -> addOffsets(t, r)))
-                .register(ApiKeys.END_TXN, END_TXN_MAX_VERSION, (RequestContext ctx, EndTxnRequest r) ->
+                .register(ApiKeys.END_TXN, endTxnMax, (RequestContext ctx, EndTxnRequest r) ->
                         groups.of(ctx).thenCompose(t -> transactions(t).service().endTxn(
                                 r.data().transactionalId(), r.data().producerId(), r.data().producerEpoch(),
-                                r.data().committed(), r.version() > END_TXN_MAX_VERSION ? 2 : 0)))
-                .register(ApiKeys.TXN_OFFSET_COMMIT, (RequestContext ctx, TxnOffsetCommitRequest r) ->
-                        groups.commitTransactionalOffsets(ctx, r.data()))
+                                r.data().committed(), r.version() > END_TXN_V1_MAX_VERSION ? 2 : 0)))
                 .register(ApiKeys.DESCRIBE_TRANSACTIONS, (RequestContext ctx, DescribeTransactionsRequest r) ->
                         groups.of(ctx).thenCompose(t -> transactions(t).service()
                                 .describe(r.data().transactionalIds()).thenApply(states -> {

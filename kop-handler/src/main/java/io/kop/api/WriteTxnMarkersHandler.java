@@ -61,7 +61,8 @@ final class WriteTxnMarkersHandler implements ApiHandler<WriteTxnMarkersRequest>
     private CompletableFuture<Void> write(RequestContext ctx, WritableTxnMarker marker, String topic, int partition) {
         if (topic.equals(CoordinatorTopic.OFFSETS)) {
             return groups.of(ctx).thenCompose(t -> t.groups().completeTransaction(partition, marker.producerId(),
-                    marker.producerEpoch(), marker.coordinatorEpoch(), marker.transactionResult()));
+                    marker.producerEpoch(), marker.coordinatorEpoch(), marker.transactionResult(),
+                    marker.transactionVersion()));
         }
         return ctx.topics().partition(topic, partition).thenCompose(logs::get)
                 .thenCompose(log -> log.appendMarker(marker.producerId(), marker.producerEpoch(),

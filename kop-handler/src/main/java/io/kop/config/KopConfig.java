@@ -37,6 +37,7 @@ public final class KopConfig {
     private final int txnLogPartitions;
     private final int transactionMaxTimeoutMs;
     private final long transactionAbortIntervalMs;
+    private final short transactionVersion;
     private final long groupSubscriptionMirrorIntervalMs;
     private final long logCleanerBackoffMs;
     private final long logCleanerDedupeBufferBytes;
@@ -85,6 +86,10 @@ public final class KopConfig {
         this.txnLogPartitions = intKey(p, "kafkaTxnLogNumPartitions", 8);
         this.transactionMaxTimeoutMs = intKey(p, "kafkaTransactionMaxTimeoutMs", 900_000);
         this.transactionAbortIntervalMs = longKey(p, "kafkaTransactionAbortTimedOutIntervalMs", 10_000L);
+        this.transactionVersion = (short) intKey(p, "kafkaTransactionVersion", 2);
+        if (transactionVersion < 0 || transactionVersion > 2) {
+            throw new IllegalArgumentException("kafkaTransactionVersion must be 0, 1 or 2, got " + transactionVersion);
+        }
         if (txnLogPartitions <= 0 || transactionMaxTimeoutMs <= 0 || transactionAbortIntervalMs <= 0) {
             throw new IllegalArgumentException("kafkaTxnLogNumPartitions, kafkaTransactionMaxTimeoutMs and "
                     + "kafkaTransactionAbortTimedOutIntervalMs must be positive");
@@ -290,6 +295,11 @@ public final class KopConfig {
     /** The longest {@code transaction.timeout.ms} a producer may ask for. */
     public int transactionMaxTimeoutMs() {
         return transactionMaxTimeoutMs;
+    }
+
+    /** The finalized level of Kafka's {@code transaction.version} feature (2: transactions v2, KIP-890). */
+    public short transactionVersion() {
+        return transactionVersion;
     }
 
     /** How often the transaction coordinator looks for transactions past their timeout. */

@@ -57,10 +57,11 @@ public final class GroupCoordinators implements GroupService {
 
     /**
      * A tenant's {@code __transaction_state} and transaction coordinator; {@code names}: how the
-     * coordinator names topics (the tenant's view).
+     * coordinator names topics (the tenant's view); {@code adder}: adds partitions to transactions for
+     * their owners (transactions v2); {@code onClose}: what to release with them.
      */
     public record Transactions(CoordinatorTopic topic, TransactionService service,
-                               io.kop.topic.KafkaTopicNames names) {
+                               io.kop.topic.KafkaTopicNames names, TxnPartitionAdder adder, AutoCloseable onClose) {
     }
 
     private final boolean perTenant;
@@ -196,7 +197,7 @@ public final class GroupCoordinators implements GroupService {
     /** Markers reach a tenant's coordinator directly (see {@link Tenant#groups}), never through here. */
     @Override
     public CompletableFuture<Void> completeTransaction(int partition, long producerId, short producerEpoch,
-                                                       int coordinatorEpoch, boolean commit) {
+                                                       int coordinatorEpoch, boolean commit, int transactionVersion) {
         return CompletableFuture.failedFuture(new UnsupportedOperationException("markers go to a tenant's coordinator"));
     }
 
@@ -239,6 +240,11 @@ public final class GroupCoordinators implements GroupService {
                     t.groups().close();
                     if (t.transactions() != null) {
                         t.transactions().service().close();
+                        try {
+                            t.transactions().onClose().close();
+                        } catch (Exception e) {
+                            log.warn("closing the transaction coordinator of tenant {} failed", t.name(), e);
+                        }
                     }
                 }
             }

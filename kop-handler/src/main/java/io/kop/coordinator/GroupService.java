@@ -58,7 +58,7 @@ public interface GroupService extends AutoCloseable {
      * producer's pending offsets visible (commit) or drops them (abort).
      */
     CompletableFuture<Void> completeTransaction(int partition, long producerId, short producerEpoch,
-                                                int coordinatorEpoch, boolean commit);
+                                                int coordinatorEpoch, boolean commit, int transactionVersion);
 
     CompletableFuture<OffsetFetchResponseData.OffsetFetchResponseGroup> fetchOffsets(
             RequestContext ctx, OffsetFetchRequestData.OffsetFetchRequestGroup group, boolean requireStable);

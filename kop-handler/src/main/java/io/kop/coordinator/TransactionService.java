@@ -56,6 +56,6 @@ public interface TransactionService extends AutoCloseable {
     interface MarkerWriter {
         /** Writes one marker; fails with a Kafka exception, retriable or not. */
         CompletableFuture<Void> write(TopicPartition partition, long producerId, short producerEpoch, boolean commit,
-                                      int coordinatorEpoch);
+                                      int coordinatorEpoch, int transactionVersion);
     }
 }

@@ -4,9 +4,15 @@ import io.kop.storage.PartitionLogManager;
 import io.kop.topic.BrokerLookup;
 import io.kop.topic.BrokerLookup.KafkaNode;
 import io.kop.topic.TopicResolver;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.TransactionResult;
+import org.apache.kafka.common.requests.WriteTxnMarkersRequest;
+import org.apache.kafka.common.requests.WriteTxnMarkersResponse;
 import org.apache.pulsar.common.naming.TopicName;
 
 /**
@@ -15,13 +21,28 @@ import org.apache.pulsar.common.naming.TopicName;
  * partition, or another broker through {@link RemoteMarkers} (WriteTxnMarkers, as Kafka's brokers send
  * them to each other). Topic names are the tenant coordinator's Kafka names.
  */
-public final class TxnMarkerRouter implements TransactionService.MarkerWriter, AutoCloseable {
+public final class TxnMarkerRouter implements TransactionService.MarkerWriter {
 
     /** Sends one marker to another broker as a WriteTxnMarkers request. */
     @FunctionalInterface
     public interface RemoteMarkers {
         CompletableFuture<Void> send(KafkaNode node, TopicPartition partition, long producerId, short producerEpoch,
-                                     boolean commit, int coordinatorEpoch);
+                                     boolean commit, int coordinatorEpoch, int transactionVersion);
+    }
+
+    /** Markers to other brokers through {@code channel}; the partition's error fails the send. */
+    public static RemoteMarkers over(BrokerChannel channel) {
+        return (node, tp, producerId, epoch, commit, coordinatorEpoch, transactionVersion) -> channel.send(node,
+                new WriteTxnMarkersRequest.Builder(List.of(new WriteTxnMarkersRequest.TxnMarkerEntry(producerId, epoch,
+                        coordinatorEpoch, commit ? TransactionResult.COMMIT : TransactionResult.ABORT, List.of(tp),
+                        (short) transactionVersion)))).thenApply(response -> {
+                            Errors error = ((WriteTxnMarkersResponse) response).errorsByProducerId()
+                                    .getOrDefault(producerId, Map.of()).getOrDefault(tp, Errors.UNKNOWN_SERVER_ERROR);
+                            if (error != Errors.NONE) {
+                                throw error.exception();
+                            }
+                            return null;
+                        });
     }
 
     private final TopicResolver topics;
@@ -45,7 +66,7 @@ public final class TxnMarkerRouter implements TransactionService.MarkerWriter, A
 
     @Override
     public CompletableFuture<Void> write(TopicPartition tp, long producerId, short producerEpoch, boolean commit,
-                                        int coordinatorEpoch) {
+                                        int coordinatorEpoch, int transactionVersion) {
         boolean offsets = tp.topic().equals(CoordinatorTopic.OFFSETS);
         CompletableFuture<TopicName> partition = offsets
                 ? CompletableFuture.completedFuture(offsetsTopic.partition(tp.partition()))
@@ -55,21 +76,15 @@ public final class TxnMarkerRouter implements TransactionService.MarkerWriter, A
                 // A data topic by its full Pulsar name: the receiving broker's view of short names may differ.
                 TopicPartition named = offsets ? tp
                         : new TopicPartition(topics.pulsarName(tp.topic()).toString(), tp.partition());
-                return remote.send(node, named, producerId, producerEpoch, commit, coordinatorEpoch);
+                return remote.send(node, named, producerId, producerEpoch, commit, coordinatorEpoch,
+                        transactionVersion);
             }
             if (offsets) {
                 return groups.get().completeTransaction(tp.partition(), producerId, producerEpoch, coordinatorEpoch,
-                        commit);
+                        commit, transactionVersion);
             }
             return logs.get(name).thenCompose(log -> log.appendMarker(producerId, producerEpoch, commit,
                     coordinatorEpoch)).thenApply(offset -> null);
         }));
-    }
-
-    @Override
-    public void close() throws Exception {
-        if (remote instanceof AutoCloseable c) {
-            c.close();
-        }
     }
 }

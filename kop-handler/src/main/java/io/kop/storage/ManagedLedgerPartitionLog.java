@@ -151,7 +151,8 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                 RecentBatches.Reservation cached = recent.reserve(batch, numRecords);
                 try {
                     topic.publishMessage(entry, new Publish(baseOffset, numRecords, publishSequence.incrementAndGet(),
-                            cached, appendTime, batch.isTransactional() ? batch.producerId() : -1, null));
+                            cached, appendTime, batch.isTransactional() ? batch.producerId() : -1,
+                            batch.producerEpoch(), null));
                 } catch (RuntimeException e) {
                     if (cached != null) {
                         recent.abandon(cached);
@@ -195,6 +196,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         private final RecentBatches.Reservation cached;
         private final long logAppendTime;
         private final long transactionalProducer;
+        private final short epoch;
         private final ControlRecordType marker;
 
         /**
@@ -202,13 +204,14 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
          * the producer of a transactional batch or marker, else -1; {@code marker}: what a marker ends
          */
         Publish(CompletableFuture<Long> baseOffset, int numRecords, long sequenceId, RecentBatches.Reservation cached,
-                long logAppendTime, long transactionalProducer, ControlRecordType marker) {
+                long logAppendTime, long transactionalProducer, short epoch, ControlRecordType marker) {
             super(numRecords, producerName, sequenceId);
             this.baseOffset = baseOffset;
             this.numRecords = numRecords;
             this.cached = cached;
             this.logAppendTime = logAppendTime;
             this.transactionalProducer = transactionalProducer;
+            this.epoch = epoch;
             this.marker = marker;
         }
 
@@ -236,7 +239,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                     // Before the high watermark passes the batch, so the last stable offset never does.
                     synchronized (producers) {
                         if (marker == null) {
-                            transactions.begin(transactionalProducer, base);
+                            transactions.begin(transactionalProducer, epoch, base);
                         } else {
                             transactions.end(transactionalProducer, marker == ControlRecordType.COMMIT, base);
                         }
@@ -272,7 +275,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                 RecentBatches.Reservation cached = recent.reserve(batch, 1);
                 try {
                     topic.publishMessage(entry, new Publish(offset, 1, publishSequence.incrementAndGet(), cached, -1,
-                            producerId, type));
+                            producerId, producerEpoch, type));
                 } catch (RuntimeException e) {
                     if (cached != null) {
                         recent.abandon(cached);
@@ -300,6 +303,13 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         synchronized (producers) {
             return transactions.abortedBetween(from, upTo).stream()
                     .map(a -> new AbortedTransaction(a.producerId(), a.firstOffset())).toList();
+        }
+    }
+
+    @Override
+    public boolean inTransaction(long producerId, short epoch) {
+        synchronized (producers) {
+            return transactions.isOpen(producerId, epoch);
         }
     }
 

@@ -46,6 +46,9 @@ public interface PartitionLog {
     /** The aborted transactions with records in [from, upTo). */
     java.util.List<AbortedTransaction> abortedTransactions(long from, long upTo);
 
+    /** Whether the producer has a transaction open here, begun at {@code epoch}. */
+    boolean inTransaction(long producerId, short epoch);
+
     /** The first offset of the producer's open transaction here, or -1. */
     long openTransactionStart(long producerId);
 

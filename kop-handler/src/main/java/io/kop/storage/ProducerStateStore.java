@@ -106,7 +106,7 @@ final class ProducerStateStore {
                                 producers.record(pb.producerId(), pb.epoch(), pb.baseSequence(), pb.lastSequence(),
                                         CompletableFuture.completedFuture(pb.baseOffset()));
                                 if (pb.transactional()) {
-                                    transactions.begin(pb.producerId(), pb.baseOffset());
+                                    transactions.begin(pb.producerId(), pb.epoch(), pb.baseOffset());
                                 }
                             }
                         }

@@ -21,20 +21,24 @@ final class TransactionIndex {
     record Aborted(long producerId, long firstOffset, long lastOffset) {
     }
 
-    private final Map<Long, Long> open = new HashMap<>();
+    /** An open transaction here: the offset of its first record and the producer epoch it was begun with. */
+    private record Open(long firstOffset, short epoch) {
+    }
+
+    private final Map<Long, Open> open = new HashMap<>();
     /** In marker (lastOffset) order. */
     private final ArrayDeque<Aborted> aborted = new ArrayDeque<>();
 
-    /** A transactional batch of {@code producerId} was stored at {@code offset}. */
-    void begin(long producerId, long offset) {
-        open.putIfAbsent(producerId, offset);
+    /** A transactional batch of {@code producerId} at {@code epoch} was stored at {@code offset}. */
+    void begin(long producerId, short epoch, long offset) {
+        open.putIfAbsent(producerId, new Open(offset, epoch));
     }
 
     /** The transaction's marker was stored at {@code markerOffset}. */
     void end(long producerId, boolean commit, long markerOffset) {
-        Long first = open.remove(producerId);
+        Open first = open.remove(producerId);
         if (!commit && first != null) {
-            aborted.addLast(new Aborted(producerId, first, markerOffset));
+            aborted.addLast(new Aborted(producerId, first.firstOffset(), markerOffset));
             while (aborted.size() > MAX_ABORTED) {
                 aborted.pollFirst();
             }
@@ -43,15 +47,21 @@ final class TransactionIndex {
 
     /** The first offset of the producer's open transaction here, or -1. */
     long openTransactionStart(long producerId) {
-        Long first = open.get(producerId);
-        return first == null ? -1 : first;
+        Open first = open.get(producerId);
+        return first == null ? -1 : first.firstOffset();
+    }
+
+    /** Whether the producer has a transaction open here that it began at {@code epoch}. */
+    boolean isOpen(long producerId, short epoch) {
+        Open first = open.get(producerId);
+        return first != null && first.epoch() == epoch;
     }
 
     /** Records below this offset belong to no open transaction: the lowest first offset of one, capped at {@code end}. */
     long lastStableOffset(long end) {
         long lso = end;
-        for (long first : open.values()) {
-            lso = Math.min(lso, first);
+        for (Open first : open.values()) {
+            lso = Math.min(lso, first.firstOffset());
         }
         return lso;
     }
@@ -78,10 +88,11 @@ final class TransactionIndex {
         }
     }
 
-    /** As text: {@code pid@first,...} for open ones, {@code ;}, then {@code pid@first-last,...}. */
+    /** As text: {@code pid@first#epoch,...} for open ones, {@code ;}, then {@code pid@first-last,...}. */
     String snapshot() {
         StringBuilder sb = new StringBuilder();
-        open.forEach((pid, first) -> sb.append(sb.length() == 0 ? "" : ",").append(pid).append('@').append(first));
+        open.forEach((pid, first) -> sb.append(sb.length() == 0 ? "" : ",").append(pid).append('@')
+                .append(first.firstOffset()).append('#').append(first.epoch()));
         sb.append(';');
         boolean firstOne = true;
         for (Aborted a : aborted) {
@@ -98,12 +109,14 @@ final class TransactionIndex {
         if (semi < 0) {
             return false;
         }
-        Map<Long, Long> readOpen = new HashMap<>();
+        Map<Long, Open> readOpen = new HashMap<>();
         ArrayDeque<Aborted> readAborted = new ArrayDeque<>();
         try {
             for (String o : split(text.substring(0, semi))) {
                 int at = o.indexOf('@');
-                readOpen.put(Long.parseLong(o.substring(0, at)), Long.parseLong(o.substring(at + 1)));
+                int hash = o.indexOf('#', at);
+                readOpen.put(Long.parseLong(o.substring(0, at)), new Open(Long.parseLong(o.substring(at + 1, hash)),
+                        Short.parseShort(o.substring(hash + 1))));
             }
             for (String a : split(text.substring(semi + 1))) {
                 int at = a.indexOf('@');

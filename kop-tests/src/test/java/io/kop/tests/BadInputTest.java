@@ -78,8 +78,8 @@ class BadInputTest {
             assertEquals(Errors.UNSUPPORTED_VERSION.code(), response.data().errorCode());
             assertTrue(response.data().apiKeys().find((short) 0) != null, "Produce listed");
             assertTrue(response.data().apiKeys().find((short) 22) != null, "InitProducerId listed");
-            assertEquals(4, response.data().apiKeys().find((short) 26).maxVersion(),
-                    "EndTxn up to v4: transactions v2 (v5) is not served");
+            assertEquals(org.apache.kafka.common.protocol.ApiKeys.END_TXN.latestVersion(false),
+                    response.data().apiKeys().find((short) 26).maxVersion(), "EndTxn v5: transactions v2 served");
             assertTrue(response.data().apiKeys().find((short) 57) == null, "UpdateFeatures not advertised");
         }
     }

@@ -356,11 +356,11 @@ public final class KafkaGroupCoordinator implements GroupService, io.kop.coordin
 
     @Override
     public CompletableFuture<Void> completeTransaction(int partition, long producerId, short producerEpoch,
-                                                       int coordinatorEpoch, boolean commit) {
+                                                       int coordinatorEpoch, boolean commit, int transactionVersion) {
         return service.completeTransaction(new TopicPartition(CoordinatorTopic.OFFSETS, partition), producerId,
                 producerEpoch, coordinatorEpoch, commit ? org.apache.kafka.common.requests.TransactionResult.COMMIT
                         : org.apache.kafka.common.requests.TransactionResult.ABORT,
-                org.apache.kafka.server.common.TransactionVersion.TV_0.featureLevel());
+                (short) transactionVersion);
     }
 
     @Override

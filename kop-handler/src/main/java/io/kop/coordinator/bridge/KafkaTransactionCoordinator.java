@@ -364,9 +364,10 @@ public final class KafkaTransactionCoordinator implements TransactionService {
         boolean commit = md.state() == TransactionState.PREPARE_COMMIT;
         long producerId = md.producerId();
         short epoch = md.producerEpoch();
+        int version = md.clientTransactionVersion().featureLevel();
         List<CompletableFuture<Void>> writes = new ArrayList<>();
         for (TopicPartition tp : new ArrayList<>(md.topicPartitions())) {
-            writes.add(writeMarker(p, tp, producerId, epoch, commit, 0));
+            writes.add(writeMarker(p, tp, producerId, epoch, commit, version, 0));
         }
         FutureUtil.waitForAll(writes).whenCompleteAsync((v, t) -> {
             if (t != null || loaded.get(p.partition) != p || md.state() != (commit
@@ -381,8 +382,9 @@ public final class KafkaTransactionCoordinator implements TransactionService {
     }
 
     private CompletableFuture<Void> writeMarker(TransactionLogPartition p, TopicPartition tp, long producerId,
-                                                short epoch, boolean commit, int attempt) {
-        return markers.write(tp, producerId, epoch, commit, p.coordinatorEpoch).exceptionallyCompose(t -> {
+                                                short epoch, boolean commit, int transactionVersion, int attempt) {
+        return markers.write(tp, producerId, epoch, commit, p.coordinatorEpoch, transactionVersion)
+                .exceptionallyCompose(t -> {
             Throwable cause = FutureUtil.unwrapCompletionException(t);
             Errors error = Errors.forException(cause);
             if (error == Errors.UNKNOWN_TOPIC_OR_PARTITION || error == Errors.INVALID_PRODUCER_EPOCH
@@ -398,7 +400,7 @@ public final class KafkaTransactionCoordinator implements TransactionService {
             long backoff = Math.min(MAX_MARKER_BACKOFF_MS, 100L << Math.min(attempt, 5));
             log.debug("retrying the marker for producer {} on {} in {} ms: {}", producerId, tp, backoff, cause.toString());
             CompletableFuture<Void> retried = new CompletableFuture<>();
-            executor.schedule(() -> writeMarker(p, tp, producerId, epoch, commit, attempt + 1)
+            executor.schedule(() -> writeMarker(p, tp, producerId, epoch, commit, transactionVersion, attempt + 1)
                     .whenComplete((v, e) -> {
                         if (e != null) {
                             retried.completeExceptionally(e);
@@ -562,12 +564,5 @@ public final class KafkaTransactionCoordinator implements TransactionService {
     public void close() {
         closed = true;
         executor.shutdown();
-        if (markers instanceof AutoCloseable c) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                log.warn("closing the marker writer failed", e);
-            }
-        }
     }
 }

@@ -175,15 +175,11 @@ final class OffsetsCompactor {
                         continue;
                     }
                     StoredBatches stored = KafkaEntryFormat.decode(data);
-                    if (stored.baseOffset() >= confirmed) {
-                        done = true;
-                        break;
-                    }
                     if (stored.baseOffset() >= upTo) {
                         if (end.resume == null) {
                             end.resume = entry.getPosition();
                         }
-                        if (staged.isEmpty()) {
+                        if (staged.isEmpty() || stored.baseOffset() >= confirmed) {
                             done = true;
                             break;
                         }

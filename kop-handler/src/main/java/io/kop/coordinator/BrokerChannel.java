@@ -3,8 +3,6 @@ package io.kop.coordinator;
 import io.kop.topic.BrokerLookup.KafkaNode;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
-import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -20,55 +18,46 @@ import org.apache.kafka.clients.NetworkClient;
 import org.apache.kafka.clients.NetworkClientUtils;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Node;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.NetworkException;
 import org.apache.kafka.common.metrics.Metrics;
 import org.apache.kafka.common.network.Selector;
-import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.TransactionResult;
-import org.apache.kafka.common.requests.WriteTxnMarkersRequest;
-import org.apache.kafka.common.requests.WriteTxnMarkersResponse;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.common.utils.internals.LogContext;
 
 /**
- * Sends transaction markers to other brokers as WriteTxnMarkers requests, over Kafka's own network
- * client with the broker's Kafka client settings ({@link io.kop.security.BrokerKafkaClient}), one
- * request at a time on a thread of its own.
+ * Requests from this broker to another KoP broker, as Kafka's brokers send them to each other
+ * (WriteTxnMarkers from a transaction coordinator, AddPartitionsToTxn from a partition's owner), over
+ * Kafka's own network client with the broker's Kafka client settings
+ * ({@link io.kop.security.BrokerKafkaClient}), one request at a time on a thread of its own.
  */
-public final class RemoteTxnMarkers implements TxnMarkerRouter.RemoteMarkers, AutoCloseable {
+public final class BrokerChannel implements AutoCloseable {
     private static final long CONNECT_TIMEOUT_MS = 10_000;
 
     private final Time time = Time.SYSTEM;
     private final NetworkClient client;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(
-            new DefaultThreadFactory("kop-txn-markers", true));
+            new DefaultThreadFactory("kop-broker-channel", true));
 
-    public RemoteTxnMarkers(Properties settings) {
+    public BrokerChannel(Properties settings) {
         AdminClientConfig config = new AdminClientConfig(settings);
-        LogContext logContext = new LogContext("[kop-txn-markers] ");
+        LogContext logContext = new LogContext("[kop-broker-channel] ");
         Selector selector = new Selector(config.getLong(AdminClientConfig.CONNECTIONS_MAX_IDLE_MS_CONFIG), new Metrics(),
-                time, "kop-txn-markers", ClientUtils.createChannelBuilder(config, time, logContext), logContext);
-        this.client = new NetworkClient(selector, new ManualMetadataUpdater(), "kop-txn-markers", 1, 50, 1000,
+                time, "kop-broker-channel", ClientUtils.createChannelBuilder(config, time, logContext), logContext);
+        this.client = new NetworkClient(selector, new ManualMetadataUpdater(), "kop-broker-channel", 1, 50, 1000,
                 -1, -1, 30_000, CONNECT_TIMEOUT_MS, 30_000, time, true, new ApiVersions(), logContext,
                 MetadataRecoveryStrategy.NONE, BootstrapConfiguration.DISABLED, false);
     }
 
-    @Override
-    public CompletableFuture<Void> send(KafkaNode node, TopicPartition partition, long producerId, short producerEpoch,
-                                        boolean commit, int coordinatorEpoch) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
+    /** Sends one request to {@code node}; fails with a NetworkException when it cannot be delivered. */
+    public CompletableFuture<AbstractResponse> send(KafkaNode node, AbstractRequest.Builder<?> request) {
+        CompletableFuture<AbstractResponse> done = new CompletableFuture<>();
         thread.execute(() -> {
             try {
-                Errors error = sendNow(new Node(node.id(), node.host(), node.port()), partition, producerId,
-                        producerEpoch, commit, coordinatorEpoch);
-                if (error == Errors.NONE) {
-                    done.complete(null);
-                } else {
-                    done.completeExceptionally(error.exception());
-                }
+                done.complete(sendNow(new Node(node.id(), node.host(), node.port()), request));
             } catch (IOException e) {
-                done.completeExceptionally(new NetworkException("marker not sent to broker " + node.id() + ": "
+                done.completeExceptionally(new NetworkException("request to broker " + node.id() + " failed: "
                         + e.getMessage(), e));
             } catch (RuntimeException e) {
                 done.completeExceptionally(e);
@@ -77,22 +66,16 @@ public final class RemoteTxnMarkers implements TxnMarkerRouter.RemoteMarkers, Au
         return done;
     }
 
-    private Errors sendNow(Node node, TopicPartition partition, long producerId, short producerEpoch, boolean commit,
-                           int coordinatorEpoch) throws IOException {
+    private AbstractResponse sendNow(Node node, AbstractRequest.Builder<?> builder) throws IOException {
         if (!NetworkClientUtils.awaitReady(client, node, time, CONNECT_TIMEOUT_MS)) {
             throw new IOException("no connection to " + node);
         }
-        WriteTxnMarkersRequest.Builder builder = new WriteTxnMarkersRequest.Builder(List.of(
-                new WriteTxnMarkersRequest.TxnMarkerEntry(producerId, producerEpoch, coordinatorEpoch,
-                        commit ? TransactionResult.COMMIT : TransactionResult.ABORT, List.of(partition), (short) 0)));
         ClientRequest request = client.newClientRequest(node.idString(), builder, time.milliseconds(), true);
         ClientResponse response = NetworkClientUtils.sendAndReceive(client, request, time);
         if (response.versionMismatch() != null) {
             throw response.versionMismatch();
         }
-        Map<TopicPartition, Errors> errors = ((WriteTxnMarkersResponse) response.responseBody()).errorsByProducerId()
-                .getOrDefault(producerId, Map.of());
-        return errors.getOrDefault(partition, Errors.UNKNOWN_SERVER_ERROR);
+        return response.responseBody();
     }
 
     @Override
