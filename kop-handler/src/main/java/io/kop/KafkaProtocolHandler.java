@@ -200,8 +200,12 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
                 : (node, tp, pid, epoch, commit, coordinatorEpoch, version) -> CompletableFuture.failedFuture(
                         new org.apache.kafka.common.errors.BrokerNotAvailableException("no listener this broker can "
                                 + "use as a Kafka client to send transaction markers to broker " + node.id()));
-        TxnMarkerRouter router = new TxnMarkerRouter(view, offsetsTopic, () -> groups, logs, brokers,
-                config.listeners().get(0).name(), remote);
+        // Other brokers are reached at their address on the listener the client settings use.
+        String listener = BrokerKafkaClient.listener(config, pulsar.getConfiguration(),
+                config.multiTenantMetadata() && !tenant.equals(config.metadataTenant()) ? tenant : null)
+                .map(io.kop.config.KafkaListener::name).orElse(config.listeners().get(0).name());
+        TxnMarkerRouter router = new TxnMarkerRouter(view, offsetsTopic, () -> groups, logs, brokers, listener,
+                remote);
         KafkaTransactionCoordinator coordinator = new KafkaTransactionCoordinator(pulsar.getBrokerService(), txnTopic,
                 producerIds::nextId, router,
                 p -> pulsar.getNamespaceService().checkTopicOwnership(txnTopic.partition(p)),
@@ -210,8 +214,8 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         offsetsTopic.ready().thenRun(() -> txnTopic.start(topics, pulsar.getExecutor(), coordinator::onElection,
                 coordinator::onResignation));
         txnTopic.ready().thenRun(() -> claimAll(txnTopic, brokers));
-        TxnPartitionAdder adder = new TxnPartitionAdder(txnTopic, coordinator, view.names(), brokers,
-                config.listeners().get(0).name(), channel);
+        TxnPartitionAdder adder = new TxnPartitionAdder(txnTopic, coordinator, view.names(), brokers, listener,
+                channel);
         return new GroupCoordinators.Transactions(txnTopic, coordinator, view.names(), adder, () -> {
             if (channel != null) {
                 channel.close();

@@ -511,7 +511,7 @@ final class AuthorizationStage {
     private CompletableFuture<ApiMessage> addPartitionsToTxn(RequestContext ctx, AbstractRequest r, Names names,
                                                              Supplier<CompletableFuture<ApiMessage>> handler) {
         var request = (org.apache.kafka.common.requests.AddPartitionsToTxnRequest) r;
-        var normal = request.normalizeRequest();
+        var normal = ctx.apiVersion() <= 3 ? request.normalizeRequest() : request;
         List<String> topics = new ArrayList<>();
         normal.data().transactions().forEach(t -> t.topics().forEach(topic -> topics.add(topic.name())));
         return refused(topics, topicCheck(ctx, names, TopicOp.WRITE)).thenCompose(refused -> {

@@ -79,7 +79,12 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                 pending.add(append.result.handle((r, t) -> {
                     if (t != null) {
                         Throwable kafka = StorageErrors.toKafka(FutureUtil.unwrapCompletionException(t));
-                        p.setErrorCode(Errors.forException(kafka).code()).setErrorMessage(kafka.getMessage());
+                        Errors error = Errors.forException(kafka);
+                        if (error == Errors.UNKNOWN_SERVER_ERROR) {
+                            PRODUCE_LOG.warn("[{}] produce to {}-{} failed unexpectedly", ctx.remoteAddress(),
+                                    topic.name(), partition.index(), kafka);
+                        }
+                        p.setErrorCode(error.code()).setErrorMessage(kafka.getMessage());
                     } else {
                         p.setBaseOffset(r.baseOffset()).setLogAppendTimeMs(r.logAppendTime());
                     }

@@ -84,7 +84,8 @@ final class TransactionHandlers {
     private static CompletableFuture<AddPartitionsToTxnResponseData> addPartitions(RequestContext ctx,
             GroupCoordinators.Tenant t, AddPartitionsToTxnRequest request) {
         boolean v3AndBelow = ctx.apiVersion() <= 3;
-        AddPartitionsToTxnRequest normal = request.normalizeRequest();
+        // normalizeRequest moves v3's single transaction into v4's collection (and empties a v4 request)
+        AddPartitionsToTxnRequest normal = v3AndBelow ? request.normalizeRequest() : request;
         List<CompletableFuture<AddPartitionsToTxnResult>> results = new ArrayList<>();
         for (AddPartitionsToTxnTransaction txn : normal.data().transactions()) {
             results.add(addPartitions(ctx, transactions(t), txn));

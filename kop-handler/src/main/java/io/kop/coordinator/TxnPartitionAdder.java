@@ -22,6 +22,7 @@ import org.apache.kafka.common.requests.AddPartitionsToTxnResponse;
  * (AddPartitionsToTxn v5 in the brokers' batched form), and answers its error.
  */
 public final class TxnPartitionAdder {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TxnPartitionAdder.class);
     private final CoordinatorTopic txnTopic;
     private final TransactionService service;
     private final KafkaTopicNames names;
@@ -59,9 +60,17 @@ public final class TxnPartitionAdder {
                     txns.add(new AddPartitionsToTxnTransaction().setTransactionalId(transactionalId)
                             .setProducerId(producerId).setProducerEpoch(epoch).setVerifyOnly(false).setTopics(topics));
                     return channel.send(node, AddPartitionsToTxnRequest.Builder.forBroker(txns)).thenApply(r -> {
-                        Map<TopicPartition, Errors> errors = ((AddPartitionsToTxnResponse) r).errors()
-                                .getOrDefault(transactionalId, Map.of());
-                        return errors.values().stream().findFirst().orElse(Errors.UNKNOWN_SERVER_ERROR);
+                        AddPartitionsToTxnResponse response = (AddPartitionsToTxnResponse) r;
+                        if (response.data().errorCode() != Errors.NONE.code()) {
+                            return Errors.forCode(response.data().errorCode()); // the whole request failed
+                        }
+                        Map<TopicPartition, Errors> errors = response.errors().getOrDefault(transactionalId, Map.of());
+                        Errors error = errors.values().stream().findFirst().orElse(Errors.UNKNOWN_SERVER_ERROR);
+                        if (error == Errors.UNKNOWN_SERVER_ERROR) {
+                            LOG.warn("adding {} to transaction {} at broker {}: {}", tp, transactionalId, node.id(),
+                                    response.data());
+                        }
+                        return error;
                     });
                 });
     }

@@ -23,16 +23,24 @@ public final class BrokerKafkaClient {
     private BrokerKafkaClient() {
     }
 
-    /** {@code tenant}: the tenant to act in (as a SASL PLAIN username), or null for none in particular. */
-    public static Optional<Properties> settings(KopConfig config, ServiceConfiguration conf, String tenant) {
+    /**
+     * The listener {@link #settings} connects through (the same name on every broker), so that requests
+     * to a given broker go to its address on that listener; empty when none can be used.
+     */
+    public static Optional<KafkaListener> listener(KopConfig config, ServiceConfiguration conf, String tenant) {
         List<String> order = List.of("PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL");
-        Optional<KafkaListener> listener = config.advertisedListeners().stream()
+        return config.advertisedListeners().stream()
                 .filter(l -> tenant == null || l.sasl())
                 .filter(l -> !l.sasl() || config.security().saslMechanisms().contains("PLAIN"))
                 .filter(l -> !l.tls() || conf.getTlsTrustCertsFilePath() != null
                         && !conf.getTlsTrustCertsFilePath().isBlank())
                 .filter(l -> !l.securityProtocol().equals("SSL") || !config.security().tls().clientCertRequired())
                 .min(Comparator.comparingInt(l -> order.indexOf(l.securityProtocol())));
+    }
+
+    /** {@code tenant}: the tenant to act in (as a SASL PLAIN username), or null for none in particular. */
+    public static Optional<Properties> settings(KopConfig config, ServiceConfiguration conf, String tenant) {
+        Optional<KafkaListener> listener = listener(config, conf, tenant);
         if (listener.isEmpty()) {
             return Optional.empty();
         }

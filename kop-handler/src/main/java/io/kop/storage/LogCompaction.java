@@ -37,7 +37,9 @@ import org.apache.kafka.common.utils.internals.ByteBufferOutputStream;
  * horizon ({@code delete.retention.ms} after the run that first compacted it, kept in its batch as
  * Kafka's cleaner keeps it), then it goes too; records without a key (only Pulsar producers can write
  * them) are kept. The previous segment plus the log from its horizon up to E are written to a new
- * BookKeeper ledger ({@link CompactedSegment}).
+ * BookKeeper ledger ({@link CompactedSegment}). E stays below the last stable offset; below it, the
+ * records of aborted transactions and the transaction markers go, and committed transactions' records
+ * are kept as plain records.
  *
  * <p>Two passes over the dirty part of the log, as Kafka's cleaner makes: the first maps each key to
  * its latest offset (E stops where the map would outgrow its budget, where records are younger than
@@ -67,6 +69,8 @@ final class LogCompaction {
     private final Executor executor;
     private final Settings settings;
     private final long now;
+    /** The aborted transactions among the records this run reads. */
+    private final List<TransactionIndex.Aborted> aborted;
     private final Map<ByteBuffer, Long> latest = new HashMap<>();
     private long keyBytes;
     private long recordsRead;
@@ -76,7 +80,8 @@ final class LogCompaction {
     private Position lastEntryBelowEnd;
 
     LogCompaction(ManagedLedgerPartitionLog log, BookKeeper bk, ManagedLedgerConfig config, Executor executor,
-                  Settings settings, long now) {
+                  Settings settings, long now, List<TransactionIndex.Aborted> aborted) {
+        this.aborted = aborted;
         this.log = log;
         this.bk = bk;
         this.config = config;
@@ -127,7 +132,7 @@ final class LogCompaction {
                     for (MutableRecordBatch batch : decode(entry, end).batches()) {
                         for (Record r : batch) {
                             recordsRead++;
-                            if (r.hasKey()) {
+                            if (r.hasKey() && !dropped(batch, r.offset())) {
                                 ByteBuffer key = copy(r.key());
                                 if (latest.put(key, r.offset()) == null) {
                                     keyBytes += key.remaining() + KEY_OVERHEAD;
@@ -217,7 +222,7 @@ final class LogCompaction {
                     }
                     for (MutableRecordBatch batch : decode(entry, from).batches()) {
                         for (Record r : batch) {
-                            if (r.offset() < end) {
+                            if (r.offset() < end && !dropped(batch, r.offset())) {
                                 writer.offer(r, now + settings.deleteRetentionMs());
                             }
                         }
@@ -256,6 +261,22 @@ final class LogCompaction {
                 built.release();
             }
         }
+    }
+
+    /** A transaction marker, or a record of an aborted transaction: never copied. */
+    private boolean dropped(MutableRecordBatch batch, long offset) {
+        if (batch.isControlBatch()) {
+            return true;
+        }
+        if (!batch.isTransactional()) {
+            return false;
+        }
+        for (TransactionIndex.Aborted a : aborted) {
+            if (a.producerId() == batch.producerId() && a.firstOffset() <= offset && offset < a.lastOffset()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether a record survives: the latest of its key, not below the log start, not an expired tombstone. */

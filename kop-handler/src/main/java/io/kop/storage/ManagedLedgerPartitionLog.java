@@ -847,12 +847,20 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
             return CompletableFuture.completedFuture(null);
         }
         CompactedSegment previous = compacted;
-        return offsets().thenCompose(bounds -> {
+        return offsets().thenCombine(lastStableOffset(), (bounds, lso) -> new long[] {bounds.logStartOffset(),
+                bounds.highWatermark(), lso}).thenCompose(b -> {
+            LogOffsets bounds = new LogOffsets(b[0], b[1]);
+            long stable = b[2];
             long from = previous == null ? bounds.logStartOffset()
                     : Math.max(previous.horizon(), bounds.logStartOffset());
+            List<TransactionIndex.Aborted> aborted;
+            synchronized (producers) {
+                aborted = transactions.abortedBetween(from, stable);
+            }
             LogCompaction run = new LogCompaction(this, bk, ledger.getConfig(), decodeExecutor, settings,
-                    System.currentTimeMillis());
-            return run.run(previous, from, bounds.highWatermark(), bounds.logStartOffset()).thenCompose(r -> {
+                    System.currentTimeMillis(), aborted);
+            // Only below the last stable offset: an open transaction may still abort.
+            return run.run(previous, from, stable, bounds.logStartOffset()).thenCompose(r -> {
                 if (r.ledgerId() < 0) {
                     return CompletableFuture.completedFuture(r);
                 }

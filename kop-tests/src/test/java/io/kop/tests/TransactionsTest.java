@@ -306,6 +306,65 @@ class TransactionsTest {
         }
     }
 
+    /**
+     * A compacted topic with transactions: the cleaner stops at the last stable offset, drops aborted
+     * records and markers, keeps committed records as the latest of their keys.
+     */
+    @Test
+    void compactionDropsAbortedRecordsAndStopsAtTheLastStableOffset() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("txn-compacted");
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (Admin admin = broker.admin()) {
+            createTopic(admin, topic, 1, Map.of("cleanup.policy", "compact", "min.cleanable.dirty.ratio", "0.01",
+                    "segment.ms", "1000"));
+        }
+        try (KafkaProducer<byte[], byte[]> producer = transactional("compacted-" + UUID.randomUUID(), Map.of());
+             KafkaProducer<byte[], byte[]> open = transactional("open-" + UUID.randomUUID(), Map.of())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, 0, "k1".getBytes(), "committed".getBytes()));
+            producer.send(new ProducerRecord<>(topic, 0, "k2".getBytes(), "committed".getBytes()));
+            producer.commitTransaction();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, 0, "k1".getBytes(), "aborted".getBytes()));
+            producer.flush();
+            producer.abortTransaction();
+            open.initTransactions();
+            open.beginTransaction(); // stays open: nothing from here on may be compacted
+            open.send(new ProducerRecord<>(topic, 0, "k2".getBytes(), "pending".getBytes())).get(30, TimeUnit.SECONDS);
+
+            // offsets: k1 0, k2 1, marker 2, aborted k1 3, marker 4, pending k2 5
+            List<Long> offsets = new ArrayList<>();
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (System.currentTimeMillis() < deadline) {
+                offsets = offsetsReadUncommitted(tp);
+                if (!offsets.contains(3L)) {
+                    break;
+                }
+                Thread.sleep(500);
+            }
+            assertEquals(List.of(0L, 1L, 5L), offsets, "the aborted record is compacted away, the pending one kept");
+            assertEquals(List.of("committed", "committed"), readAll(List.of(tp), IsolationLevel.READ_COMMITTED, 2));
+            open.commitTransaction();
+            assertEquals(List.of("committed", "committed", "pending"),
+                    readAll(List.of(tp), IsolationLevel.READ_COMMITTED, 3));
+        }
+    }
+
+    private List<Long> offsetsReadUncommitted(TopicPartition tp) {
+        List<Long> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = reader(IsolationLevel.READ_UNCOMMITTED)) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long end = consumer.endOffsets(List.of(tp)).get(tp);
+            long deadline = System.currentTimeMillis() + 15_000;
+            while (consumer.position(tp) < end && System.currentTimeMillis() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.offset()));
+            }
+        }
+        return out;
+    }
+
     @Test
     void requestsOutOfTurnGetKafkasErrorsAndChangeNothing() throws Exception {
         String topic = KopTestBroker.uniqueTopic("txn-bad");
