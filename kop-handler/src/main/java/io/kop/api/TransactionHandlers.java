@@ -108,6 +108,11 @@ final class TransactionHandlers {
         List<TopicPartition> asked = AddPartitionsToTxnRequest.getPartitions(txn.topics());
         Map<String, CompletableFuture<Boolean>> exists = new HashMap<>();
         for (TopicPartition tp : asked) {
+            if (tp.topic().equals(CoordinatorTopic.OFFSETS)) {
+                // a group's offsets partition, which another broker adds for TxnOffsetCommit v5
+                exists.put(tp.topic(), CompletableFuture.completedFuture(true));
+                continue;
+            }
             exists.computeIfAbsent(tp.topic(), name -> ctx.topics().find(name, false)
                     .thenApply(found -> found.isPresent() && asked.stream().filter(p -> p.topic().equals(name))
                             .allMatch(p -> p.partition() >= 0 && p.partition() < found.get().partitions()))
@@ -120,8 +125,9 @@ final class TransactionHandlers {
                 if (!exists.get(tp.topic()).join()) {
                     errors.put(tp, Errors.UNKNOWN_TOPIC_OR_PARTITION);
                 } else {
-                    toCoordinator.put(new TopicPartition(TransactionNames.toCoordinator(ctx, txns, tp.topic()),
-                            tp.partition()), tp);
+                    toCoordinator.put(tp.topic().equals(CoordinatorTopic.OFFSETS) ? tp
+                            : new TopicPartition(TransactionNames.toCoordinator(ctx, txns, tp.topic()), tp.partition()),
+                            tp);
                 }
             }
             if (!errors.isEmpty()) {

@@ -486,8 +486,17 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                     LeaderEpochs e = epochs;
                     return segment.read(offset, maxBytes, decodeExecutor, b -> stampEpochs(b, e));
                 }
-                // Nothing survived between here and the horizon: the log goes on there.
-                return read(segment.horizon(), maxBytes);
+                // Nothing survived between here and the horizon: the log goes on there. With nothing there
+                // yet, an empty batch up to the horizon moves the consumer past the gap (markers and aborted
+                // records end a compacted range of a transactional topic), as compaction's empty batches do.
+                long horizon = segment.horizon();
+                return read(horizon, maxBytes).thenApply(next -> {
+                    if (next.recordCount() > 0) {
+                        return next;
+                    }
+                    next.release();
+                    return emptyBatch(offset, horizon - 1);
+                });
             }
             RecordChunks cachedBatches = recent.read(offset, maxBytes);
             if (cachedBatches != null) {
@@ -509,6 +518,20 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     }
 
     private record Served(RecordChunks records, long nextOffset) {
+    }
+
+    /**
+     * A batch without records spanning [from, to]: a Kafka consumer's next fetch starts after its last
+     * offset. Counted as one record, so the fetch answers with it.
+     */
+    private RecordChunks emptyBatch(long from, long to) {
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(
+                org.apache.kafka.common.record.internal.DefaultRecordBatch.RECORD_BATCH_OVERHEAD);
+        org.apache.kafka.common.record.internal.DefaultRecordBatch.writeEmptyHeader(header, RecordBatch.MAGIC_VALUE_V2,
+                RecordBatch.NO_PRODUCER_ID, RecordBatch.NO_PRODUCER_EPOCH, RecordBatch.NO_SEQUENCE, from, to,
+                epochs.latest(), TimestampType.CREATE_TIME, System.currentTimeMillis(), false, false);
+        header.rewind();
+        return new RecordChunks(List.of(io.netty.buffer.Unpooled.wrappedBuffer(header)), 1);
     }
 
     /**

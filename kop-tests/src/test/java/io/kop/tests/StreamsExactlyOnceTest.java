@@ -81,7 +81,33 @@ class StreamsExactlyOnceTest {
             produce(bootstrap, input, lines.subList(200, 300));
             cluster.cluster().startBroker(victim);
 
-            Map<String, List<Long>> emitted = awaitOutput(bootstrap, output, counts(lines));
+            Map<String, List<Long>> emitted;
+            try {
+                emitted = awaitOutput(bootstrap, output, counts(lines));
+            } catch (AssertionError e) {
+                try (Admin admin = cluster.admin(0)) { // what holds read_committed readers back
+                    System.out.println("transactions: " + admin.listTransactions().all().get(30, TimeUnit.SECONDS));
+                    List<org.apache.kafka.common.TopicPartition> tps = new ArrayList<>();
+                    for (String t : List.of(input, id + "-words-repartition", id + "-counts-changelog", output)) {
+                        tps.add(new org.apache.kafka.common.TopicPartition(t, 0));
+                        tps.add(new org.apache.kafka.common.TopicPartition(t, 1));
+                    }
+                    System.out.println("producers: " + admin.describeProducers(tps).all().get(30, TimeUnit.SECONDS));
+                    Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest =
+                            new HashMap<>();
+                    tps.forEach(tp -> latest.put(tp, org.apache.kafka.clients.admin.OffsetSpec.latest()));
+                    System.out.println("end: " + admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS));
+                    System.out.println("stable: " + admin.listOffsets(latest, new org.apache.kafka.clients.admin
+                            .ListOffsetsOptions(org.apache.kafka.common.IsolationLevel.READ_COMMITTED)).all()
+                            .get(30, TimeUnit.SECONDS));
+                    System.out.println("groups: " + admin.listConsumerGroupOffsets(id).partitionsToOffsetAndMetadata()
+                            .get(30, TimeUnit.SECONDS));
+                    System.out.println("states: " + admin.describeTransactions(admin.listTransactions().all()
+                            .get(30, TimeUnit.SECONDS).stream().map(l -> l.transactionalId()).toList()).all()
+                            .get(30, TimeUnit.SECONDS));
+                }
+                throw e;
+            }
             for (String word : WORDS) {
                 List<Long> seen = emitted.get(word);
                 List<Long> exact = new ArrayList<>();

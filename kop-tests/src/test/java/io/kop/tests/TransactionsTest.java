@@ -167,6 +167,18 @@ class TransactionsTest {
             TransactionDescription open = admin.describeTransactions(List.of(id)).all().get().get(id);
             assertEquals(TransactionState.ONGOING, open.state());
             assertEquals(1, open.topicPartitions().size());
+            // Kafka's own tool sees the same: the open transaction, and its start offset at the partition
+            String bootstrap = "127.0.0.1:" + broker.kafkaPort();
+            KafkaCliToolsTest.Result list = KafkaCliToolsTest.run(null, "org.apache.kafka.tools.TransactionsCommand",
+                    "--bootstrap-server", bootstrap, "list");
+            assertEquals(0, list.exitCode(), list.toString());
+            assertTrue(list.out().contains(id) && list.out().contains("Ongoing"), list.toString());
+            KafkaCliToolsTest.Result producers = KafkaCliToolsTest.run(null,
+                    "org.apache.kafka.tools.TransactionsCommand", "--bootstrap-server", bootstrap,
+                    "describe-producers", "--topic", topic, "--partition", "0");
+            assertEquals(0, producers.exitCode(), producers.toString());
+            assertTrue(producers.out().lines().anyMatch(l -> l.trim().endsWith("1")), "CurrentTransactionStartOffset 1: "
+                    + producers);
 
             producer.commitTransaction();
             assertEquals(List.of("before", "in-txn", "after"), readAll(List.of(tp), IsolationLevel.READ_COMMITTED, 3));
@@ -348,6 +360,46 @@ class TransactionsTest {
             open.commitTransaction();
             assertEquals(List.of("committed", "committed", "pending"),
                     readAll(List.of(tp), IsolationLevel.READ_COMMITTED, 3));
+        }
+    }
+
+    /**
+     * A compacted range of a transactional topic ends with a marker, which compaction drops: a consumer
+     * in that gap is still moved to the end of the log (Kafka's empty batch), not left there.
+     */
+    @Test
+    void aConsumerGetsPastTheGapAtTheEndOfACompactedRange() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("txn-gap");
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (Admin admin = broker.admin()) {
+            createTopic(admin, topic, 1, Map.of("cleanup.policy", "compact", "min.cleanable.dirty.ratio", "0.01",
+                    "segment.ms", "1000"));
+        }
+        try (KafkaProducer<byte[], byte[]> producer = transactional("gap-" + UUID.randomUUID(), Map.of())) {
+            producer.initTransactions();
+            for (String value : List.of("a", "b")) { // k@0, marker 1, k@2, marker 3
+                producer.beginTransaction();
+                producer.send(new ProducerRecord<>(topic, 0, "k".getBytes(), value.getBytes()));
+                producer.commitTransaction();
+            }
+        }
+        long deadline = System.currentTimeMillis() + 60_000;
+        List<Long> offsets = offsetsReadUncommitted(tp);
+        while (!offsets.equals(List.of(2L)) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(500);
+            offsets = offsetsReadUncommitted(tp);
+        }
+        assertEquals(List.of(2L), offsets, "compacted: the latest record of k");
+        try (KafkaConsumer<byte[], byte[]> consumer = reader(IsolationLevel.READ_COMMITTED)) {
+            consumer.assign(List.of(tp));
+            consumer.seek(tp, 3); // in the gap the dropped marker left
+            long end = consumer.endOffsets(List.of(tp)).get(tp);
+            assertEquals(4, end);
+            long until = System.currentTimeMillis() + 15_000;
+            while (consumer.position(tp) < end && System.currentTimeMillis() < until) {
+                consumer.poll(Duration.ofMillis(200));
+            }
+            assertEquals(end, consumer.position(tp), "the consumer reaches the end of the log");
         }
     }
 

@@ -62,6 +62,8 @@ public final class KafkaTransactionCoordinator implements TransactionService {
     private final Map<Integer, TransactionLogPartition> loaded = new java.util.concurrent.ConcurrentHashMap<>();
     private final Set<Integer> loading = new HashSet<>();
     private final int[] epochs;
+    /** Adds that wait for a transaction's markers (on {@link #executor}), by transactional id. */
+    private final Map<String, List<Runnable>> awaitingCompletion = new HashMap<>();
     private volatile boolean closed;
 
     /**
@@ -224,9 +226,25 @@ public final class KafkaTransactionCoordinator implements TransactionService {
     @Override
     public CompletableFuture<Errors> addPartitions(String transactionalId, long producerId, short epoch,
                                                    Set<TopicPartition> partitions, int transactionVersion) {
+        return addPartitions(transactionalId, producerId, epoch, partitions, transactionVersion, 0);
+    }
+
+    /** How long an add waits for the previous transaction's markers before answering CONCURRENT_TRANSACTIONS. */
+    private static final long COMPLETION_WAIT_MS = 2_000;
+
+    private CompletableFuture<Errors> addPartitions(String transactionalId, long producerId, short epoch,
+                                                    Set<TopicPartition> partitions, int transactionVersion,
+                                                    long waitedMs) {
         return on(() -> {
             TransactionLogPartition p = partitionOf(transactionalId);
-            TransactionMetadata md = current(p, transactionalId, producerId, epoch);
+            TransactionMetadata md = p.transactions.get(transactionalId);
+            if (md != null && md.producerId() == producerId && ending(md) && waitedMs < COMPLETION_WAIT_MS) {
+                // The previous transaction's markers are being written: the next one's first add waits for
+                // them here rather than send the client into retries (each at least its retry backoff).
+                return afterCompletion(transactionalId).thenCompose(waited -> addPartitions(transactionalId,
+                        producerId, epoch, partitions, transactionVersion, waitedMs + waited));
+            }
+            md = current(p, transactionalId, producerId, epoch);
             if (md.state() == TransactionState.PREPARE_COMMIT || md.state() == TransactionState.PREPARE_ABORT) {
                 throw Errors.CONCURRENT_TRANSACTIONS.exception();
             }
@@ -259,6 +277,32 @@ public final class KafkaTransactionCoordinator implements TransactionService {
             partitions.forEach(tp -> out.put(tp, errorOf(t)));
             return out;
         });
+    }
+
+    /** Whether the transaction has ended and its markers or completion are still being written. */
+    private static boolean ending(TransactionMetadata md) {
+        return md.state() == TransactionState.PREPARE_COMMIT || md.state() == TransactionState.PREPARE_ABORT
+                || md.pendingState().filter(s -> s == TransactionState.COMPLETE_COMMIT
+                        || s == TransactionState.COMPLETE_ABORT).isPresent();
+    }
+
+    /**
+     * Completes (on the executor) once the transaction's completion is stored, or after a while anyway;
+     * with how long it waited (ms).
+     */
+    private CompletableFuture<Long> afterCompletion(String transactionalId) {
+        long start = System.currentTimeMillis();
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        Runnable wake = () -> done.complete(Math.max(1, System.currentTimeMillis() - start));
+        awaitingCompletion.computeIfAbsent(transactionalId, k -> new ArrayList<>()).add(wake);
+        executor.schedule(() -> {
+            List<Runnable> waiting = awaitingCompletion.get(transactionalId);
+            if (waiting != null && waiting.remove(wake) && waiting.isEmpty()) {
+                awaitingCompletion.remove(transactionalId);
+            }
+            done.complete(COMPLETION_WAIT_MS);
+        }, COMPLETION_WAIT_MS, TimeUnit.MILLISECONDS);
+        return done;
     }
 
     /** The transaction, checked to belong to this producer and epoch, with no transition under way. */
@@ -374,9 +418,14 @@ public final class KafkaTransactionCoordinator implements TransactionService {
                     ? TransactionState.PREPARE_COMMIT : TransactionState.PREPARE_ABORT)) {
                 return; // unloaded: the next owner finishes it from the log
             }
-            persist(p, md, md.prepareComplete(System.currentTimeMillis())).exceptionally(e -> {
-                log.warn("completing transaction {} failed: {}", md.transactionalId(), e.toString());
-                return null;
+            persist(p, md, md.prepareComplete(System.currentTimeMillis())).whenComplete((x, e) -> {
+                if (e != null) {
+                    log.warn("completing transaction {} failed: {}", md.transactionalId(), e.toString());
+                }
+                List<Runnable> waiting = awaitingCompletion.remove(md.transactionalId());
+                if (waiting != null) {
+                    waiting.forEach(Runnable::run);
+                }
             });
         }, executor);
     }
