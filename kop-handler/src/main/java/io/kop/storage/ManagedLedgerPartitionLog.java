@@ -147,18 +147,9 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                             batch.lastSequence(), baseOffset, appendTime >= 0 ? appendTime : batch.maxTimestamp());
                     producerState.appended();
                 }
-                // Reserved in append order, which is the ledger's (offset) order.
-                RecentBatches.Reservation cached = recent.reserve(batch, numRecords);
-                try {
-                    topic.publishMessage(entry, new Publish(baseOffset, numRecords, publishSequence.incrementAndGet(),
-                            cached, appendTime, batch.isTransactional() ? batch.producerId() : -1,
-                            batch.producerEpoch(), null));
-                } catch (RuntimeException e) {
-                    if (cached != null) {
-                        recent.abandon(cached);
-                    }
-                    throw e;
-                }
+                publish(entry, batch, numRecords, cached -> new Publish(baseOffset, numRecords,
+                        publishSequence.incrementAndGet(), cached, appendTime,
+                        batch.isTransactional() ? batch.producerId() : -1, batch.producerEpoch(), null));
             }
         } finally {
             entry.release();
@@ -174,6 +165,23 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
             });
         }
         return baseOffset.thenApply(o -> new AppendResult(o, appendTime));
+    }
+
+    /**
+     * Publishes an entry with the batch's copy reserved in the recent-batches cache; called under the
+     * producer lock, so reservations are in append order, which is the ledger's (offset) order.
+     */
+    private void publish(ByteBuf entry, MutableRecordBatch batch, int numRecords,
+                         Function<RecentBatches.Reservation, Publish> publish) {
+        RecentBatches.Reservation cached = recent.reserve(batch, numRecords);
+        try {
+            topic.publishMessage(entry, publish.apply(cached));
+        } catch (RuntimeException e) {
+            if (cached != null) {
+                recent.abandon(cached);
+            }
+            throw e;
+        }
     }
 
     private ByteBuf encode(MutableRecordBatch batch, int numRecords, long logAppendTime, EntryFormat format) {
@@ -272,16 +280,8 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                     return CompletableFuture.failedFuture(refused.error().exception(refused.message()));
                 }
                 producerState.appended();
-                RecentBatches.Reservation cached = recent.reserve(batch, 1);
-                try {
-                    topic.publishMessage(entry, new Publish(offset, 1, publishSequence.incrementAndGet(), cached, -1,
-                            producerId, producerEpoch, type));
-                } catch (RuntimeException e) {
-                    if (cached != null) {
-                        recent.abandon(cached);
-                    }
-                    throw e;
-                }
+                publish(entry, batch, 1, cached -> new Publish(offset, 1, publishSequence.incrementAndGet(), cached,
+                        -1, producerId, producerEpoch, type));
             }
         } finally {
             entry.release();

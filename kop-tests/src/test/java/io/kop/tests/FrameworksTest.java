@@ -304,24 +304,7 @@ class FrameworksTest {
     }
 
     private KafkaStreams start(String id, String input, String output, Path state) {
-        StreamsBuilder builder = new StreamsBuilder();
-        builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()))
-                .flatMap((k, line) -> Arrays.stream(line.toLowerCase(Locale.ROOT).split(" "))
-                        .map(w -> KeyValue.pair(w, w)).toList())
-                .groupByKey(Grouped.with("words", Serdes.String(), Serdes.String()))
-                .count(Materialized.as("counts"))
-                .toStream()
-                .to(output, Produced.with(Serdes.String(), Serdes.Long()));
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, id);
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.kafkaPort());
-        p.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
-        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
-        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-        KafkaStreams app = new KafkaStreams(builder.build(), p);
-        app.start();
-        return app;
+        return WordCount.start(id, input, output, "127.0.0.1:" + broker.kafkaPort(), state, Map.of());
     }
 
     private void produce(String topic, List<String> lines) throws Exception {
@@ -337,9 +320,7 @@ class FrameworksTest {
     }
 
     private static Map<String, Long> counts(List<String> lines) {
-        Map<String, Long> out = new HashMap<>();
-        lines.forEach(l -> Arrays.stream(l.split(" ")).forEach(w -> out.merge(w, 1L, Long::sum)));
-        return out;
+        return WordCount.counts(lines);
     }
 
     /** The latest count per word in the output topic, once it equals {@code expected} (or after 120 s). */
@@ -364,8 +345,6 @@ class FrameworksTest {
     }
 
     private static void deleteRecursively(Path dir) throws Exception {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
+        WordCount.deleteRecursively(dir);
     }
 }

@@ -144,25 +144,8 @@ class StreamsExactlyOnceTest {
     }
 
     private static KafkaStreams start(String id, String input, String output, String bootstrap, Path state) {
-        StreamsBuilder builder = new StreamsBuilder();
-        builder.stream(input, Consumed.with(Serdes.String(), Serdes.String()))
-                .flatMap((k, line) -> Arrays.stream(line.toLowerCase(Locale.ROOT).split(" "))
-                        .map(w -> KeyValue.pair(w, w)).toList())
-                .groupByKey(Grouped.with("words", Serdes.String(), Serdes.String()))
-                .count(Materialized.as("counts"))
-                .toStream()
-                .to(output, Produced.with(Serdes.String(), Serdes.Long()));
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, id);
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
-        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
-        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
-        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-        KafkaStreams app = new KafkaStreams(builder.build(), p);
-        app.start();
-        return app;
+        return WordCount.start(id, input, output, bootstrap, state,
+                Map.of(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2));
     }
 
     private static void produce(String bootstrap, String topic, List<String> lines) throws Exception {
@@ -181,9 +164,7 @@ class StreamsExactlyOnceTest {
     }
 
     private static Map<String, Long> counts(List<String> lines) {
-        Map<String, Long> out = new HashMap<>();
-        lines.forEach(l -> Arrays.stream(l.split(" ")).forEach(w -> out.merge(w, 1L, Long::sum)));
-        return out;
+        return WordCount.counts(lines);
     }
 
     /** Every count emitted per word (read_committed, in order), once the latest ones equal {@code expected}. */
@@ -212,11 +193,6 @@ class StreamsExactlyOnceTest {
     }
 
     private static void deleteRecursively(Path dir) throws Exception {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
+        WordCount.deleteRecursively(dir);
     }
 }
