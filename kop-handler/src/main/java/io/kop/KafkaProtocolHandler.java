@@ -182,6 +182,17 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         }
     }
 
+    /** The tenant's client to other brokers, or null (logged) when none can be made. */
+    private static BrokerChannel brokerChannel(String tenant, Optional<Properties> client) {
+        try {
+            return client.map(BrokerChannel::new).orElse(null);
+        } catch (RuntimeException e) {
+            log.warn("tenant {}: no Kafka client to other brokers ({}); transactions whose partitions or "
+                    + "coordinator are on another broker will not complete", tenant, e.toString());
+            return null;
+        }
+    }
+
     /**
      * A tenant's transaction coordinator beside its group coordinator: its own {@code __transaction_state}
      * in the metadata namespace, markers to partitions here written directly and to other brokers as
@@ -195,7 +206,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
                                                              Optional<Properties> client) {
         CoordinatorTopic txnTopic = new CoordinatorTopic(pulsar, tenant, config.metadataNamespace(),
                 CoordinatorTopic.TRANSACTIONS, config.txnLogPartitions());
-        BrokerChannel channel = client.map(BrokerChannel::new).orElse(null);
+        BrokerChannel channel = brokerChannel(tenant, client);
         TxnMarkerRouter.RemoteMarkers remote = channel != null ? TxnMarkerRouter.over(channel)
                 : (node, tp, pid, epoch, commit, coordinatorEpoch, version) -> CompletableFuture.failedFuture(
                         new org.apache.kafka.common.errors.BrokerNotAvailableException("no listener this broker can "

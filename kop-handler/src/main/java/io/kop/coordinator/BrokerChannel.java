@@ -52,15 +52,28 @@ public final class BrokerChannel implements AutoCloseable {
     private volatile boolean closed;
 
     public BrokerChannel(Properties settings) {
+        // Kafka finds SASL login modules and other plugins through the context class loader: the NAR's.
+        Thread current = Thread.currentThread();
+        ClassLoader previous = current.getContextClassLoader();
+        current.setContextClassLoader(BrokerChannel.class.getClassLoader());
+        try {
+            this.client = newClient(settings);
+        } finally {
+            current.setContextClassLoader(previous);
+        }
+        this.loop = new DefaultThreadFactory("kop-broker-channel", true).newThread(this::run);
+        loop.setContextClassLoader(BrokerChannel.class.getClassLoader());
+        loop.start();
+    }
+
+    private NetworkClient newClient(Properties settings) {
         AdminClientConfig config = new AdminClientConfig(settings);
         LogContext logContext = new LogContext("[kop-broker-channel] ");
         Selector selector = new Selector(config.getLong(AdminClientConfig.CONNECTIONS_MAX_IDLE_MS_CONFIG), new Metrics(),
                 time, "kop-broker-channel", ClientUtils.createChannelBuilder(config, time, logContext), logContext);
-        this.client = new NetworkClient(selector, new ManualMetadataUpdater(), "kop-broker-channel", 100, 50, 1000,
+        return new NetworkClient(selector, new ManualMetadataUpdater(), "kop-broker-channel", 100, 50, 1000,
                 -1, -1, REQUEST_TIMEOUT_MS, CONNECT_TIMEOUT_MS, 30_000, time, true, new ApiVersions(), logContext,
                 MetadataRecoveryStrategy.NONE, BootstrapConfiguration.DISABLED, false);
-        this.loop = new DefaultThreadFactory("kop-broker-channel", true).newThread(this::run);
-        loop.start();
     }
 
     /** Sends one request to {@code node}; fails with a NetworkException when it cannot be delivered. */

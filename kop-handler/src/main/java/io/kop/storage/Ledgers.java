@@ -21,6 +21,21 @@ public final class Ledgers {
     private Ledgers() {
     }
 
+    /**
+     * An executor that runs a task on the caller's thread once {@code executor} refuses it (it was shut
+     * down): work on entries read from storage then still runs and releases them, rather than leaving
+     * them to the garbage collector when a coordinator closes while a read is in flight.
+     */
+    public static java.util.concurrent.Executor inlineOnceShutDown(java.util.concurrent.Executor executor) {
+        return task -> {
+            try {
+                executor.execute(task);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                task.run();
+            }
+        };
+    }
+
     public static CompletableFuture<ManagedCursor> openDurableCursor(ManagedLedger ledger, String name) {
         CompletableFuture<ManagedCursor> f = new CompletableFuture<>();
         ledger.asyncOpenCursor(name, CommandSubscribe.InitialPosition.Earliest, new AsyncCallbacks.OpenCursorCallback() {

@@ -437,14 +437,15 @@ class ClusterTest {
         int victim = 1;
         try (Admin admin = cluster.admin(0)) {
             admin.createTopics(List.of(new NewTopic(topic, 4, (short) 1))).all().get(30, TimeUnit.SECONDS);
-            // make sure the victim leads something of this topic
+            // make sure the victim leads something of this topic: its partition 0's bundle goes there
+            awaitOwner(admin, topic);
+            try (PulsarAdmin pulsar = cluster.pulsarAdmin(0)) {
+                moveBundle(pulsar, "public/default", "persistent://public/default/" + topic + "-partition-0", victim);
+            }
             long deadline = System.currentTimeMillis() + 30_000;
             while (leaders(admin, topic).values().stream().noneMatch(n -> cluster.brokerAt(n.host(), n.port()) == victim)) {
                 assertTrue(System.currentTimeMillis() < deadline, "broker " + victim + " leads no partition");
-                try (PulsarAdmin pulsar = cluster.pulsarAdmin(0)) {
-                    pulsar.topics().unload("persistent://public/default/" + topic);
-                }
-                Thread.sleep(500);
+                Thread.sleep(200);
             }
         }
         String bootstrap = cluster.bootstrap(0) + "," + cluster.bootstrap(1);

@@ -427,8 +427,14 @@ class TransactionsTest {
         }
         long producerId;
         short epoch;
-        try (KafkaProducer<byte[], byte[]> first = transactional(id, Map.of())) {
+        try (KafkaProducer<byte[], byte[]> first = transactional(id, Map.of());
+             RawKafkaClient raw = new RawKafkaClient(broker.kafkaPort())) {
             first.initTransactions(); // epoch 0; the next producer of the id gets 1
+            var begun = producerIdAndEpoch(first);
+            EndTxnResponse neverBegun = raw.send(new EndTxnRequest.Builder(new EndTxnRequestData()
+                    .setTransactionalId(id).setProducerId(begun.getKey()).setProducerEpoch(begun.getValue())
+                    .setCommitted(true), false).build((short) 4));
+            assertEquals(Errors.INVALID_TXN_STATE, neverBegun.error(), "EndTxn for a transaction never begun");
         }
         try (KafkaProducer<byte[], byte[]> producer = transactional(id, Map.of())) {
             producer.initTransactions();
@@ -442,8 +448,15 @@ class TransactionsTest {
         assertTrue(epoch >= 1, "a second producer of the id, and with transactions v2 one more per transaction");
         try (RawKafkaClient raw = new RawKafkaClient(broker.kafkaPort())) {
             // EndTxn with no transaction begun, and with an unknown producer, and an older epoch
-            EndTxnResponse noTxn = raw.send(new EndTxnRequest.Builder(new EndTxnRequestData().setTransactionalId(id)
-                    .setProducerId(producerId).setProducerEpoch(epoch).setCommitted(true), false).build((short) 4));
+            // a retried commit of the finished transaction succeeds (CONCURRENT_TRANSACTIONS, which clients
+            // retry, while its markers are still being written)
+            EndTxnResponse noTxn;
+            long until = System.currentTimeMillis() + 10_000;
+            do {
+                noTxn = raw.send(new EndTxnRequest.Builder(new EndTxnRequestData().setTransactionalId(id)
+                        .setProducerId(producerId).setProducerEpoch(epoch).setCommitted(true), false)
+                        .build((short) 4));
+            } while (noTxn.error() == Errors.CONCURRENT_TRANSACTIONS && System.currentTimeMillis() < until);
             assertEquals(Errors.NONE, noTxn.error(), "a retried commit of the finished transaction succeeds");
             EndTxnResponse abortDone = raw.send(new EndTxnRequest.Builder(new EndTxnRequestData()
                     .setTransactionalId(id).setProducerId(producerId).setProducerEpoch(epoch).setCommitted(false),

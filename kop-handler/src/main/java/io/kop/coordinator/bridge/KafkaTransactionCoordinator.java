@@ -103,7 +103,8 @@ public final class KafkaTransactionCoordinator implements TransactionService {
             epochs[partition] = Math.max(epochs[partition] + 1, nowEpoch);
             int epoch = epochs[partition];
             long start = System.currentTimeMillis();
-            TransactionLogPartition.load(brokers, topic.partition(partition), partition, epoch, executor)
+            TransactionLogPartition.load(brokers, topic.partition(partition), partition, epoch,
+                            io.kop.storage.Ledgers.inlineOnceShutDown(executor))
                     .whenCompleteAsync((p, t) -> {
                         if (!loading.remove(partition) || closed) {
                             return; // resigned while loading

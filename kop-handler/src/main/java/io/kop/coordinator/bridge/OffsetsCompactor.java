@@ -51,7 +51,7 @@ final class OffsetsCompactor {
     static final String PROPERTY = "kop.offsets.snapshot";
     static final String CURSOR = "kop-offsets-compaction";
 
-    private final ExecutorService executor;
+    private final java.util.concurrent.Executor executor;
     private final long thresholdRecords;
 
     /**
@@ -89,7 +89,7 @@ final class OffsetsCompactor {
     }
 
     OffsetsCompactor(ExecutorService executor, long thresholdRecords) {
-        this.executor = executor;
+        this.executor = Ledgers.inlineOnceShutDown(executor);
         this.thresholdRecords = thresholdRecords;
     }
 

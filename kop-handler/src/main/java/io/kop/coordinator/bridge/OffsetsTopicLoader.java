@@ -42,7 +42,9 @@ final class OffsetsTopicLoader implements CoordinatorLoader<CoordinatorRecord> {
     private final BrokerService brokerService;
     private final IntFunction<TopicName> partitionName;
     private final OffsetsTopicWriter writer;
-    private final ExecutorService executor;
+    private final ExecutorService loaderThread;
+    /** The loader's thread; once it is shut down, the caller's. */
+    private final java.util.concurrent.Executor executor;
     private final GroupCoordinatorRecordSerde serde = new GroupCoordinatorRecordSerde();
 
     OffsetsTopicLoader(BrokerService brokerService, IntFunction<TopicName> partitionName, OffsetsTopicWriter writer,
@@ -50,7 +52,8 @@ final class OffsetsTopicLoader implements CoordinatorLoader<CoordinatorRecord> {
         this.brokerService = brokerService;
         this.partitionName = partitionName;
         this.writer = writer;
-        this.executor = executor;
+        this.loaderThread = executor;
+        this.executor = io.kop.storage.Ledgers.inlineOnceShutDown(executor);
     }
 
     @Override
@@ -208,6 +211,6 @@ final class OffsetsTopicLoader implements CoordinatorLoader<CoordinatorRecord> {
 
     @Override
     public void close() {
-        executor.shutdown();
+        loaderThread.shutdown();
     }
 }
