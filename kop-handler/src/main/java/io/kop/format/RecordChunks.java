@@ -67,29 +67,32 @@ public final class RecordChunks implements BaseRecords {
      * their own; this one is released. Batches never straddle it: it is the first offset of a batch.
      */
     public RecordChunks below(long offset) {
-        List<ByteBuf> kept = new ArrayList<>(chunks.length);
+        int[] keptBytes = new int[chunks.length];
         int keptRecords = 0;
+        int keptChunks = 0;
         boolean cut = false;
-        for (ByteBuf b : chunks) {
-            if (cut) {
-                break;
-            }
-            int bytes = 0;
+        for (int i = 0; i < chunks.length && !cut; i++) {
+            ByteBuf b = chunks[i];
             for (org.apache.kafka.common.record.internal.MutableRecordBatch batch
                     : MemoryRecords.readableRecords(b.nioBuffer()).batches()) {
                 if (batch.baseOffset() >= offset) {
                     cut = true;
                     break;
                 }
-                bytes += batch.sizeInBytes();
+                keptBytes[i] += batch.sizeInBytes();
                 keptRecords += (int) (batch.lastOffset() - batch.baseOffset() + 1);
             }
-            if (bytes > 0) {
-                kept.add(b.retainedSlice(b.readerIndex(), bytes));
-            }
+            keptChunks = i + 1;
         }
         if (!cut) {
             return this;
+        }
+        // Slices only once the cut is known: a slice taken is a reference someone must give back.
+        List<ByteBuf> kept = new ArrayList<>(keptChunks);
+        for (int i = 0; i < keptChunks; i++) {
+            if (keptBytes[i] > 0) {
+                kept.add(chunks[i].retainedSlice(chunks[i].readerIndex(), keptBytes[i]));
+            }
         }
         release();
         return new RecordChunks(kept, keptRecords);
