@@ -9,7 +9,7 @@ import org.apache.kafka.common.requests.ApiVersionsRequest;
 /**
  * ApiVersions (API 18): exactly the APIs registered with the dispatcher, and the one feature KoP has a
  * level of: {@code transaction.version}, finalized at {@code kafkaTransactionVersion} (at 2, Kafka 4.x
- * clients use transactions v2, KIP-890).
+ * clients use transactions v2, KIP-890; at 0, the default, v1).
  */
 final class ApiVersionsHandler implements ApiHandler<ApiVersionsRequest> {
     static final String TRANSACTION_VERSION = "transaction.version";
