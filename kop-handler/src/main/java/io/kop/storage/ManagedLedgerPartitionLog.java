@@ -77,6 +77,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     private volatile CompactedSegment compacted;
     private final AtomicBoolean compacting = new AtomicBoolean();
     private final LedgerTrimmer trimmer;
+    private final TimestampSearch timestamps;
 
     private record CachedOffset(Position position, long offset) {
     }
@@ -94,6 +95,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         this.producerState = new ProducerStateStore(ledger, producers, transactions, decodeExecutor);
         this.deletedBefore = parseLogStart(ledger.getProperties().get(LOG_START_PROPERTY));
         this.trimmer = new LedgerTrimmer(ledger);
+        this.timestamps = new TimestampSearch(this, ledger);
     }
 
     private static long parseLogStart(String value) {
@@ -447,7 +449,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     }
 
     /** Reads one entry and applies {@code fn} to it on the storage pool. */
-    private <T> CompletableFuture<T> readEntry(Position position, Function<Entry, T> fn) {
+    <T> CompletableFuture<T> readEntry(Position position, Function<Entry, T> fn) {
         return storageErrors(Ledgers.readOne(ledger, position)).thenApplyAsync(entry -> {
             try {
                 return fn.apply(entry);
@@ -672,7 +674,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     }
 
     /** The entry's records from {@code fromOffset} as Kafka batches in a buffer of their own. */
-    private static DecodedEntry decode(Entry entry, long fromOffset) {
+    static DecodedEntry decode(Entry entry, long fromOffset) {
         FetchRecordsBuilder records = FetchRecordsBuilder.forEntry(entry.getLength());
         try {
             long next = EntryReader.decode(entry.getDataBuffer(), fromOffset, records);
@@ -709,7 +711,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     @Override
     public CompletableFuture<OffsetAndTimestamp> offsetForTimestamp(long timestamp) {
         long deleted = deletedBefore;
-        CompletableFuture<OffsetAndTimestamp> found = storedOffsetForTimestamp(timestamp);
+        CompletableFuture<OffsetAndTimestamp> found = timestamps.firstAtOrAfter(timestamp);
         if (deleted < 0) {
             return found;
         }
@@ -719,71 +721,9 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                         : new OffsetAndTimestamp(b.logStartOffset(), f.timestamp())));
     }
 
-    private CompletableFuture<OffsetAndTimestamp> storedOffsetForTimestamp(long timestamp) {
-        if (ledger.getNumberOfEntries() == 0) {
-            return CompletableFuture.completedFuture(new OffsetAndTimestamp(-1, -1));
-        }
-        Position last = ledger.getLastConfirmedEntry();
-        // Entries are searched by publish time (monotonic), then records inside the entry by timestamp.
-        return Ledgers.findFirstNotBefore(ledger,
-                        entry -> PulsarEntryFormat.info(entry.getDataBuffer()).publishTime() < timestamp)
-                .thenCompose(position -> {
-                    if (position == null || position.compareTo(last) > 0 || !ledger.isValidPosition(position)) {
-                        return CompletableFuture.completedFuture(new OffsetAndTimestamp(-1, -1));
-                    }
-                    return readEntry(position, entry -> firstAtOrAfter(entry, timestamp));
-                });
-    }
-
-    private static OffsetAndTimestamp firstAtOrAfter(Entry entry, long timestamp) {
-        DecodedEntry records = decode(entry, 0);
-        OffsetAndTimestamp fallback = null;
-        try {
-            for (Record r : MemoryRecords.readableRecords(records.batches().nioBuffer()).records()) {
-                if (r.timestamp() >= timestamp) {
-                    return new OffsetAndTimestamp(r.offset(), r.timestamp());
-                }
-                fallback = new OffsetAndTimestamp(r.offset(), r.timestamp());
-            }
-        } finally {
-            records.release();
-        }
-        // Producer timestamps inside the entry are older than asked: the entry itself is the answer.
-        EntryInfo info = PulsarEntryFormat.info(entry.getDataBuffer());
-        return fallback == null ? new OffsetAndTimestamp(-1, -1) : new OffsetAndTimestamp(info.baseOffset(),
-                info.publishTime());
-    }
-
     @Override
     public CompletableFuture<OffsetAndTimestamp> maxTimestamp() {
-        return offsets().thenCompose(bounds -> {
-            if (bounds.logStartOffset() == bounds.highWatermark()) {
-                return CompletableFuture.completedFuture(new OffsetAndTimestamp(-1, -1));
-            }
-            return scanMax(bounds.logStartOffset(), bounds.highWatermark(), new OffsetAndTimestamp(-1, -1));
-        });
-    }
-
-    /** Kafka keeps this in its time index; here it costs a scan, which only admin tools ask for. */
-    private CompletableFuture<OffsetAndTimestamp> scanMax(long from, long end, OffsetAndTimestamp best) {
-        if (from >= end) {
-            return CompletableFuture.completedFuture(best);
-        }
-        return read(from, 1024 * 1024).thenCompose(chunk -> {
-            OffsetAndTimestamp max = best;
-            long next = from;
-            try {
-                for (Record r : chunk.toList()) {
-                    if (r.timestamp() > max.timestamp()) {
-                        max = new OffsetAndTimestamp(r.offset(), r.timestamp());
-                    }
-                    next = r.offset() + 1;
-                }
-            } finally {
-                chunk.release();
-            }
-            return next == from ? CompletableFuture.completedFuture(max) : scanMax(next, end, max);
-        });
+        return timestamps.max();
     }
 
     // ---------------------------------------------------------------- group subscriptions

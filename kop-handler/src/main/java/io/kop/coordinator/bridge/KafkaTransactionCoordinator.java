@@ -17,7 +17,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.DescribeTransactionsResponseData;
@@ -490,26 +489,10 @@ public final class KafkaTransactionCoordinator implements TransactionService {
         return on(() -> {
             List<DescribeTransactionsResponseData.TransactionState> out = new ArrayList<>();
             for (String id : ids) {
-                DescribeTransactionsResponseData.TransactionState s = new DescribeTransactionsResponseData
-                        .TransactionState().setTransactionalId(id).setTransactionState("").setProducerId(-1)
-                        .setProducerEpoch((short) -1).setTransactionStartTimeMs(-1);
-                out.add(s);
                 try {
-                    TransactionMetadata md = partitionOf(id).transactions.get(id);
-                    if (md == null) {
-                        s.setErrorCode(Errors.TRANSACTIONAL_ID_NOT_FOUND.code());
-                        continue;
-                    }
-                    s.setTransactionState(md.state().stateName()).setTransactionTimeoutMs(md.txnTimeoutMs())
-                            .setTransactionStartTimeMs(md.txnStartTimestamp()).setProducerId(md.producerId())
-                            .setProducerEpoch(md.producerEpoch());
-                    Map<String, List<Integer>> byTopic = new java.util.TreeMap<>();
-                    md.topicPartitions().forEach(tp -> byTopic.computeIfAbsent(tp.topic(), k -> new ArrayList<>())
-                            .add(tp.partition()));
-                    byTopic.forEach((topicName, parts) -> s.topics().add(new DescribeTransactionsResponseData
-                            .TopicData().setTopic(topicName).setPartitions(parts)));
+                    out.add(TransactionListings.describe(id, partitionOf(id).transactions.get(id)));
                 } catch (ApiException e) {
-                    s.setErrorCode(Errors.forException(e).code());
+                    out.add(TransactionListings.describe(id, null).setErrorCode(Errors.forException(e).code()));
                 }
             }
             return CompletableFuture.completedFuture(out);
@@ -518,39 +501,8 @@ public final class KafkaTransactionCoordinator implements TransactionService {
 
     @Override
     public CompletableFuture<ListTransactionsResponseData> list(ListTransactionsRequestData request) {
-        return on(() -> {
-            ListTransactionsResponseData out = new ListTransactionsResponseData();
-            Set<String> states = new HashSet<>();
-            for (String name : request.stateFilters()) {
-                if (TransactionState.fromName(name).isPresent()) {
-                    states.add(name);
-                } else {
-                    out.unknownStateFilters().add(name);
-                }
-            }
-            Set<Long> producers = new HashSet<>(request.producerIdFilters());
-            Pattern pattern = request.transactionalIdPattern() == null || request.transactionalIdPattern().isEmpty()
-                    ? null : Pattern.compile(request.transactionalIdPattern());
-            long now = System.currentTimeMillis();
-            if (!loading.isEmpty()) {
-                out.setErrorCode(Errors.COORDINATOR_LOAD_IN_PROGRESS.code());
-            }
-            for (TransactionLogPartition p : loaded.values()) {
-                p.transactions.forEach((id, md) -> {
-                    boolean matches = (states.isEmpty() || states.contains(md.state().stateName()))
-                            && (producers.isEmpty() || producers.contains(md.producerId()))
-                            && (request.durationFilter() < 0 || md.state() == TransactionState.ONGOING
-                                    && now - md.txnStartTimestamp() >= request.durationFilter())
-                            && (pattern == null || pattern.matcher(id).matches());
-                    if (matches) {
-                        out.transactionStates().add(new ListTransactionsResponseData.TransactionState()
-                                .setTransactionalId(id).setProducerId(md.producerId())
-                                .setTransactionState(md.state().stateName()));
-                    }
-                });
-            }
-            return CompletableFuture.completedFuture(out);
-        });
+        return on(() -> CompletableFuture.completedFuture(TransactionListings.list(request, loaded.values(),
+                !loading.isEmpty())));
     }
 
     // ------------------------------------------------------------ plumbing
