@@ -106,7 +106,7 @@ import org.apache.pulsar.common.naming.TopicName;
  * show only what the principal may describe. An API with no rule here is for superusers only.
  */
 final class AuthorizationStage {
-    private interface Rule {
+    interface Rule {
         CompletableFuture<ApiMessage> apply(RequestContext ctx, AbstractRequest request, Names names,
                                             Supplier<CompletableFuture<ApiMessage>> handler);
     }
@@ -125,10 +125,10 @@ final class AuthorizationStage {
                 ApiKeys.LIST_TRANSACTIONS)) {
             rules.put(key, open);
         }
-        rules.put(ApiKeys.ADD_PARTITIONS_TO_TXN, this::addPartitionsToTxn);
+        rules.put(ApiKeys.ADD_PARTITIONS_TO_TXN, TransactionRules::addPartitionsToTxn);
         rules.put(ApiKeys.ADD_OFFSETS_TO_TXN, group(r -> ((org.apache.kafka.common.requests.AddOffsetsToTxnRequest) r)
                 .data().groupId(), GroupOp.READ));
-        rules.put(ApiKeys.TXN_OFFSET_COMMIT, this::txnOffsetCommit);
+        rules.put(ApiKeys.TXN_OFFSET_COMMIT, TransactionRules::txnOffsetCommit);
         rules.put(ApiKeys.PRODUCE, this::produce);
         rules.put(ApiKeys.FETCH, this::fetch);
         rules.put(ApiKeys.LIST_OFFSETS, this::listOffsets);
@@ -172,7 +172,7 @@ final class AuthorizationStage {
     }
 
     /** Kafka names as this principal writes them -> Pulsar topics; ids through the registry. */
-    private record Names(KafkaTopicNames view, TopicIdRegistry ids) {
+    record Names(KafkaTopicNames view, TopicIdRegistry ids) {
         TopicName pulsar(String kafkaName) {
             try {
                 return view.toPulsar(kafkaName);
@@ -194,7 +194,7 @@ final class AuthorizationStage {
      * becoming {@code refusedEntry}), runs the handler on the rest and hands the refused entries to
      * {@code answer} to put into the response.
      */
-    private static <T, D> CompletableFuture<ApiMessage> filter(Collection<T> items,
+    static <T, D> CompletableFuture<ApiMessage> filter(Collection<T> items,
             Function<T, CompletableFuture<String>> key, Function<String, CompletableFuture<Boolean>> allowed,
             Function<T, D> refusedEntry, BiConsumer<ApiMessage, List<D>> answer,
             Supplier<CompletableFuture<ApiMessage>> handler) {
@@ -228,12 +228,12 @@ final class AuthorizationStage {
                 });
     }
 
-    private static <T> Function<T, CompletableFuture<String>> named(Function<T, String> name) {
+    static <T> Function<T, CompletableFuture<String>> named(Function<T, String> name) {
         return item -> CompletableFuture.completedFuture(name.apply(item));
     }
 
     /** The names among {@code keys} that {@code check} refuses. */
-    private static CompletableFuture<Set<String>> refused(Collection<String> keys,
+    static CompletableFuture<Set<String>> refused(Collection<String> keys,
                                                           Function<String, CompletableFuture<Boolean>> check) {
         List<CompletableFuture<Void>> all = new ArrayList<>();
         Set<String> refused = ConcurrentHashMap.newKeySet();
@@ -248,7 +248,7 @@ final class AuthorizationStage {
     }
 
     /** Checks a topic by its Kafka name; a name that is not valid passes to the handler, which refuses it. */
-    private static Function<String, CompletableFuture<Boolean>> topicCheck(RequestContext ctx, Names names, TopicOp op) {
+    static Function<String, CompletableFuture<Boolean>> topicCheck(RequestContext ctx, Names names, TopicOp op) {
         return name -> {
             TopicName t = names.pulsar(name);
             return t == null ? CompletableFuture.completedFuture(true) : ctx.access().topic(t, op);
@@ -260,19 +260,19 @@ final class AuthorizationStage {
     }
 
     /** The handler's list and the refused entries; handlers may answer with immutable lists. */
-    private static <T> List<T> plus(List<T> answered, List<T> denied) {
+    static <T> List<T> plus(List<T> answered, List<T> denied) {
         List<T> out = new ArrayList<>(answered);
         out.addAll(denied);
         return out;
     }
 
-    private static Rule group(Function<AbstractRequest, String> groupId, GroupOp op) {
+    static Rule group(Function<AbstractRequest, String> groupId, GroupOp op) {
         return (ctx, r, names, handler) -> ctx.access().group(groupId.apply(r), op).thenCompose(ok -> ok
                 ? handler.get()
                 : CompletableFuture.failedFuture(new GroupAuthorizationException(groupId.apply(r))));
     }
 
-    private static short topicRefused() {
+    static short topicRefused() {
         return Errors.TOPIC_AUTHORIZATION_FAILED.code();
     }
 
@@ -485,56 +485,6 @@ final class AuthorizationStage {
                                 .setPartitionIndex(p.partitionIndex()).setErrorCode(topicRefused())).toList()),
                 (m, denied) -> ((OffsetCommitResponseData) m).setTopics(plus(((OffsetCommitResponseData) m).topics(),
                         denied)), handler));
-    }
-
-    /** TxnOffsetCommit: read on the group and on each topic, as OffsetCommit. */
-    private CompletableFuture<ApiMessage> txnOffsetCommit(RequestContext ctx, AbstractRequest r, Names names,
-                                                          Supplier<CompletableFuture<ApiMessage>> handler) {
-        var data = ((org.apache.kafka.common.requests.TxnOffsetCommitRequest) r).data();
-        return group(x -> data.groupId(), GroupOp.READ).apply(ctx, r, names, () -> filter(data.topics(),
-                named(t -> t.name()), topicCheck(ctx, names, TopicOp.READ),
-                t -> new org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic()
-                        .setName(t.name()).setPartitions(t.partitions().stream().map(p ->
-                                new org.apache.kafka.common.message.TxnOffsetCommitResponseData
-                                        .TxnOffsetCommitResponsePartition().setPartitionIndex(p.partitionIndex())
-                                        .setErrorCode(topicRefused())).toList()),
-                (m, denied) -> {
-                    var resp = (org.apache.kafka.common.message.TxnOffsetCommitResponseData) m;
-                    resp.setTopics(plus(resp.topics(), denied));
-                }, handler));
-    }
-
-    /**
-     * AddPartitionsToTxn: write on every topic; a transaction with a refused one is not attempted
-     * (TOPIC_AUTHORIZATION_FAILED for those partitions, OPERATION_NOT_ATTEMPTED for the rest).
-     */
-    private CompletableFuture<ApiMessage> addPartitionsToTxn(RequestContext ctx, AbstractRequest r, Names names,
-                                                             Supplier<CompletableFuture<ApiMessage>> handler) {
-        var request = (org.apache.kafka.common.requests.AddPartitionsToTxnRequest) r;
-        var normal = ctx.apiVersion() <= 3 ? request.normalizeRequest() : request;
-        List<String> topics = new ArrayList<>();
-        normal.data().transactions().forEach(t -> t.topics().forEach(topic -> topics.add(topic.name())));
-        return refused(topics, topicCheck(ctx, names, TopicOp.WRITE)).thenCompose(refused -> {
-            if (refused.isEmpty()) {
-                return handler.get();
-            }
-            var out = new org.apache.kafka.common.message.AddPartitionsToTxnResponseData();
-            for (var txn : normal.data().transactions()) {
-                Map<org.apache.kafka.common.TopicPartition, Errors> errors = new java.util.HashMap<>();
-                for (var tp : org.apache.kafka.common.requests.AddPartitionsToTxnRequest.getPartitions(txn.topics())) {
-                    errors.put(tp, refused.contains(tp.topic()) ? Errors.TOPIC_AUTHORIZATION_FAILED
-                            : Errors.OPERATION_NOT_ATTEMPTED);
-                }
-                var result = org.apache.kafka.common.requests.AddPartitionsToTxnResponse.resultForTransaction(
-                        txn.transactionalId(), errors);
-                if (ctx.apiVersion() <= 3) {
-                    out.setResultsByTopicV3AndBelow(result.topicResults());
-                } else {
-                    out.resultsByTransaction().add(result);
-                }
-            }
-            return CompletableFuture.completedFuture(out);
-        });
     }
 
     /** KIP-848 heartbeat: the group, and describe on every subscribed topic (Kafka refuses the whole request). */
