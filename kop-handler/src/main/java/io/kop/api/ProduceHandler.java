@@ -220,7 +220,7 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                 requireKeys(batch, t);
             }
             return log.join().append(batch, count, t.logAppendTime(services.config().logAppendTime()), t.entryFormat(),
-                    arrived);
+                    arrived, transactionalRequest && ProduceRequest.isTransactionV2Requested(ctx.apiVersion()));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

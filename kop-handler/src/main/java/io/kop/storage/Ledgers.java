@@ -62,6 +62,9 @@ public final class Ledgers {
         cursor.asyncReadEntries(maxEntries, maxBytes, new AsyncCallbacks.ReadEntriesCallback() {
             @Override
             public void readEntriesComplete(List<Entry> entries, Object ctx) {
+                for (Entry e : entries) {
+                    e.getDataBuffer().touch(cursor.getName()); // names the reader in leak reports
+                }
                 f.complete(entries);
             }
 
@@ -78,6 +81,7 @@ public final class Ledgers {
         ledger.asyncReadEntry(position, new AsyncCallbacks.ReadEntryCallback() {
             @Override
             public void readEntryComplete(Entry entry, Object ctx) {
+                entry.getDataBuffer().touch("single read of " + ledger.getName()); // for leak reports
                 f.complete(entry);
             }
 

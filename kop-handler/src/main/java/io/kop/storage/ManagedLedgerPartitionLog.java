@@ -129,7 +129,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
 
     @Override
     public CompletableFuture<AppendResult> append(MutableRecordBatch batch, int numRecords, boolean logAppendTime,
-                                                  EntryFormat format, long arrivedNanos) {
+                                                  EntryFormat format, long arrivedNanos, boolean transactionV2) {
         long appendTime = logAppendTime ? System.currentTimeMillis() : -1;
         ByteBuf entry = encode(batch, numRecords, appendTime, format);
         CompletableFuture<Long> baseOffset = new CompletableFuture<>();
@@ -138,7 +138,8 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
             synchronized (producers) {
                 if (batch.hasProducerId()) {
                     ProducerStateTable.Decision d = producers.check(batch.producerId(), batch.producerEpoch(),
-                            batch.baseSequence(), batch.lastSequence(), arrivedBeforeTakeOver(arrivedNanos));
+                            batch.baseSequence(), batch.lastSequence(), arrivedBeforeTakeOver(arrivedNanos),
+                            transactionV2 && batch.isTransactional());
                     if (d instanceof ProducerStateTable.Duplicate dup) {
                         return dup.baseOffset().thenApply(o -> new AppendResult(o, -1));
                     }
@@ -311,7 +312,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     @Override
     public boolean inTransaction(long producerId, short epoch) {
         synchronized (producers) {
-            return transactions.isOpen(producerId, epoch);
+            return producers.hasBatchesAt(producerId, epoch) || transactions.isOpen(producerId, epoch);
         }
     }
 

@@ -25,9 +25,11 @@ public interface PartitionLog {
      * @param logAppendTime true to stamp records with the broker's time (LogAppendTime topics)
      * @param format        how to store it
      * @param arrivedNanos  when its request reached the broker ({@link System#nanoTime})
+     * @param transactionV2 the request is a transactions v2 producer's: a transactional batch that is its
+     *                      transaction's first here must start at sequence 0
      */
     CompletableFuture<AppendResult> append(MutableRecordBatch batch, int numRecords, boolean logAppendTime,
-                                           EntryFormat format, long arrivedNanos);
+                                           EntryFormat format, long arrivedNanos, boolean transactionV2);
 
     /** An aborted transaction with records here, from its first one on, as read_committed fetches report it. */
     record AbortedTransaction(long producerId, long firstOffset) {
@@ -46,7 +48,7 @@ public interface PartitionLog {
     /** The aborted transactions with records in [from, upTo). */
     java.util.List<AbortedTransaction> abortedTransactions(long from, long upTo);
 
-    /** Whether the producer has a transaction open here, begun at {@code epoch}. */
+    /** Whether the producer has a transaction open here at {@code epoch} (or a batch of it accepted at that epoch). */
     boolean inTransaction(long producerId, short epoch);
 
     /** The first offset of the producer's open transaction here, or -1. */

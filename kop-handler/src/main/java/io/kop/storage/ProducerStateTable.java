@@ -18,6 +18,8 @@ public final class ProducerStateTable {
 
     private static final class ProducerEntry {
         short epoch;
+        /** Known only from a marker: its sequence is not known here, so any is taken (as for an unknown producer). */
+        boolean fromMarkerOnly;
         long lastTimestamp = -1;
         final ArrayDeque<BatchMeta> batches = new ArrayDeque<>();
     }
@@ -49,7 +51,24 @@ public final class ProducerStateTable {
      *                         over from an earlier log of the partition on the same broker
      */
     Decision check(long producerId, short epoch, int firstSeq, int lastSeq, boolean sentToEarlierLog) {
-        Decision d = check(producers.get(producerId), epoch, firstSeq, lastSeq);
+        return check(producerId, epoch, firstSeq, lastSeq, sentToEarlierLog, false);
+    }
+
+    /**
+     * @param transactionV2 the batch is transactional, from a transactions v2 producer: each of its
+     *                      transactions has an epoch of its own, so its first batch on a partition
+     *                      starts at sequence 0 even where the producer is unknown
+     */
+    Decision check(long producerId, short epoch, int firstSeq, int lastSeq, boolean sentToEarlierLog,
+                   boolean transactionV2) {
+        ProducerEntry entry = producers.get(producerId);
+        if (transactionV2 && firstSeq != 0 && (entry == null || entry.epoch != epoch || entry.batches.isEmpty())) {
+            // An earlier batch of the transaction failed (it could not join the transaction yet, say)
+            // and the client will send it again: this one may not go first.
+            return new Reject(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, "the transaction's first batch here starts "
+                    + "at sequence 0, got " + firstSeq);
+        }
+        Decision d = check(entry, epoch, firstSeq, lastSeq);
         // A request sent to the earlier log may follow batches that log refused and the client will
         // retry: an unknown producer (new, or its state expired) may not start midway then, or the
         // retried batches would find a later sequence stored before them; and a gap is answered as
@@ -80,6 +99,12 @@ public final class ProducerStateTable {
             }
         }
         BatchMeta last = e.batches.peekLast();
+        if (last == null && !e.fromMarkerOnly && firstSeq != 0) {
+            // A marker began this epoch here (transactions v2 bump the epoch with each commit or abort):
+            // its sequences start at 0, as Kafka has them.
+            return new Reject(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, "expected sequence 0 of epoch " + epoch
+                    + ", got " + firstSeq);
+        }
         if (last != null && firstSeq != nextSequence(last.lastSeq)) {
             return new Reject(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER,
                     "expected sequence " + nextSequence(last.lastSeq) + ", got " + firstSeq);
@@ -102,6 +127,7 @@ public final class ProducerStateTable {
             e.epoch = epoch;
             e.batches.clear();
         }
+        e.fromMarkerOnly = false;
         e.batches.addLast(new BatchMeta(firstSeq, lastSeq, baseOffset));
         while (e.batches.size() > BATCH_WINDOW) {
             e.batches.pollFirst();
@@ -174,6 +200,12 @@ public final class ProducerStateTable {
         return out;
     }
 
+    /** Whether batches of the producer at {@code epoch} were taken since its last marker or epoch change. */
+    boolean hasBatchesAt(long producerId, short epoch) {
+        ProducerEntry e = producers.get(producerId);
+        return e != null && e.epoch == epoch && !e.batches.isEmpty();
+    }
+
     /**
      * A transaction marker of the producer at {@code epoch}: null when it may be written (a newer epoch
      * is taken on, with sequences starting over), a refusal when the producer has moved past the epoch.
@@ -187,6 +219,7 @@ public final class ProducerStateTable {
         if (e == null) {
             e = new ProducerEntry();
             e.epoch = epoch;
+            e.fromMarkerOnly = true;
             producers.put(producerId, e);
         } else if (epoch > e.epoch) {
             e.epoch = epoch;

@@ -67,4 +67,32 @@ class ProducerStateTableTest {
                 fresh.check(7, (short) 0, 401, 500, true)).error(), "a gap in a request sent to the earlier log");
         assertInstanceOf(ProducerStateTable.Duplicate.class, fresh.check(7, (short) 0, 0, 214, true));
     }
+
+    @Test
+    void aTransactionsV2BatchAfterAFailedFirstOneMayNotGoFirst() {
+        ProducerStateTable t = new ProducerStateTable();
+        // the batch with sequence 0 could not join the transaction; the next one of the same request stream
+        var early = assertInstanceOf(ProducerStateTable.Reject.class, t.check(7, (short) 3, 15, 24, false, true));
+        assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, early.error());
+        assertInstanceOf(ProducerStateTable.Append.class, t.check(7, (short) 3, 0, 14, false, true));
+        t.record(7, (short) 3, 0, 14, CompletableFuture.completedFuture(0L));
+        assertTrue(t.hasBatchesAt(7, (short) 3));
+        assertInstanceOf(ProducerStateTable.Append.class, t.check(7, (short) 3, 15, 24, false, true));
+        assertInstanceOf(ProducerStateTable.Append.class, t.check(8, (short) 3, 15, 24, false, false),
+                "without transactions v2 an unknown producer may start anywhere");
+    }
+
+    @Test
+    void afterAMarkerThatBeganAnEpochSequencesStartAtZero() {
+        ProducerStateTable t = new ProducerStateTable();
+        t.record(7, (short) 3, 0, 24, CompletableFuture.completedFuture(0L));
+        assertEquals(null, t.marker(7, (short) 4)); // transactions v2: the commit bumps the epoch
+        assertFalse(t.hasBatchesAt(7, (short) 4));
+        var late = assertInstanceOf(ProducerStateTable.Reject.class, t.check(7, (short) 4, 15, 24));
+        assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, late.error());
+        assertInstanceOf(ProducerStateTable.Append.class, t.check(7, (short) 4, 0, 14));
+        // a producer known only from a marker: its sequences are not known here
+        assertEquals(null, t.marker(9, (short) 1));
+        assertInstanceOf(ProducerStateTable.Append.class, t.check(9, (short) 1, 40, 49));
+    }
 }

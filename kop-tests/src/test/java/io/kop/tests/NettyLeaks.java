@@ -59,6 +59,23 @@ final class NettyLeaks {
         return List.copyOf(REPORTS);
     }
 
+    /**
+     * How often each hint appears across {@code reports} (KoP touches the entries it reads with its
+     * reader's name), and how many reports carry none: says whose buffers they were.
+     */
+    static java.util.Map<String, Long> hints(List<String> reports) {
+        java.util.Map<String, Long> counts = new java.util.TreeMap<>();
+        for (String r : reports) {
+            List<String> found = r.lines().map(String::trim).filter(l -> l.startsWith("Hint: ") && !l.contains("will handle the message"))
+                    .map(l -> l.substring(6).replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", "*")).distinct().toList();
+            if (found.isEmpty()) {
+                counts.merge("(none)", 1L, Long::sum);
+            }
+            found.forEach(h -> counts.merge(h, 1L, Long::sum));
+        }
+        return counts;
+    }
+
     /** Allocates a buffer and drops it unreleased, marked with {@link #PROBE}: proof the detection works. */
     static void leakProbe() {
         ByteBuf probe = PooledByteBufAllocator.DEFAULT.directBuffer(16);

@@ -17,6 +17,7 @@ class NoBufferLeaksTest {
         List<String> probes = reports.stream().filter(r -> r.contains(NettyLeaks.PROBE)).toList();
         assertTrue(!probes.isEmpty(), "the leak detector did not report a buffer dropped on purpose: " + reports);
         List<String> leaks = reports.stream().filter(r -> !r.contains(NettyLeaks.PROBE)).toList();
-        assertTrue(leaks.isEmpty(), () -> leaks.size() + " buffers leaked (each in kop.log); the first: " + leaks.get(0));
+        assertTrue(leaks.isEmpty(), () -> leaks.size() + " buffers leaked (each in kop.log); their hints: "
+                + NettyLeaks.hints(leaks) + "; the first: " + leaks.get(0));
     }
 }

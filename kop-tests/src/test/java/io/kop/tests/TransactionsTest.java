@@ -141,6 +141,53 @@ class TransactionsTest {
         }
     }
 
+    /**
+     * One producer committing transactions back to back, several batches in flight per partition: with
+     * transactions v2 every commit bumps the epoch, and each next transaction's partitions join it as
+     * their first batches arrive, while the previous one's markers may still be on their way.
+     */
+    @Test
+    void backToBackTransactionsOfOneProducerAllCommit() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("txn-back-to-back");
+        int partitions = 4;
+        int transactions = 150;
+        int perTransaction = 100;
+        try (Admin admin = broker.admin()) {
+            createTopic(admin, topic, partitions, Map.of());
+        }
+        byte[] value = new byte[1024];
+        try (KafkaProducer<byte[], byte[]> producer = transactional("txn-" + UUID.randomUUID(),
+                Map.of(ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 16384))) {
+            producer.initTransactions();
+            for (int t = 0; t < transactions; t++) {
+                producer.beginTransaction();
+                for (int i = 0; i < perTransaction; i++) {
+                    producer.send(new ProducerRecord<>(topic, i % partitions, null, value));
+                }
+                producer.commitTransaction();
+            }
+        }
+        List<TopicPartition> tps = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            tps.add(new TopicPartition(topic, p));
+        }
+        try (KafkaConsumer<byte[], byte[]> consumer = reader(IsolationLevel.READ_COMMITTED)) {
+            Map<TopicPartition, Long> ends = consumer.endOffsets(tps);
+            long records = 0;
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (records < (long) transactions * perTransaction && System.currentTimeMillis() < deadline) {
+                records += consumer.poll(Duration.ofMillis(200)).count();
+            }
+            assertEquals((long) transactions * perTransaction, records);
+            // every partition: its records and one marker per transaction, all below the last stable offset
+            for (TopicPartition tp : tps) {
+                assertEquals((long) transactions * (perTransaction / partitions + 1), ends.get(tp), tp.toString());
+            }
+        }
+    }
+
     @Test
     void theLastStableOffsetHoldsReadCommittedConsumersBackUntilTheCommit() throws Exception {
         String topic = KopTestBroker.uniqueTopic("txn-lso");

@@ -63,6 +63,8 @@ public final class KafkaTransactionCoordinator implements TransactionService {
     private final int[] epochs;
     /** Adds that wait for a transaction's markers (on {@link #executor}), by transactional id. */
     private final Map<String, List<Runnable>> awaitingCompletion = new HashMap<>();
+    /** Per transactional id, the transition being stored (on the executor only). */
+    private final Map<String, CompletableFuture<Void>> storing = new HashMap<>();
     private volatile boolean closed;
 
     /**
@@ -243,6 +245,14 @@ public final class KafkaTransactionCoordinator implements TransactionService {
                 // them here rather than send the client into retries (each at least its retry backoff).
                 return afterCompletion(transactionalId).thenCompose(waited -> addPartitions(transactionalId,
                         producerId, epoch, partitions, transactionVersion, waitedMs + waited));
+            }
+            CompletableFuture<Void> adding = storing.get(transactionalId);
+            if (md != null && md.producerId() == producerId && md.producerEpoch() == epoch && adding != null
+                    && md.pendingState().filter(s -> s == TransactionState.ONGOING).isPresent()) {
+                // Another partition's add is being stored (a producer's batches reach several partitions
+                // at once): this one follows it rather than send its batch into retries.
+                return adding.handle((v, t) -> null).thenCompose(v -> addPartitions(transactionalId, producerId,
+                        epoch, partitions, transactionVersion, waitedMs));
             }
             md = current(p, transactionalId, producerId, epoch);
             if (md.state() == TransactionState.PREPARE_COMMIT || md.state() == TransactionState.PREPARE_ABORT) {
@@ -510,7 +520,7 @@ public final class KafkaTransactionCoordinator implements TransactionService {
     /** Stores a prepared transition, then completes it (on the executor); undoes it if the write fails. */
     private CompletableFuture<Void> persist(TransactionLogPartition p, TransactionMetadata md,
                                             TxnTransitMetadata transit) {
-        return p.write(md.transactionalId(), transit).handleAsync((v, t) -> {
+        CompletableFuture<Void> stored = p.write(md.transactionalId(), transit).handleAsync((v, t) -> {
             p.written();
             if (t != null || loaded.get(p.partition) != p) {
                 md.pendingState(Optional.empty());
@@ -529,6 +539,10 @@ public final class KafkaTransactionCoordinator implements TransactionService {
             });
             return null;
         }, executor);
+        String id = md.transactionalId();
+        storing.put(id, stored);
+        stored.whenCompleteAsync((v, t) -> storing.remove(id, stored), executor);
+        return stored;
     }
 
     private TransactionLogPartition partitionOf(String transactionalId) {
