@@ -87,7 +87,7 @@ public final class KopConfig {
         this.transactionMaxTimeoutMs = intKey(p, "kafkaTransactionMaxTimeoutMs", 900_000);
         this.transactionAbortIntervalMs = longKey(p, "kafkaTransactionAbortTimedOutIntervalMs", 10_000L);
         // 0 until transactions v2 survives back-to-back transactions under load (see README)
-        this.transactionVersion = (short) intKey(p, "kafkaTransactionVersion", 0);
+        this.transactionVersion = (short) intKey(p, "kafkaTransactionVersion", 2);
         if (transactionVersion < 0 || transactionVersion > 2) {
             throw new IllegalArgumentException("kafkaTransactionVersion must be 0, 1 or 2, got " + transactionVersion);
         }
