@@ -53,9 +53,7 @@ public final class KopTestBroker {
                                 // compacted topics are compacted within a second or two
                                 "kafkaLogCleanerBackoffMs", "1000",
                                 // hanging transactions are aborted within a second of their timeout
-                                "kafkaTransactionAbortTimedOutIntervalMs", "500",
-                                // Kafka 4.x clients use transactions v2 here (the default is v1 for now)
-                                "kafkaTransactionVersion", "2"));
+                                "kafkaTransactionAbortTimedOutIntervalMs", "500"));
                 instance = new KopTestBroker(o);
             } catch (Exception e) {
                 throw new IllegalStateException("could not start the test broker", e);
