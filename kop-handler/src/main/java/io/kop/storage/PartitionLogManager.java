@@ -33,7 +33,12 @@ public final class PartitionLogManager implements AutoCloseable {
     /** What a new log reads of its partition's end into the cache (0: nothing, or no cache). */
     private final int warmBytes;
     private final long producerRecoveryRecords;
-    private final ExecutorService decodeExecutor;
+    private final ExecutorService decodePool;
+    /**
+     * The pool, or the calling thread once the pool is shut down: a storage read that completes while
+     * the broker stops still has its entries decoded or released, never dropped with a refused task.
+     */
+    private final java.util.concurrent.Executor decodeExecutor;
     private final ScheduledExecutorService housekeeping;
     private final Map<String, CompletableFuture<ManagedLedgerPartitionLog>> logs = new ConcurrentHashMap<>();
     private static final long REMOTE_EPOCH_TTL_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -50,8 +55,9 @@ public final class PartitionLogManager implements AutoCloseable {
         this.readAheadBudget = readAheadMaxBytes > 0 ? new CursorReader.Budget(readAheadMaxBytes) : null;
         this.maxReadEntries = maxReadEntries;
         this.producerRecoveryRecords = producerRecoveryRecords;
-        this.decodeExecutor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+        this.decodePool = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 new DefaultThreadFactory("kop-storage", true));
+        this.decodeExecutor = Ledgers.inlineOnceShutDown(decodePool);
         this.housekeeping = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("kop-housekeeping", true));
         housekeeping.scheduleWithFixedDelay(this::expire, 10, 10, TimeUnit.SECONDS);
     }
@@ -236,6 +242,6 @@ public final class PartitionLogManager implements AutoCloseable {
             }
         });
         logs.clear();
-        decodeExecutor.shutdown();
+        decodePool.shutdown();
     }
 }
