@@ -1,5 +1,7 @@
 package io.kop;
 
+import io.kop.metrics.GroupLag;
+import io.kop.metrics.RequestMetrics;
 import io.kop.api.ApiDispatcher;
 import io.kop.api.Handlers;
 import io.kop.config.KafkaListener;
@@ -53,6 +55,8 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
     private LogCleaner cleaner;
     private GroupConfigs groupConfigs;
     private ApiDispatcher dispatcher;
+    private final RequestMetrics requestMetrics = new RequestMetrics();
+    private final GroupLag groupLag = new GroupLag();
     private BrokerSecurity security;
 
     @Override
@@ -124,6 +128,14 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
                 }
             });
         }
+        // Beside Pulsar's own on the broker's /metrics, no port of its own.
+        String cluster = pulsar.getConfiguration().getClusterName();
+        pulsar.addPrometheusRawMetricsProvider(stream -> {
+            StringBuilder text = new StringBuilder();
+            requestMetrics.writeTo(text, cluster);
+            groupLag.writeTo(text, cluster);
+            stream.write(text.toString());
+        });
         log.info("KoP started on broker {}", pulsar.getBrokerId());
     }
 
@@ -152,7 +164,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         AutoCloseable onClose = () -> { };
         if (client.isPresent()) {
             GroupSubscriptionMirror mirror = new GroupSubscriptionMirror(logs, view.names(), client.get(),
-                    config.multiTenantMetadata() ? tenant : null);
+                    config.multiTenantMetadata() ? tenant : null, groupLag);
             mirror.start(pulsar.getExecutor(), config.groupSubscriptionMirrorIntervalMs());
             onClose = mirror;
         } else {
@@ -239,7 +251,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         Map<InetSocketAddress, ChannelInitializer<SocketChannel>> out = new LinkedHashMap<>();
         for (KafkaListener l : config.listeners()) {
             out.put(new InetSocketAddress(l.host(), l.port()), new KafkaChannelInitializer(config, l, dispatcher,
-                    security.forListener(l), services.topics()));
+                    security.forListener(l), services.topics(), requestMetrics));
         }
         return out;
     }

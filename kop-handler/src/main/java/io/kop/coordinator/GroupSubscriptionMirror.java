@@ -1,5 +1,6 @@
 package io.kop.coordinator;
 
+import io.kop.metrics.GroupLag;
 import io.kop.storage.PartitionLog;
 import io.kop.storage.PartitionLogManager;
 import io.kop.topic.KafkaTopicNames;
@@ -36,6 +37,7 @@ public final class GroupSubscriptionMirror implements AutoCloseable {
     private final KafkaTopicNames names;
     private final Properties clientSettings;
     private final String tenantOnly;
+    private final GroupLag lag;
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile Admin admin;
     private ScheduledFuture<?> task;
@@ -46,8 +48,9 @@ public final class GroupSubscriptionMirror implements AutoCloseable {
      *                       coordinator has its own mirror), or null for all
      */
     public GroupSubscriptionMirror(PartitionLogManager logs, KafkaTopicNames names, Properties clientSettings,
-                                   String tenantOnly) {
+                                   String tenantOnly, GroupLag lag) {
         this.tenantOnly = tenantOnly;
+        this.lag = lag;
         this.logs = logs;
         this.names = names;
         this.clientSettings = clientSettings;
@@ -62,9 +65,14 @@ public final class GroupSubscriptionMirror implements AutoCloseable {
         if (tenantOnly != null) {
             local.keySet().removeIf(t -> !t.getTenant().equals(tenantOnly));
         }
-        if (local.isEmpty() || !running.compareAndSet(false, true)) {
+        if (local.isEmpty()) {
+            lag.update(String.valueOf(tenantOnly), List.of());
             return;
         }
+        if (!running.compareAndSet(false, true)) {
+            return;
+        }
+        List<GroupLag.Row> rows = new java.util.ArrayList<>();
         committedOffsets().thenCompose(offsets -> {
             List<CompletableFuture<Void>> updates = new java.util.ArrayList<>();
             local.forEach((partition, partitionLog) -> {
@@ -78,8 +86,17 @@ public final class GroupSubscriptionMirror implements AutoCloseable {
                     }
                 });
                 updates.add(partitionLog.mirrorGroups(groups));
+                if (!groups.isEmpty()) {
+                    updates.add(partitionLog.offsets().thenAccept(o -> {
+                        synchronized (rows) {
+                            groups.forEach((group, committed) -> rows.add(new GroupLag.Row(group,
+                                    partition.getNamespace(), tp.topic(), tp.partition(), committed,
+                                    o.highWatermark())));
+                        }
+                    }));
+                }
             });
-            return FutureUtil.waitForAll(updates);
+            return FutureUtil.waitForAll(updates).thenRun(() -> lag.update(String.valueOf(tenantOnly), rows));
         }).whenComplete((v, t) -> {
             running.set(false);
             if (t != null) {

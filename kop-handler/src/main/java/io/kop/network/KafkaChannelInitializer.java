@@ -3,6 +3,7 @@ package io.kop.network;
 import io.kop.api.ApiDispatcher;
 import io.kop.config.KafkaListener;
 import io.kop.config.KopConfig;
+import io.kop.metrics.RequestMetrics;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.kop.security.ListenerSecurity;
@@ -19,10 +20,12 @@ public final class KafkaChannelInitializer extends ChannelInitializer<SocketChan
     private final ApiDispatcher dispatcher;
     private final ListenerSecurity security;
     private final TopicResolver topics;
+    private final RequestMetrics metrics;
 
     public KafkaChannelInitializer(KopConfig config, KafkaListener listener, ApiDispatcher dispatcher,
-                                   ListenerSecurity security, TopicResolver topics) {
+                                   ListenerSecurity security, TopicResolver topics, RequestMetrics metrics) {
         this.topics = topics;
+        this.metrics = metrics;
         this.config = config;
         this.listener = listener;
         this.dispatcher = dispatcher;
@@ -39,6 +42,6 @@ public final class KafkaChannelInitializer extends ChannelInitializer<SocketChan
                 // failFast: an oversized length closes the connection at once instead of buffering it.
                 .addLast("frame", new LengthFieldBasedFrameDecoder(config.maxFrameSize(), 0, 4, 0, 4, true))
                 .addLast("kafka", new KafkaConnection(dispatcher, listener.name(),
-                        config.maxPendingRequestsPerConnection(), security, topics));
+                        config.maxPendingRequestsPerConnection(), security, topics, metrics));
     }
 }

@@ -8,6 +8,7 @@ import io.kop.security.ListenerSecurity;
 import io.kop.security.Principal;
 import io.kop.security.SaslAuthenticator;
 import io.kop.topic.TopicResolver;
+import io.kop.metrics.RequestMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -37,6 +38,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(KafkaConnection.class);
 
     private final ApiDispatcher dispatcher;
+    private final RequestMetrics metrics;
     private final String listenerName;
     private final int maxPending;
     private final ListenerSecurity security;
@@ -55,12 +57,13 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
      * A request whose response has not been written yet; {@code header} null: a bare SASL token after a
      * v0 handshake, answered by a bare token.
      */
-    private record InFlight(RequestHeader header, CompletableFuture<ApiMessage> response) {
+    private record InFlight(RequestHeader header, CompletableFuture<ApiMessage> response, long arrivedNanos) {
     }
 
     KafkaConnection(ApiDispatcher dispatcher, String listenerName, int maxPending, ListenerSecurity security,
-                    TopicResolver topics) {
+                    TopicResolver topics, RequestMetrics metrics) {
         this.topics = topics;
+        this.metrics = metrics;
         this.dispatcher = dispatcher;
         this.listenerName = listenerName;
         this.maxPending = maxPending;
@@ -75,6 +78,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         this.auth = security.newAuthenticator(ctx.channel().remoteAddress(),
                 () -> tls == null ? null : tls.engine().getSession());
         this.access = security.newAccess(auth::principal);
+        metrics.connectionOpened();
         super.channelActive(ctx);
     }
 
@@ -96,13 +100,14 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
 
     /** Parses and dispatches one request; returns its answer, or null when nothing refers to the frame. */
     private CompletableFuture<ApiMessage> handle(ChannelHandlerContext ctx, ByteBuffer buffer) {
+        long arrived = System.nanoTime();
         if (closed) {
             return null;
         }
         if (auth.expectsRawTokens()) {
             byte[] token = new byte[buffer.remaining()];
             buffer.get(token);
-            enqueue(null, auth.authenticate(token).thenApply(r -> (ApiMessage) r));
+            enqueue(null, auth.authenticate(token).thenApply(r -> (ApiMessage) r), arrived);
             return null;
         }
         RequestHeader header;
@@ -130,7 +135,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         if (!dispatcher.supportsVersion(apiKey, header.apiVersion())) {
             if (apiKey == ApiKeys.API_VERSIONS) {
                 // KIP-511: tell a newer client which versions we have, in v0 so it can read the answer.
-                enqueue(header, CompletableFuture.completedFuture(dispatcher.apiVersions(Errors.UNSUPPORTED_VERSION)));
+                enqueue(header, CompletableFuture.completedFuture(dispatcher.apiVersions(Errors.UNSUPPORTED_VERSION)), arrived);
                 return null;
             }
             closeOnError("unsupported version " + header.apiVersion() + " of " + apiKey, null);
@@ -157,7 +162,12 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             log.warn("[{}] {} failed: {}", ctx.channel().remoteAddress(), apiKey, cause.toString());
             return request.getErrorResponse(0, cause).data();
         });
-        enqueue(header, dispatcher.expectsResponse(request) ? withErrors : null);
+        if (dispatcher.expectsResponse(request)) {
+            enqueue(header, withErrors, arrived);
+        } else { // acks=0 produce: counted once processed
+            withErrors.whenComplete((r, t) -> metrics.answered(apiKey, header.apiVersion(), null,
+                    System.nanoTime() - arrived));
+        }
         return withErrors;
     }
 
@@ -170,11 +180,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         return principalTopics;
     }
 
-    private void enqueue(RequestHeader header, CompletableFuture<ApiMessage> response) {
-        if (response == null) {
-            return; // acks=0 produce: processed, never answered, not ordered against others
-        }
-        inFlight.add(new InFlight(header, response));
+    private void enqueue(RequestHeader header, CompletableFuture<ApiMessage> response, long arrivedNanos) {
+        inFlight.add(new InFlight(header, response, arrivedNanos));
         if (inFlight.size() >= maxPending) {
             ctx.channel().config().setAutoRead(false);
         }
@@ -210,6 +217,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             if (header.apiKey() == ApiKeys.API_VERSIONS && !dispatcher.supportsVersion(header.apiKey(), version)) {
                 version = 0;
             }
+            metrics.answered(header.apiKey(), header.apiVersion(), body, System.nanoTime() - head.arrivedNanos());
             ByteBuf buf;
             try {
                 buf = ResponseFrames.frame(ctx.alloc(), header.toResponseHeader(), body, version);
@@ -274,6 +282,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         closed = true;
+        metrics.connectionClosed();
         // Responses still to come are dropped; what they hold is given back when they complete.
         for (InFlight pending : inFlight) {
             pending.response().thenAccept(ResponseFrames::release);

@@ -34,7 +34,7 @@ class KafkaConnectionTest {
         ApiHandler<FetchRequest> fetch = (ctx, request) -> answer;
         ApiDispatcher dispatcher = new ApiDispatcher().register(ApiKeys.FETCH, fetch);
         return new EmbeddedChannel(new KafkaConnection(dispatcher, "PLAINTEXT", 100,
-                io.kop.security.ListenerSecurity.none("public", "default"), null));
+                io.kop.security.ListenerSecurity.none("public", "default"), null, new io.kop.metrics.RequestMetrics()));
     }
 
     private static ByteBuf fetchRequest() {

@@ -117,6 +117,11 @@ public final class KopTestBroker {
         return PulsarAdmin.builder().serviceHttpUrl(standalone.httpUrl()).build();
     }
 
+    /** The broker's web service (admin REST API and {@code /metrics}). */
+    public String httpUrl() {
+        return standalone.httpUrl();
+    }
+
     public Properties clientProps() {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
