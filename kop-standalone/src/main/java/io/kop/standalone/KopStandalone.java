@@ -65,7 +65,9 @@ public final class KopStandalone implements AutoCloseable {
                 "--bookkeeper-port", Integer.toString(o.bookiePort()),
                 "--advertised-address", o.host()));
         PulsarStandaloneStarter starter = new PulsarStandaloneStarter(args.toArray(new String[0]));
-        starter.start();
+        try (FirstStartNotice notice = FirstStartNotice.whileStarting(data)) {
+            starter.start();
+        }
         return new KopStandalone(o, starter, JournalPageDropper.start(data.resolve("bookkeeper").resolve("current")));
     }
 
