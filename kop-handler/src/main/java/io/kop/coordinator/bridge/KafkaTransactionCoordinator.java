@@ -57,6 +57,11 @@ public final class KafkaTransactionCoordinator implements TransactionService {
     private final IntFunction<CompletableFuture<Boolean>> owns;
     private final int maxTimeoutMs;
     private final ScheduledExecutorService executor;
+    /**
+     * The executor for continuations, run in place once it is shut down: a continuation the closed
+     * executor refused would never complete its future, and the request waiting on it would hang.
+     */
+    private final java.util.concurrent.Executor async;
     /** Loaded partitions; changed only on {@link #executor}. */
     private final Map<Integer, TransactionLogPartition> loaded = new java.util.concurrent.ConcurrentHashMap<>();
     private final Set<Integer> loading = new HashSet<>();
@@ -84,6 +89,7 @@ public final class KafkaTransactionCoordinator implements TransactionService {
         this.epochs = new int[topic.partitions()];
         this.executor = Executors.newSingleThreadScheduledExecutor(
                 new DefaultThreadFactory("kop-txn-coordinator", true));
+        this.async = io.kop.storage.Ledgers.inlineOnceShutDown(executor);
         executor.scheduleWithFixedDelay(this::abortTimedOut, abortIntervalMs, abortIntervalMs, TimeUnit.MILLISECONDS);
     }
 
@@ -96,7 +102,10 @@ public final class KafkaTransactionCoordinator implements TransactionService {
 
     @Override
     public void onElection(int partition) {
-        executor.execute(() -> {
+        if (closed) {
+            return; // the broker is stopping: nothing to load
+        }
+        async.execute(() -> {
             if (closed || loaded.containsKey(partition) || !loading.add(partition)) {
                 return;
             }
@@ -105,7 +114,7 @@ public final class KafkaTransactionCoordinator implements TransactionService {
             int epoch = epochs[partition];
             long start = System.currentTimeMillis();
             TransactionLogPartition.load(brokers, topic.partition(partition), partition, epoch,
-                            io.kop.storage.Ledgers.inlineOnceShutDown(executor))
+                            async)
                     .whenCompleteAsync((p, t) -> {
                         if (!loading.remove(partition) || closed) {
                             return; // resigned while loading
@@ -124,13 +133,13 @@ public final class KafkaTransactionCoordinator implements TransactionService {
                                 completeWithMarkers(p, md);
                             }
                         });
-                    }, executor);
+                    }, async);
         });
     }
 
     @Override
     public void onResignation(int partition) {
-        executor.execute(() -> {
+        async.execute(() -> {
             loading.remove(partition);
             if (loaded.remove(partition) != null) {
                 log.info("unloaded {}", topic.partition(partition));
@@ -174,7 +183,7 @@ public final class KafkaTransactionCoordinator implements TransactionService {
                                 TransactionState.EMPTY, Set.of(), System.currentTimeMillis(),
                                 System.currentTimeMillis(), TransactionVersion.TV_0));
                 return init(again, fresh, timeoutMs, expectedProducerId, expectedEpoch);
-            }, executor);
+            }, async);
         }).exceptionally(t -> initError(errorOf(t)));
     }
 
@@ -207,7 +216,7 @@ public final class KafkaTransactionCoordinator implements TransactionService {
                     throw Errors.CONCURRENT_TRANSACTIONS.exception();
                 }
                 return persist(p, md, md.prepareProducerIdRotation(id, timeoutMs, now, expects));
-            }, executor).thenApply(v -> initOk(md));
+            }, async).thenApply(v -> initOk(md));
         }
         TxnTransitMetadata transit = md.prepareIncrementProducerEpoch(timeoutMs,
                 expects ? Optional.of(expectedEpoch) : Optional.empty(), now);
@@ -437,7 +446,7 @@ public final class KafkaTransactionCoordinator implements TransactionService {
                     waiting.forEach(Runnable::run);
                 }
             });
-        }, executor);
+        }, async);
     }
 
     private CompletableFuture<Void> writeMarker(TransactionLogPartition p, TopicPartition tp, long producerId,
@@ -538,10 +547,10 @@ public final class KafkaTransactionCoordinator implements TransactionService {
                 return null;
             });
             return null;
-        }, executor);
+        }, async);
         String id = md.transactionalId();
         storing.put(id, stored);
-        stored.whenCompleteAsync((v, t) -> storing.remove(id, stored), executor);
+        stored.whenCompleteAsync((v, t) -> storing.remove(id, stored), async);
         return stored;
     }
 
@@ -560,7 +569,7 @@ public final class KafkaTransactionCoordinator implements TransactionService {
         if (closed) {
             return CompletableFuture.failedFuture(Errors.COORDINATOR_NOT_AVAILABLE.exception());
         }
-        return CompletableFuture.supplyAsync(step, executor).thenCompose(f -> f);
+        return CompletableFuture.supplyAsync(step, async).thenCompose(f -> f);
     }
 
     private static Errors errorOf(Throwable t) {
