@@ -55,6 +55,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
     private LogCleaner cleaner;
     private GroupConfigs groupConfigs;
     private ApiDispatcher dispatcher;
+    private static final int METRICS_WRITE_CHARS = 4096;
     private final RequestMetrics requestMetrics = new RequestMetrics();
     private final GroupLag groupLag = new GroupLag();
     private BrokerSecurity security;
@@ -132,9 +133,18 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         String cluster = pulsar.getConfiguration().getClusterName();
         pulsar.addPrometheusRawMetricsProvider(stream -> {
             StringBuilder text = new StringBuilder();
-            requestMetrics.writeTo(text, cluster);
-            groupLag.writeTo(text, cluster);
-            stream.write(text.toString());
+            try {
+                requestMetrics.writeTo(text, cluster);
+                groupLag.writeTo(text, cluster);
+            } catch (RuntimeException e) { // never take Pulsar's own metrics down with KoP's
+                log.warn("KoP metrics not written: {}", e.toString());
+                return;
+            }
+            // In pieces: Pulsar's metrics buffer takes many small writes (one string of megabytes, with
+            // 10,000 partitions' lag, left the whole /metrics request hanging until its timeout).
+            for (int from = 0; from < text.length(); from += METRICS_WRITE_CHARS) {
+                stream.write(text.substring(from, Math.min(text.length(), from + METRICS_WRITE_CHARS)));
+            }
         });
         log.info("KoP started on broker {}", pulsar.getBrokerId());
     }
