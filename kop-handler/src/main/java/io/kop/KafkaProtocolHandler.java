@@ -140,8 +140,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
                 log.warn("KoP metrics not written: {}", e.toString());
                 return;
             }
-            // In pieces: Pulsar's metrics buffer takes many small writes (one string of megabytes, with
-            // 10,000 partitions' lag, left the whole /metrics request hanging until its timeout).
+            // In pieces, as Pulsar writes its own: with 10,000 partitions KoP's text is about 4 MB.
             for (int from = 0; from < text.length(); from += METRICS_WRITE_CHARS) {
                 stream.write(text.substring(from, Math.min(text.length(), from + METRICS_WRITE_CHARS)));
             }
