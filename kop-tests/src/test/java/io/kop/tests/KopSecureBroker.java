@@ -92,7 +92,8 @@ public final class KopSecureBroker {
         return new KopSecureBroker(dir, saslPlain, saslSsl, ssl, http, p);
     }
 
-    private static boolean ready(NodeProcess p) {
+    /** Whether the standalone in {@code p} said it is ready. */
+    static boolean ready(NodeProcess p) {
         try {
             return Files.readString(p.dir().resolve("console.log")).contains("KoP standalone ready");
         } catch (java.io.IOException e) {
@@ -100,7 +101,7 @@ public final class KopSecureBroker {
         }
     }
 
-    private static boolean listening(int port) {
+    static boolean listening(int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 200);
             return true;

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.kop.cluster.NodeProcess;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,7 +58,7 @@ class Pulsar42Test {
         Files.deleteIfExists(broker.dir().resolve("console.log"));
         broker.start();
         long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
-        while (!(ready() && listening(kafkaPort))) {
+        while (!(KopSecureBroker.ready(broker) && KopSecureBroker.listening(kafkaPort))) {
             if (!broker.isAlive()) {
                 throw new IllegalStateException("Pulsar 4.2 standalone exited; see " + broker.dir().resolve("console.log"));
             }
@@ -75,23 +73,6 @@ class Pulsar42Test {
     static void stop() {
         if (broker != null) {
             broker.stop(20);
-        }
-    }
-
-    private static boolean ready() {
-        try {
-            return Files.readString(broker.dir().resolve("console.log")).contains("KoP standalone ready");
-        } catch (java.io.IOException e) {
-            return false;
-        }
-    }
-
-    private static boolean listening(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (Exception e) {
-            return false;
         }
     }
 
