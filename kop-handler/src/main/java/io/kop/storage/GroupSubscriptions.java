@@ -78,7 +78,7 @@ final class GroupSubscriptions {
      */
     private CompletableFuture<Boolean> acknowledgeUpTo(PersistentSubscription sub, long offset) {
         CompletableFuture<Position> found =
-                Ledgers.findFirstNotBefore(ledger, entry -> ManagedLedgerPartitionLog.lastIndex(entry) < offset);
+                Ledgers.findFirstNotBefore(ledger, entry -> StoredEntries.lastIndex(entry) < offset);
         return found.thenCompose(next -> {
             if (next == null) {
                 return CompletableFuture.completedFuture(false);

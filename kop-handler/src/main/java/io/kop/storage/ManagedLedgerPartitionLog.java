@@ -1,12 +1,9 @@
 package io.kop.storage;
 
-import io.kop.format.FetchRecordsBuilder;
 import io.kop.format.RecordChunks;
 import io.kop.format.PulsarEntryFormat;
 import io.kop.format.PulsarEntryFormat.EntryInfo;
 import io.netty.buffer.ByteBuf;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -28,7 +25,6 @@ import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import io.kop.config.EntryFormat;
-import io.kop.format.EntryReader;
 import io.kop.storage.CursorReader.DecodedEntry;
 import io.kop.format.KafkaEntryFormat;
 import org.apache.kafka.common.InvalidRecordException;
@@ -37,8 +33,6 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.pulsar.broker.intercept.ManagedLedgerInterceptorImpl;
 import org.apache.pulsar.broker.service.persistent.PersistentTopic;
-import org.apache.pulsar.common.api.proto.BrokerEntryMetadata;
-import org.apache.pulsar.common.protocol.Commands;
 
 /**
  * A Kafka partition stored in a Pulsar topic partition. Appends go through
@@ -400,7 +394,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
 
     /** Frees, in the background, the ledgers holding only offsets below {@code offset}. */
     private void trimBelow(long offset) {
-        Ledgers.findFirstNotBefore(ledger, entry -> lastIndex(entry) < offset)
+        Ledgers.findFirstNotBefore(ledger, entry -> StoredEntries.lastIndex(entry) < offset)
                 .thenCompose(position -> {
                     Position first = ledger.getNextValidPosition(ledger.getFirstPosition());
                     if (position == null || position.compareTo(first) <= 0) {
@@ -466,11 +460,6 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         });
     }
 
-    static long lastIndex(Entry entry) {
-        BrokerEntryMetadata m = Commands.peekBrokerEntryMetadataIfExist(entry.getDataBuffer());
-        return m == null || !m.hasIndex() ? -1 : m.getIndex();
-    }
-
     // ---------------------------------------------------------------- read
 
     @Override
@@ -487,7 +476,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
             if (segment != null && offset < segment.horizon()) {
                 if (offset <= segment.lastOffset()) {
                     LeaderEpochs e = epochs;
-                    return segment.read(offset, maxBytes, decodeExecutor, b -> stampEpochs(b, e));
+                    return segment.read(offset, maxBytes, decodeExecutor, b -> StoredEntries.stampEpochs(b, e));
                 }
                 // Nothing survived between here and the horizon: the log goes on there. With nothing there
                 // yet, an empty batch up to the horizon moves the consumer past the gap (markers and aborted
@@ -625,7 +614,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     }
 
     private CompletableFuture<ManagedCursor> newCursorAt(long offset) {
-        return Ledgers.findFirstNotBefore(ledger, entry -> lastIndex(entry) < offset).thenApply(position -> {
+        return Ledgers.findFirstNotBefore(ledger, entry -> StoredEntries.lastIndex(entry) < offset).thenApply(position -> {
             if (position == null) {
                 throw new IllegalStateException("cannot find the entry of offset " + offset + " in " + topic.getName());
             }
@@ -642,51 +631,7 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
     /** Reads the cursor's next entries, about {@code maxBytes}, and decodes them on the storage pool. */
     private CompletableFuture<List<DecodedEntry>> readDecoded(ManagedCursor cursor, long fromOffset, int maxBytes) {
         return storageErrors(Ledgers.read(cursor, maxReadEntries, Math.max(1, maxBytes)))
-                .thenApplyAsync(entries -> decode(entries, fromOffset, epochs), decodeExecutor);
-    }
-
-    private static List<DecodedEntry> decode(List<Entry> entries, long fromOffset, LeaderEpochs epochs) {
-        List<DecodedEntry> decoded = new ArrayList<>(entries.size());
-        try {
-            for (Entry entry : entries) {
-                DecodedEntry d = decode(entry, fromOffset);
-                decoded.add(d);
-                stampEpochs(d.batches(), epochs);
-            }
-            return decoded;
-        } catch (RuntimeException e) {
-            decoded.forEach(DecodedEntry::release);
-            throw e;
-        } finally {
-            entries.forEach(Entry::release);
-        }
-    }
-
-    /**
-     * Gives each decoded batch the leader epoch it was written in, as Kafka's batches carry it: a
-     * consumer remembers the epoch of what it read and, when the leader changes, asks the new one where
-     * that epoch ended (OffsetsForLeaderEpoch). The field is outside the batch CRC.
-     */
-    private static void stampEpochs(ByteBuf batches, LeaderEpochs epochs) {
-        for (MutableRecordBatch batch : MemoryRecords.readableRecords(
-                batches.nioBuffer(batches.readerIndex(), batches.readableBytes())).batches()) {
-            batch.setPartitionLeaderEpoch(epochs.epochAt(batch.baseOffset()));
-        }
-    }
-
-    /** The entry's records from {@code fromOffset} as Kafka batches in a buffer of their own. */
-    static DecodedEntry decode(Entry entry, long fromOffset) {
-        FetchRecordsBuilder records = FetchRecordsBuilder.forEntry(entry.getLength());
-        try {
-            long next = EntryReader.decode(entry.getDataBuffer(), fromOffset, records);
-            return new DecodedEntry(records.buildBuffer(), records.records(), next);
-        } catch (IOException e) {
-            records.discard();
-            throw new UncheckedIOException(e);
-        } catch (RuntimeException e) {
-            records.discard();
-            throw e;
-        }
+                .thenApplyAsync(entries -> StoredEntries.decode(entries, fromOffset, epochs), decodeExecutor);
     }
 
     @Override

@@ -44,7 +44,7 @@ final class TimestampSearch {
     }
 
     private static OffsetAndTimestamp firstAtOrAfter(Entry entry, long timestamp) {
-        DecodedEntry records = ManagedLedgerPartitionLog.decode(entry, 0);
+        DecodedEntry records = StoredEntries.decode(entry, 0);
         OffsetAndTimestamp fallback = null;
         try {
             for (Record r : MemoryRecords.readableRecords(records.batches().nioBuffer()).records()) {
