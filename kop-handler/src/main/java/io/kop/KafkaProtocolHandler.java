@@ -2,6 +2,8 @@ package io.kop;
 
 import io.kop.metrics.GroupLag;
 import io.kop.metrics.RequestMetrics;
+import io.kop.stats.ClientGroups;
+import io.kop.stats.PulsarStats;
 import io.kop.api.ApiDispatcher;
 import io.kop.api.Handlers;
 import io.kop.config.KafkaListener;
@@ -58,6 +60,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
     private static final int METRICS_WRITE_CHARS = 4096;
     private final RequestMetrics requestMetrics = new RequestMetrics();
     private final GroupLag groupLag = new GroupLag();
+    private final ClientGroups clientGroups = new ClientGroups();
     private BrokerSecurity security;
 
     @Override
@@ -173,7 +176,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         AutoCloseable onClose = () -> { };
         if (client.isPresent()) {
             GroupSubscriptionMirror mirror = new GroupSubscriptionMirror(logs, view.names(), client.get(),
-                    config.multiTenantMetadata() ? tenant : null, groupLag);
+                    config.multiTenantMetadata() ? tenant : null, groupLag, clientGroups);
             mirror.start(pulsar.getExecutor(), config.groupSubscriptionMirrorIntervalMs());
             onClose = mirror;
         } else {
@@ -260,7 +263,8 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         Map<InetSocketAddress, ChannelInitializer<SocketChannel>> out = new LinkedHashMap<>();
         for (KafkaListener l : config.listeners()) {
             out.put(new InetSocketAddress(l.host(), l.port()), new KafkaChannelInitializer(config, l, dispatcher,
-                    security.forListener(l), services.topics(), requestMetrics));
+                    security.forListener(l), services.topics(), requestMetrics,
+                    new PulsarStats(services.pulsar().getBrokerService(), clientGroups)));
         }
         return out;
     }

@@ -1,5 +1,6 @@
 package io.kop.api;
 
+import io.kop.stats.ClientTraffic;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -11,10 +12,17 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ConnectionState {
     private final ScheduledExecutorService eventLoop;
+    private final ClientTraffic traffic;
     private CompletableFuture<Void> appendsSubmitted = CompletableFuture.completedFuture(null);
 
-    public ConnectionState(ScheduledExecutorService eventLoop) {
+    public ConnectionState(ScheduledExecutorService eventLoop, ClientTraffic traffic) {
         this.eventLoop = eventLoop;
+        this.traffic = traffic;
+    }
+
+    /** This connection's produce and fetch traffic as Pulsar's topic statistics count it (thread-safe). */
+    public ClientTraffic traffic() {
+        return traffic;
     }
 
     /**

@@ -49,35 +49,59 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
                 PartitionData data = new PartitionData().setPartitionIndex(p.partition()).setHighWatermark(-1)
                         .setLastStableOffset(-1).setLogStartOffset(-1).setRecords(MemoryRecords.EMPTY);
                 topicResponse.partitions().add(data);
-                CompletableFuture<PartitionLog> log = name.thenCompose(n -> n == null
+                PartitionFetch fetch = new PartitionFetch(p.fetchOffset(), p.partitionMaxBytes(), data);
+                fetch.log = name.thenCompose(n -> n == null
                         ? CompletableFuture.failedFuture(new UnknownTopicIdException("unknown topic id " + topic.topicId()))
-                        : ctx.topics().partition(n, p.partition()).thenCompose(services.logs()::get)
-                                .thenApply(l -> {
-                                    LeaderEpochs.check(p.currentLeaderEpoch(), l.leaderEpoch(), n + "-" + p.partition());
-                                    return l;
-                                }));
-                partitions.add(new PartitionFetch(p.fetchOffset(), p.partitionMaxBytes(), data, log));
+                        : ctx.topics().partition(n, p.partition()).thenCompose(partition -> {
+                            fetch.named(n, partition.toString());
+                            return services.logs().get(partition);
+                        }).thenApply(l -> {
+                            LeaderEpochs.check(p.currentLeaderEpoch(), l.leaderEpoch(), n + "-" + p.partition());
+                            return l;
+                        }));
+                partitions.add(fetch);
             }
         }
         var d = request.data();
         boolean readCommitted = d.isolationLevel() == org.apache.kafka.common.IsolationLevel.READ_COMMITTED.id();
         return new FetchOperation(partitions, d.minBytes(), d.maxBytes(), d.maxWaitMs(), readCommitted).run()
-                .thenApply(v -> response);
+                .thenApply(v -> {
+                    countInPulsarStats(ctx, partitions);
+                    return response;
+                });
+    }
+
+    /** What the response carries counts in the Pulsar statistics of each partition's topic. */
+    private static void countInPulsarStats(RequestContext ctx, List<PartitionFetch> partitions) {
+        for (PartitionFetch p : partitions) {
+            if (p.pulsarName != null) {
+                RecordChunks sent = p.data.records() instanceof RecordChunks r ? r : null;
+                ctx.connection().traffic().fetched(ctx.header().clientId(), p.pulsarName, p.kafkaName,
+                        p.data.partitionIndex(), sent == null ? 0 : sent.recordCount(),
+                        sent == null ? 0 : sent.sizeInBytes());
+            }
+        }
     }
 
     private static final class PartitionFetch {
         final long offset;
         final int maxBytes;
         final PartitionData data;
-        final CompletableFuture<PartitionLog> log;
+        CompletableFuture<PartitionLog> log;
         RecordChunks records;
         boolean failed;
+        volatile String kafkaName;
+        volatile String pulsarName;
 
-        PartitionFetch(long offset, int maxBytes, PartitionData data, CompletableFuture<PartitionLog> log) {
+        PartitionFetch(long offset, int maxBytes, PartitionData data) {
             this.offset = offset;
             this.maxBytes = maxBytes;
             this.data = data;
-            this.log = log;
+        }
+
+        void named(String kafka, String pulsar) {
+            kafkaName = kafka;
+            pulsarName = pulsar;
         }
 
         int bytes() {

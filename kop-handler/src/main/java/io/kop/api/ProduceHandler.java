@@ -219,8 +219,15 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
             if (TopicConfigs.compacted(t.properties())) {
                 requireKeys(batch, t);
             }
+            int records = count;
+            int bytes = batch.sizeInBytes();
             return log.join().append(batch, count, t.logAppendTime(services.config().logAppendTime()), t.entryFormat(),
-                    arrived, transactionalRequest && ProduceRequest.isTransactionV2Requested(ctx.apiVersion()));
+                    arrived, transactionalRequest && ProduceRequest.isTransactionV2Requested(ctx.apiVersion()))
+                    .thenApply(r -> {
+                        ctx.connection().traffic().produced(ctx.header().clientId(),
+                                t.partition(data.index()).toString(), records, bytes);
+                        return r;
+                    });
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

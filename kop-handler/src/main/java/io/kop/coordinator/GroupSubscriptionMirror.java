@@ -1,6 +1,7 @@
 package io.kop.coordinator;
 
 import io.kop.metrics.GroupLag;
+import io.kop.stats.ClientGroups;
 import io.kop.storage.PartitionLog;
 import io.kop.storage.PartitionLogManager;
 import io.kop.topic.KafkaTopicNames;
@@ -38,6 +39,7 @@ public final class GroupSubscriptionMirror implements AutoCloseable {
     private final Properties clientSettings;
     private final String tenantOnly;
     private final GroupLag lag;
+    private final ClientGroups clientGroups;
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile Admin admin;
     private ScheduledFuture<?> task;
@@ -48,7 +50,8 @@ public final class GroupSubscriptionMirror implements AutoCloseable {
      *                       coordinator has its own mirror), or null for all
      */
     public GroupSubscriptionMirror(PartitionLogManager logs, KafkaTopicNames names, Properties clientSettings,
-                                   String tenantOnly, GroupLag lag) {
+                                   String tenantOnly, GroupLag lag, ClientGroups clientGroups) {
+        this.clientGroups = clientGroups;
         this.tenantOnly = tenantOnly;
         this.lag = lag;
         this.logs = logs;
@@ -110,12 +113,27 @@ public final class GroupSubscriptionMirror implements AutoCloseable {
         return a.listGroups(ListGroupsOptions.forConsumerGroups()).all().toCompletionStage().toCompletableFuture()
                 .thenCompose(groups -> {
                     if (groups.isEmpty()) {
+                        clientGroups.update(String.valueOf(tenantOnly), List.of());
                         return CompletableFuture.completedFuture(Map.of());
                     }
                     Map<String, ListConsumerGroupOffsetsSpec> specs = new HashMap<>();
                     groups.forEach(g -> specs.put(g.groupId(), new ListConsumerGroupOffsetsSpec()));
+                    describeMembers(a, specs.keySet());
                     return a.listConsumerGroupOffsets(specs).all().toCompletionStage().toCompletableFuture();
                 });
+    }
+
+    /** Tells {@link ClientGroups} which clients fetch for which group, so fetches count for its subscription. */
+    private void describeMembers(Admin a, java.util.Set<String> groupIds) {
+        List<CompletableFuture<List<ClientGroups.Member>>> described = new java.util.ArrayList<>();
+        a.describeConsumerGroups(groupIds).describedGroups().forEach((group, future) -> described.add(
+                future.toCompletionStage().toCompletableFuture().thenApply(d -> d.members().stream()
+                        .map(m -> new ClientGroups.Member(group, m.host(), m.clientId(),
+                                m.assignment().topicPartitions().stream().map(TopicPartition::toString).toList()))
+                        .toList())
+                        .exceptionally(t -> List.of())));
+        FutureUtil.waitForAll(described).thenRun(() -> clientGroups.update(String.valueOf(tenantOnly),
+                described.stream().flatMap(f -> f.join().stream()).toList()));
     }
 
     private Admin admin() {

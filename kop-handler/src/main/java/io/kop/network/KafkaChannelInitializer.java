@@ -4,6 +4,7 @@ import io.kop.api.ApiDispatcher;
 import io.kop.config.KafkaListener;
 import io.kop.config.KopConfig;
 import io.kop.metrics.RequestMetrics;
+import io.kop.stats.PulsarStats;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.kop.security.ListenerSecurity;
@@ -21,9 +22,12 @@ public final class KafkaChannelInitializer extends ChannelInitializer<SocketChan
     private final ListenerSecurity security;
     private final TopicResolver topics;
     private final RequestMetrics metrics;
+    private final PulsarStats pulsarStats;
 
     public KafkaChannelInitializer(KopConfig config, KafkaListener listener, ApiDispatcher dispatcher,
-                                   ListenerSecurity security, TopicResolver topics, RequestMetrics metrics) {
+                                   ListenerSecurity security, TopicResolver topics, RequestMetrics metrics,
+                                   PulsarStats pulsarStats) {
+        this.pulsarStats = pulsarStats;
         this.topics = topics;
         this.metrics = metrics;
         this.config = config;
@@ -42,6 +46,6 @@ public final class KafkaChannelInitializer extends ChannelInitializer<SocketChan
                 // failFast: an oversized length closes the connection at once instead of buffering it.
                 .addLast("frame", new LengthFieldBasedFrameDecoder(config.maxFrameSize(), 0, 4, 0, 4, true))
                 .addLast("kafka", new KafkaConnection(dispatcher, listener.name(),
-                        config.maxPendingRequestsPerConnection(), security, topics, metrics));
+                        config.maxPendingRequestsPerConnection(), security, topics, metrics, pulsarStats));
     }
 }

@@ -2,6 +2,7 @@ package io.kop.network;
 
 import io.kop.api.ApiDispatcher;
 import io.kop.api.ConnectionState;
+import io.kop.stats.PulsarStats;
 import io.kop.api.RequestContext;
 import io.kop.security.Access;
 import io.kop.security.ListenerSecurity;
@@ -47,6 +48,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     private final TopicResolver topics;
     private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
     private ConnectionState state;
+    private final PulsarStats pulsarStats;
     private SaslAuthenticator auth;
     private Access access;
     /** The principal {@link #principalTopics} was resolved for; they change together (re-authentication). */
@@ -63,7 +65,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     }
 
     KafkaConnection(ApiDispatcher dispatcher, String listenerName, int maxPending, ListenerSecurity security,
-                    TopicResolver topics, RequestMetrics metrics) {
+                    TopicResolver topics, RequestMetrics metrics, PulsarStats pulsarStats) {
+        this.pulsarStats = pulsarStats;
         this.topics = topics;
         this.metrics = metrics;
         this.dispatcher = dispatcher;
@@ -75,10 +78,10 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         this.ctx = ctx;
-        this.state = new ConnectionState(ctx.executor());
         SslHandler tls = ctx.pipeline().get(SslHandler.class);
         this.auth = security.newAuthenticator(ctx.channel().remoteAddress(),
                 () -> tls == null ? null : tls.engine().getSession());
+        this.state = new ConnectionState(ctx.executor(), pulsarStats.open(ctx.channel(), auth::principal));
         this.access = security.newAccess(auth::principal);
         metrics.connectionOpened();
         super.channelActive(ctx);
@@ -289,6 +292,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         closed = true;
         metrics.connectionClosed();
+        if (state != null) {
+            state.traffic().close();
+        }
         // Responses still to come are dropped; what they hold is given back when they complete.
         for (InFlight pending : inFlight) {
             pending.response().thenAccept(ResponseFrames::release);

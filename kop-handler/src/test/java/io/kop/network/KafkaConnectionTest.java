@@ -34,7 +34,8 @@ class KafkaConnectionTest {
         ApiHandler<FetchRequest> fetch = (ctx, request) -> answer;
         ApiDispatcher dispatcher = new ApiDispatcher().register(ApiKeys.FETCH, fetch);
         return new EmbeddedChannel(new KafkaConnection(dispatcher, "PLAINTEXT", 100,
-                io.kop.security.ListenerSecurity.none("public", "default"), null, new io.kop.metrics.RequestMetrics()));
+                io.kop.security.ListenerSecurity.none("public", "default"), null, new io.kop.metrics.RequestMetrics(),
+                new io.kop.stats.PulsarStats(null, new io.kop.stats.ClientGroups())));
     }
 
     private static ByteBuf fetchRequest() {

@@ -44,22 +44,33 @@ public final class KopTestBroker {
                 Path dir = Path.of(System.getProperty("kop.test.data.dir", "target/test-broker"));
                 KopStandalone.Options o = new KopStandalone.Options(dir, findNar(), "127.0.0.1", freePort(),
                         freePort(), freePort(), freePort(), true, false,
-                        Map.of("managedLedgerCacheSizeMB", "32", "dbStorage_writeCacheMaxSizeMb", "16",
-                                "dbStorage_readAheadCacheMaxSizeMb", "16", "defaultNumPartitions", "1",
-                                // entry logs of 64 MiB: the direct-I/O entry logger preallocates each one whole
-                                "logSizeLimit", Integer.toString(64 << 20),
-                                // compact the offsets topic often, so every group test runs across compactions
-                                "offsetsTopicCompactionRecords", "20",
-                                // compacted topics are compacted within a second or two
-                                "kafkaLogCleanerBackoffMs", "1000",
-                                // hanging transactions are aborted within a second of their timeout
-                                "kafkaTransactionAbortTimedOutIntervalMs", "500"));
+                        brokerSettings());
                 instance = new KopTestBroker(o);
             } catch (Exception e) {
                 throw new IllegalStateException("could not start the test broker", e);
             }
         }
         return instance;
+    }
+
+    private static Map<String, String> brokerSettings() {
+        Map<String, String> s = new java.util.HashMap<>();
+        s.put("managedLedgerCacheSizeMB", "32");
+        s.put("dbStorage_writeCacheMaxSizeMb", "16");
+        s.put("dbStorage_readAheadCacheMaxSizeMb", "16");
+        s.put("defaultNumPartitions", "1");
+        // entry logs of 64 MiB: the direct-I/O entry logger preallocates each one whole
+        s.put("logSizeLimit", Integer.toString(64 << 20));
+        // compact the offsets topic often, so every group test runs across compactions
+        s.put("offsetsTopicCompactionRecords", "20");
+        // compacted topics are compacted within a second or two
+        s.put("kafkaLogCleanerBackoffMs", "1000");
+        // hanging transactions are aborted within a second of their timeout
+        s.put("kafkaTransactionAbortTimedOutIntervalMs", "500");
+        // Pulsar computes topic rates this often (every 60 s, first after 60 s, by default)
+        s.put("statsUpdateFrequencyInSecs", "5");
+        s.put("statsUpdateInitialDelayInSecs", "5");
+        return s;
     }
 
     /** The NAR the build just packaged: tests load exactly what operators deploy. */
@@ -118,6 +129,24 @@ public final class KopTestBroker {
     }
 
     /** The broker's web service (admin REST API and {@code /metrics}). */
+    /**
+     * Whether BookKeeper still has the ledger (its metadata exists). Tiered storage deletes offloaded
+     * ledgers from the bookies while the topic still lists them, so Pulsar's admin API cannot tell.
+     */
+    public boolean bookiesHaveLedger(long ledgerId) throws Exception {
+        try {
+            standalone.broker().getBookKeeperClient().getLedgerManager().readLedgerMetadata(ledgerId)
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS);
+            return true;
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof org.apache.bookkeeper.client.BKException.BKNoSuchLedgerExistsOnMetadataServerException
+                    || e.getCause() instanceof org.apache.bookkeeper.client.BKException.BKNoSuchLedgerExistsException) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
     public String httpUrl() {
         return standalone.httpUrl();
     }
