@@ -17,6 +17,7 @@ import org.apache.kafka.common.record.internal.Record;
  */
 final class TimestampSearch {
     private static final OffsetAndTimestamp NONE = new OffsetAndTimestamp(-1, -1);
+    private static final int LOOK_AHEAD_ENTRIES = 16;
 
     private final ManagedLedgerPartitionLog log;
     private final ManagedLedgerImpl ledger;
@@ -39,26 +40,48 @@ final class TimestampSearch {
                     if (position == null || position.compareTo(last) > 0 || !ledger.isValidPosition(position)) {
                         return CompletableFuture.completedFuture(NONE);
                     }
-                    return log.readEntry(position, entry -> firstAtOrAfter(entry, timestamp));
+                    return firstAtOrAfter(position, last, timestamp, LOOK_AHEAD_ENTRIES);
                 });
     }
 
-    private static OffsetAndTimestamp firstAtOrAfter(Entry entry, long timestamp) {
+    /**
+     * Producers stamp records a little before the broker publishes them, so the first record at or
+     * after the time may be in one of the next entries: up to {@link #LOOK_AHEAD_ENTRIES} of them are
+     * read; past the last entry there is none (-1, as Kafka answers). Records far older than their
+     * publish time (a producer replaying old timestamps) end the search at the entry found by publish time.
+     */
+    private CompletableFuture<OffsetAndTimestamp> firstAtOrAfter(Position position, Position last, long timestamp,
+                                                                int lookAhead) {
+        return log.readEntry(position, entry -> probe(entry, timestamp)).thenCompose(p -> {
+            if (p.found() != null) {
+                return CompletableFuture.completedFuture(p.found());
+            }
+            Position next = ledger.getNextValidPosition(position);
+            if (next.compareTo(last) > 0) {
+                return CompletableFuture.completedFuture(NONE);
+            }
+            return lookAhead == 0 ? CompletableFuture.completedFuture(new OffsetAndTimestamp(p.baseOffset(),
+                    p.publishTime())) : firstAtOrAfter(next, last, timestamp, lookAhead - 1);
+        });
+    }
+
+    /** One entry searched: its first record at or after the time, or null and where the entry starts. */
+    private record Probe(OffsetAndTimestamp found, long baseOffset, long publishTime) {
+    }
+
+    private static Probe probe(Entry entry, long timestamp) {
         DecodedEntry records = StoredEntries.decode(entry, 0);
-        OffsetAndTimestamp fallback = null;
         try {
             for (Record r : MemoryRecords.readableRecords(records.batches().nioBuffer()).records()) {
                 if (r.timestamp() >= timestamp) {
-                    return new OffsetAndTimestamp(r.offset(), r.timestamp());
+                    return new Probe(new OffsetAndTimestamp(r.offset(), r.timestamp()), -1, -1);
                 }
-                fallback = new OffsetAndTimestamp(r.offset(), r.timestamp());
             }
         } finally {
             records.release();
         }
-        // Producer timestamps inside the entry are older than asked: the entry itself is the answer.
         EntryInfo info = PulsarEntryFormat.info(entry.getDataBuffer());
-        return fallback == null ? NONE : new OffsetAndTimestamp(info.baseOffset(), info.publishTime());
+        return new Probe(null, info.baseOffset(), info.publishTime());
     }
 
     /** The record with the largest timestamp: a scan, which only admin tools ask for. */

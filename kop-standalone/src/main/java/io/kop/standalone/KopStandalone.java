@@ -132,6 +132,17 @@ public final class KopStandalone implements AutoCloseable {
         return "http://" + options.host() + ":" + options.httpPort();
     }
 
+    /** The broker running in this JVM, for tests that look at what Pulsar's admin API does not show. */
+    public org.apache.pulsar.broker.PulsarService broker() {
+        try { // PulsarStandalone keeps it in a field without a getter
+            java.lang.reflect.Field f = org.apache.pulsar.PulsarStandalone.class.getDeclaredField("broker");
+            f.setAccessible(true);
+            return (org.apache.pulsar.broker.PulsarService) f.get(starter);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("this Pulsar version's standalone does not expose its broker", e);
+        }
+    }
+
     @Override
     public void close() {
         if (journalPages != null) {
