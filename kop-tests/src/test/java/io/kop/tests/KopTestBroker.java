@@ -147,6 +147,10 @@ public final class KopTestBroker {
         }
     }
 
+    public String pulsarUrl() {
+        return standalone.pulsarUrl();
+    }
+
     public String httpUrl() {
         return standalone.httpUrl();
     }
