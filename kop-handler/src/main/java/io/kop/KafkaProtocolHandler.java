@@ -1,6 +1,9 @@
 package io.kop;
 
 import io.kop.metrics.GroupLag;
+import io.kop.metrics.CoordinatorLoads;
+import io.kop.metrics.DataMetrics;
+import io.kop.metrics.GroupMembers;
 import io.kop.metrics.RequestMetrics;
 import io.kop.stats.ClientGroups;
 import io.kop.stats.PulsarStats;
@@ -61,6 +64,8 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
     private final RequestMetrics requestMetrics = new RequestMetrics();
     private final GroupLag groupLag = new GroupLag();
     private final ClientGroups clientGroups = new ClientGroups();
+    private final GroupMembers groupMembers = new GroupMembers();
+    private final CoordinatorLoads coordinatorLoads = new CoordinatorLoads();
     private BrokerSecurity security;
 
     @Override
@@ -106,7 +111,8 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
                 tenant -> pulsar.getPulsarResources().getTenantResources().tenantExistsAsync(tenant));
         services = new KopServices(config, pulsar, topics, new TopicIdRegistry(pulsar.getLocalMetadataStore(), names),
                 brokers, logs, producerIds, groups, groupConfigs,
-                new ScramCredentials(pulsar.getLocalMetadataStore()), pulsar.getExecutor());
+                new ScramCredentials(pulsar.getLocalMetadataStore()), pulsar.getExecutor(),
+                new DataMetrics(pulsar.getConfiguration().isExposeTopicLevelMetricsInPrometheus()));
         dispatcher = Handlers.all(services);
         security = BrokerSecurity.start(config, brokerService, services.scram());
         groupConfigs.bind(groups);
@@ -139,6 +145,9 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
             try {
                 requestMetrics.writeTo(text, cluster);
                 groupLag.writeTo(text, cluster);
+                groupMembers.writeTo(text, cluster);
+                coordinatorLoads.writeTo(text, cluster);
+                services.metrics().writeTo(text, cluster);
             } catch (RuntimeException e) { // never take Pulsar's own metrics down with KoP's
                 log.warn("KoP metrics not written: {}", e.toString());
                 return;
@@ -164,7 +173,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
                 CoordinatorTopic.OFFSETS, config.offsetsTopicPartitions());
         KafkaGroupCoordinator coordinator = new KafkaGroupCoordinator(pulsar, offsetsTopic, view,
                 ownView ? tenant : null, pulsar.getExecutor(), nodeId, config.maxMessageSize(),
-                config.offsetsTopicCompactionRecords(), config.groupCoordinatorConfig());
+                config.offsetsTopicCompactionRecords(), config.groupCoordinatorConfig(), coordinatorLoads);
         offsetsTopic.start(topics, pulsar.getExecutor(), coordinator::onElection, coordinator::onResignation);
         offsetsTopic.ready().thenRun(() -> claimAll(offsetsTopic, brokers));
         // The mirror reaches the tenant's coordinators as a client of the tenant (a SASL username), or
@@ -176,7 +185,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         AutoCloseable onClose = () -> { };
         if (client.isPresent()) {
             GroupSubscriptionMirror mirror = new GroupSubscriptionMirror(logs, view.names(), client.get(),
-                    config.multiTenantMetadata() ? tenant : null, groupLag, clientGroups);
+                    config.multiTenantMetadata() ? tenant : null, nodeId, groupLag, groupMembers, clientGroups);
             mirror.start(pulsar.getExecutor(), config.groupSubscriptionMirrorIntervalMs());
             onClose = mirror;
         } else {
@@ -244,7 +253,7 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         KafkaTransactionCoordinator coordinator = new KafkaTransactionCoordinator(pulsar.getBrokerService(), txnTopic,
                 producerIds::nextId, router,
                 p -> pulsar.getNamespaceService().checkTopicOwnership(txnTopic.partition(p)),
-                config.transactionMaxTimeoutMs(), config.transactionAbortIntervalMs());
+                config.transactionMaxTimeoutMs(), config.transactionAbortIntervalMs(), coordinatorLoads);
         // After the offsets topic, which creates the metadata namespace: two creators at once make Pulsar warn.
         offsetsTopic.ready().thenRun(() -> txnTopic.start(topics, pulsar.getExecutor(), coordinator::onElection,
                 coordinator::onResignation));

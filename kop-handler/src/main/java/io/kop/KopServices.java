@@ -3,6 +3,7 @@ package io.kop;
 import io.kop.config.KopConfig;
 import io.kop.coordinator.GroupConfigs;
 import io.kop.coordinator.GroupCoordinators;
+import io.kop.metrics.DataMetrics;
 import io.kop.security.ScramCredentials;
 import io.kop.storage.PartitionLogManager;
 import io.kop.storage.ProducerIdAllocator;
@@ -16,5 +17,5 @@ import org.apache.pulsar.broker.PulsarService;
 public record KopServices(KopConfig config, PulsarService pulsar, TopicResolver topics, TopicIdRegistry topicIds,
                           BrokerLookup brokers, PartitionLogManager logs, ProducerIdAllocator producerIds,
                           GroupCoordinators groups, GroupConfigs groupConfigs, ScramCredentials scram,
-                          ScheduledExecutorService scheduler) {
+                          ScheduledExecutorService scheduler, DataMetrics metrics) {
 }

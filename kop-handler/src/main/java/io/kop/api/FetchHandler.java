@@ -53,7 +53,7 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
                 fetch.log = name.thenCompose(n -> n == null
                         ? CompletableFuture.failedFuture(new UnknownTopicIdException("unknown topic id " + topic.topicId()))
                         : ctx.topics().partition(n, p.partition()).thenCompose(partition -> {
-                            fetch.named(n, partition.toString());
+                            fetch.named(n, partition);
                             return services.logs().get(partition);
                         }).thenApply(l -> {
                             LeaderEpochs.check(p.currentLeaderEpoch(), l.leaderEpoch(), n + "-" + p.partition());
@@ -66,19 +66,21 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
         boolean readCommitted = d.isolationLevel() == org.apache.kafka.common.IsolationLevel.READ_COMMITTED.id();
         return new FetchOperation(partitions, d.minBytes(), d.maxBytes(), d.maxWaitMs(), readCommitted).run()
                 .thenApply(v -> {
-                    countInPulsarStats(ctx, partitions);
+                    count(ctx, partitions);
                     return response;
                 });
     }
 
-    /** What the response carries counts in the Pulsar statistics of each partition's topic. */
-    private static void countInPulsarStats(RequestContext ctx, List<PartitionFetch> partitions) {
+    /** What the response carries counts in KoP's topic metrics and the Pulsar statistics of each topic. */
+    private void count(RequestContext ctx, List<PartitionFetch> partitions) {
         for (PartitionFetch p : partitions) {
             if (p.pulsarName != null) {
                 RecordChunks sent = p.data.records() instanceof RecordChunks r ? r : null;
+                int records = sent == null ? 0 : sent.recordCount();
+                int bytes = sent == null ? 0 : sent.sizeInBytes();
+                services.metrics().fetched(p.namespace, p.kafkaName, records, bytes);
                 ctx.connection().traffic().fetched(ctx.header().clientId(), p.pulsarName, p.kafkaName,
-                        p.data.partitionIndex(), sent == null ? 0 : sent.recordCount(),
-                        sent == null ? 0 : sent.sizeInBytes());
+                        p.data.partitionIndex(), records, bytes);
             }
         }
     }
@@ -92,6 +94,7 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
         boolean failed;
         volatile String kafkaName;
         volatile String pulsarName;
+        volatile String namespace;
 
         PartitionFetch(long offset, int maxBytes, PartitionData data) {
             this.offset = offset;
@@ -99,9 +102,10 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
             this.data = data;
         }
 
-        void named(String kafka, String pulsar) {
+        void named(String kafka, org.apache.pulsar.common.naming.TopicName pulsar) {
             kafkaName = kafka;
-            pulsarName = pulsar;
+            namespace = pulsar.getNamespace();
+            pulsarName = pulsar.toString();
         }
 
         int bytes() {
@@ -186,7 +190,7 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
         private CompletableFuture<RecordChunks> readUpTo(PartitionLog log, PartitionFetch p, long lso) {
             int limit = Math.min(p.maxBytes, maxBytes);
             if (!readCommitted) {
-                return log.read(p.offset, limit);
+                return timedRead(log, p.offset, limit);
             }
             if (p.offset >= lso) {
                 // Nothing stable to serve yet; an offset beyond the log still gets its error.
@@ -198,7 +202,7 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
                     return RecordChunks.EMPTY;
                 });
             }
-            return log.read(p.offset, limit).thenApply(records -> {
+            return timedRead(log, p.offset, limit).thenApply(records -> {
                 RecordChunks stable = records.below(lso);
                 List<FetchResponseData.AbortedTransaction> aborted = new ArrayList<>();
                 for (PartitionLog.AbortedTransaction a : log.abortedTransactions(p.offset, lso)) {
@@ -210,6 +214,11 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
             });
         }
 
+        private CompletableFuture<RecordChunks> timedRead(PartitionLog log, long offset, int limit) {
+            long started = System.nanoTime();
+            return log.read(offset, limit).whenComplete((r, t) -> services.metrics().read(started));
+        }
+
         private void fail(PartitionFetch p, Throwable t) {
             p.failed = true;
             p.dropRecords();
@@ -219,6 +228,7 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
         /** Long poll: the first append to any partition, or the deadline, triggers one more read. */
         private void waitForData() {
             AtomicBoolean fired = new AtomicBoolean();
+            services.metrics().fetchWaiting(1);
             List<Runnable> cancels = new ArrayList<>();
             ScheduledFuture<?>[] timer = new ScheduledFuture<?>[1];
             Runnable cancelAll = () -> {
@@ -231,6 +241,7 @@ final class FetchHandler implements ApiHandler<FetchRequest> {
             };
             Runnable wake = () -> {
                 if (fired.compareAndSet(false, true)) {
+                    services.metrics().fetchWaiting(-1);
                     cancelAll.run();
                     attempt();
                 }

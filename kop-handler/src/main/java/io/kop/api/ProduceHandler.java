@@ -221,11 +221,15 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
             }
             int records = count;
             int bytes = batch.sizeInBytes();
+            long started = services.metrics().appendStarted();
             return log.join().append(batch, count, t.logAppendTime(services.config().logAppendTime()), t.entryFormat(),
                     arrived, transactionalRequest && ProduceRequest.isTransactionV2Requested(ctx.apiVersion()))
+                    .whenComplete((r, e) -> services.metrics().appended(started))
                     .thenApply(r -> {
-                        ctx.connection().traffic().produced(ctx.header().clientId(),
-                                t.partition(data.index()).toString(), records, bytes);
+                        org.apache.pulsar.common.naming.TopicName partition = t.partition(data.index());
+                        services.metrics().produced(partition.getNamespace(), t.kafkaName(), records, bytes);
+                        ctx.connection().traffic().produced(ctx.header().clientId(), partition.toString(), records,
+                                bytes);
                         return r;
                     });
         } catch (RuntimeException e) {

@@ -1,6 +1,7 @@
 package io.kop.coordinator;
 
 import io.kop.metrics.GroupLag;
+import io.kop.metrics.GroupMembers;
 import io.kop.stats.ClientGroups;
 import io.kop.storage.PartitionLog;
 import io.kop.storage.PartitionLogManager;
@@ -16,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.ListGroupsOptions;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -40,6 +42,8 @@ public final class GroupSubscriptionMirror implements AutoCloseable {
     private final String tenantOnly;
     private final GroupLag lag;
     private final ClientGroups clientGroups;
+    private final GroupMembers members;
+    private final int nodeId;
     private final AtomicBoolean running = new AtomicBoolean();
     private volatile Admin admin;
     private ScheduledFuture<?> task;
@@ -48,9 +52,13 @@ public final class GroupSubscriptionMirror implements AutoCloseable {
      * @param clientSettings how this broker reaches KoP as a Kafka client (see BrokerKafkaClient)
      * @param tenantOnly     the tenant whose partitions this mirror keeps (each tenant with its own
      *                       coordinator has its own mirror), or null for all
+     * @param nodeId         this broker's Kafka node id: it reports the groups it coordinates
      */
     public GroupSubscriptionMirror(PartitionLogManager logs, KafkaTopicNames names, Properties clientSettings,
-                                   String tenantOnly, GroupLag lag, ClientGroups clientGroups) {
+                                   String tenantOnly, int nodeId, GroupLag lag, GroupMembers members,
+                                   ClientGroups clientGroups) {
+        this.nodeId = nodeId;
+        this.members = members;
         this.clientGroups = clientGroups;
         this.tenantOnly = tenantOnly;
         this.lag = lag;
@@ -114,6 +122,7 @@ public final class GroupSubscriptionMirror implements AutoCloseable {
                 .thenCompose(groups -> {
                     if (groups.isEmpty()) {
                         clientGroups.update(String.valueOf(tenantOnly), List.of());
+                        members.update(String.valueOf(tenantOnly), List.of());
                         return CompletableFuture.completedFuture(Map.of());
                     }
                     Map<String, ListConsumerGroupOffsetsSpec> specs = new HashMap<>();
@@ -123,17 +132,26 @@ public final class GroupSubscriptionMirror implements AutoCloseable {
                 });
     }
 
-    /** Tells {@link ClientGroups} which clients fetch for which group, so fetches count for its subscription. */
+    /**
+     * Tells {@link ClientGroups} which clients fetch for which group, so fetches count for its
+     * subscription, and {@link GroupMembers} the state and size of the groups this broker coordinates.
+     */
     private void describeMembers(Admin a, java.util.Set<String> groupIds) {
-        List<CompletableFuture<List<ClientGroups.Member>>> described = new java.util.ArrayList<>();
-        a.describeConsumerGroups(groupIds).describedGroups().forEach((group, future) -> described.add(
-                future.toCompletionStage().toCompletableFuture().thenApply(d -> d.members().stream()
-                        .map(m -> new ClientGroups.Member(group, m.host(), m.clientId(),
-                                m.assignment().topicPartitions().stream().map(TopicPartition::toString).toList()))
-                        .toList())
-                        .exceptionally(t -> List.of())));
-        FutureUtil.waitForAll(described).thenRun(() -> clientGroups.update(String.valueOf(tenantOnly),
-                described.stream().flatMap(f -> f.join().stream()).toList()));
+        List<CompletableFuture<ConsumerGroupDescription>> described = new java.util.ArrayList<>();
+        a.describeConsumerGroups(groupIds).describedGroups().values().forEach(future -> described.add(
+                future.toCompletionStage().toCompletableFuture().exceptionally(t -> null)));
+        FutureUtil.waitForAll(described).thenRun(() -> {
+            List<ConsumerGroupDescription> groups = described.stream().map(CompletableFuture::join)
+                    .filter(java.util.Objects::nonNull).toList();
+            clientGroups.update(String.valueOf(tenantOnly), groups.stream().flatMap(d -> d.members().stream()
+                    .map(m -> new ClientGroups.Member(d.groupId(), m.host(), m.clientId(),
+                            m.assignment().topicPartitions().stream().map(TopicPartition::toString).toList())))
+                    .toList());
+            members.update(String.valueOf(tenantOnly), groups.stream()
+                    .filter(d -> d.coordinator() != null && d.coordinator().id() == nodeId)
+                    .map(d -> new GroupMembers.Group(d.groupId(), d.groupState().toString(), d.members().size()))
+                    .toList());
+        });
     }
 
     private Admin admin() {

@@ -4,7 +4,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -12,23 +11,22 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * Kafka requests as the connections serve them: per API and version how many, which error codes their
- * responses carried, and how long each took from its frame's arrival to its response's write; and the
- * connections open. Written as Prometheus text (see {@link #writeTo}).
+ * responses carried, how long each took from its frame's arrival to its response's write, and how much
+ * of that it waited (before its handler ran, and after its response was ready for the responses of
+ * earlier requests, which Kafka writes in order); and the connections open. Written as Prometheus
+ * text (see {@link #writeTo}).
  */
 public final class RequestMetrics {
-    /** Latency bucket bounds, seconds. */
-    static final double[] BUCKETS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
-
     private static final class PerVersion {
-        final LongAdder count = new LongAdder();
-        final LongAdder nanos = new LongAdder();
-        final AtomicLongArray buckets = new AtomicLongArray(BUCKETS.length);
+        final Histogram latency = new Histogram();
+        final Histogram queue = new Histogram();
         final ConcurrentMap<Errors, LongAdder> errors = new ConcurrentHashMap<>();
     }
 
     private final ConcurrentMap<Integer, PerVersion> requests = new ConcurrentHashMap<>();
     private final AtomicLong activeConnections = new AtomicLong();
     private final LongAdder openedConnections = new LongAdder();
+    private final ConcurrentMap<String, LongAdder> saslFailures = new ConcurrentHashMap<>();
 
     public void connectionOpened() {
         activeConnections.incrementAndGet();
@@ -39,18 +37,19 @@ public final class RequestMetrics {
         activeConnections.decrementAndGet();
     }
 
-    /** A request answered with {@code response} (null: none sent), {@code nanos} after it arrived. */
-    public void answered(ApiKeys key, short version, ApiMessage response, long nanos) {
+    /** A SASL authentication with {@code mechanism} was refused. */
+    public void saslFailed(String mechanism) {
+        saslFailures.computeIfAbsent(String.valueOf(mechanism), m -> new LongAdder()).increment();
+    }
+
+    /**
+     * A request answered with {@code response} (null: none sent), {@code nanos} after it arrived, of
+     * which its handler took {@code handlerNanos}.
+     */
+    public void answered(ApiKeys key, short version, ApiMessage response, long nanos, long handlerNanos) {
         PerVersion v = requests.computeIfAbsent(key.id << 16 | version, k -> new PerVersion());
-        v.count.increment();
-        v.nanos.add(nanos);
-        double seconds = nanos / 1e9;
-        for (int i = 0; i < BUCKETS.length; i++) {
-            if (seconds <= BUCKETS[i]) {
-                v.buckets.incrementAndGet(i);
-                break;
-            }
-        }
+        v.latency.record(nanos);
+        v.queue.record(Math.max(0, nanos - handlerNanos));
         if (response != null) {
             for (Map.Entry<Errors, Integer> e : ResponseErrors.of(key, response, version).entrySet()) {
                 if (e.getKey() != Errors.NONE && e.getValue() > 0) {
@@ -68,29 +67,24 @@ public final class RequestMetrics {
         out.append("# TYPE kop_connections_opened_total counter\n")
                 .append("kop_connections_opened_total{").append(c).append("} ").append(openedConnections.sum())
                 .append('\n');
+        out.append("# TYPE kop_sasl_authentication_failures_total counter\n");
+        saslFailures.forEach((mechanism, n) -> out.append("kop_sasl_authentication_failures_total{").append(c)
+                .append(",mechanism=\"").append(GroupLag.escape(mechanism)).append("\"} ").append(n.sum())
+                .append('\n'));
         StringBuilder count = new StringBuilder("# TYPE kop_requests_total counter\n");
         StringBuilder errors = new StringBuilder("# TYPE kop_request_errors_total counter\n");
         StringBuilder latency = new StringBuilder("# TYPE kop_request_latency_seconds histogram\n");
+        StringBuilder queue = new StringBuilder("# TYPE kop_request_queue_seconds histogram\n");
         requests.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
             ApiKeys key = ApiKeys.forId(e.getKey() >>> 16);
             String labels = c + ",api=\"" + key.name + "\",version=\"" + (e.getKey() & 0xffff) + "\"";
             PerVersion v = e.getValue();
-            long n = v.count.sum();
-            count.append("kop_requests_total{").append(labels).append("} ").append(n).append('\n');
+            count.append("kop_requests_total{").append(labels).append("} ").append(v.latency.count()).append('\n');
             v.errors.forEach((error, times) -> errors.append("kop_request_errors_total{").append(labels)
                     .append(",error=\"").append(error.name()).append("\"} ").append(times.sum()).append('\n'));
-            long cumulative = 0;
-            for (int i = 0; i < BUCKETS.length; i++) {
-                cumulative += v.buckets.get(i);
-                latency.append("kop_request_latency_seconds_bucket{").append(labels).append(",le=\"")
-                        .append(BUCKETS[i]).append("\"} ").append(cumulative).append('\n');
-            }
-            latency.append("kop_request_latency_seconds_bucket{").append(labels).append(",le=\"+Inf\"} ").append(n)
-                    .append('\n');
-            latency.append("kop_request_latency_seconds_sum{").append(labels).append("} ")
-                    .append(v.nanos.sum() / 1e9).append('\n');
-            latency.append("kop_request_latency_seconds_count{").append(labels).append("} ").append(n).append('\n');
+            v.latency.writeTo(latency, "kop_request_latency_seconds", labels);
+            v.queue.writeTo(queue, "kop_request_queue_seconds", labels);
         });
-        out.append(count).append(errors).append(latency);
+        out.append(count).append(errors).append(latency).append(queue);
     }
 }

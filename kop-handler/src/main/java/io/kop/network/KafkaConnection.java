@@ -61,7 +61,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
      * A request whose response has not been written yet; {@code header} null: a bare SASL token after a
      * v0 handshake, answered by a bare token.
      */
-    private record InFlight(RequestHeader header, CompletableFuture<ApiMessage> response, long arrivedNanos) {
+    private record InFlight(RequestHeader header, CompletableFuture<ApiMessage> response, long arrivedNanos,
+                            long dispatchedNanos, long[] readyNanos) {
     }
 
     KafkaConnection(ApiDispatcher dispatcher, String listenerName, int maxPending, ListenerSecurity security,
@@ -116,7 +117,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         if (auth.expectsRawTokens()) {
             byte[] token = new byte[buffer.remaining()];
             buffer.get(token);
-            enqueue(null, auth.authenticate(token).thenApply(r -> (ApiMessage) r), arrived);
+            enqueue(null, auth.authenticate(token).thenApply(r -> (ApiMessage) r), arrived, arrived);
             return null;
         }
         RequestHeader header;
@@ -144,7 +145,8 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         if (!dispatcher.supportsVersion(apiKey, header.apiVersion())) {
             if (apiKey == ApiKeys.API_VERSIONS) {
                 // KIP-511: tell a newer client which versions we have, in v0 so it can read the answer.
-                enqueue(header, CompletableFuture.completedFuture(dispatcher.apiVersions(Errors.UNSUPPORTED_VERSION)), arrived);
+                enqueue(header, CompletableFuture.completedFuture(dispatcher.apiVersions(Errors.UNSUPPORTED_VERSION)),
+                        arrived, arrived);
                 return null;
             }
             closeOnError("unsupported version " + header.apiVersion() + " of " + apiKey, null);
@@ -160,6 +162,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         RequestContext context = new RequestContext(header, listenerName, ctx.channel().remoteAddress(), state,
                 auth, access, topicsOf(auth.principal()));
         CompletableFuture<ApiMessage> response;
+        long dispatched = System.nanoTime();
         try {
             response = dispatcher.handle(context, request);
         } catch (RuntimeException e) {
@@ -172,10 +175,12 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             return request.getErrorResponse(0, cause).data();
         });
         if (dispatcher.expectsResponse(request)) {
-            enqueue(header, withErrors, arrived);
+            enqueue(header, withErrors, arrived, dispatched);
         } else { // acks=0 produce: counted once processed
-            withErrors.whenComplete((r, t) -> metrics.answered(apiKey, header.apiVersion(), null,
-                    System.nanoTime() - arrived));
+            withErrors.whenComplete((r, t) -> {
+                long now = System.nanoTime();
+                metrics.answered(apiKey, header.apiVersion(), null, now - arrived, now - dispatched);
+            });
         }
         return withErrors;
     }
@@ -189,8 +194,11 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
         return principalTopics;
     }
 
-    private void enqueue(RequestHeader header, CompletableFuture<ApiMessage> response, long arrivedNanos) {
-        inFlight.add(new InFlight(header, response, arrivedNanos));
+    private void enqueue(RequestHeader header, CompletableFuture<ApiMessage> response, long arrivedNanos,
+                         long dispatchedNanos) {
+        long[] ready = {0}; // when the response was ready; 0: not seen yet (dependents run in any order)
+        inFlight.add(new InFlight(header, response, arrivedNanos, dispatchedNanos, ready));
+        response.whenComplete((r, t) -> ready[0] = System.nanoTime());
         if (inFlight.size() >= maxPending) {
             ctx.channel().config().setAutoRead(false);
         }
@@ -226,7 +234,9 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             if (header.apiKey() == ApiKeys.API_VERSIONS && !dispatcher.supportsVersion(header.apiKey(), version)) {
                 version = 0;
             }
-            metrics.answered(header.apiKey(), header.apiVersion(), body, System.nanoTime() - head.arrivedNanos());
+            long now = System.nanoTime();
+            metrics.answered(header.apiKey(), header.apiVersion(), body, now - head.arrivedNanos(),
+                    (head.readyNanos()[0] == 0 ? now : head.readyNanos()[0]) - head.dispatchedNanos());
             ByteBuf buf;
             try {
                 buf = ResponseFrames.frame(ctx.alloc(), header.toResponseHeader(), body, version);
@@ -243,6 +253,7 @@ final class KafkaConnection extends ChannelInboundHandlerAdapter {
             ctx.flush();
         }
         if (!closed && auth.failed()) {
+            metrics.saslFailed(auth.mechanism());
             closeOnError("SASL authentication failed: " + auth.failureReason(), null);
             return;
         }

@@ -73,6 +73,7 @@ public final class SaslAuthenticator {
     private SaslServer server;
     private PulsarCredentials.Verified verified;
     private volatile String failure;
+    private volatile String mechanism;
 
     /**
      * @param principal who a non-SASL connection is (null: nobody); a SASL connection starts as nobody
@@ -143,12 +144,18 @@ public final class SaslAuthenticator {
         return failure;
     }
 
+    /** The mechanism the client asked for in its last handshake, or null. */
+    public String mechanism() {
+        return mechanism;
+    }
+
     private void fail(String reason) {
         failure = reason;
         state = State.FAILED;
     }
 
     public synchronized SaslHandshakeResponseData handshake(String mechanism, short version) {
+        this.mechanism = mechanism;
         List<String> enabled = List.copyOf(mechanisms);
         SaslHandshakeResponseData response = new SaslHandshakeResponseData().setMechanisms(enabled);
         if (state == State.NOT_SASL || state == State.AUTHENTICATE || state == State.FAILED) {

@@ -23,15 +23,20 @@ class MetricsTest {
     private final KopTestBroker broker = KopTestBroker.get();
 
     private String scrape() throws Exception {
+        return scrape(broker.httpUrl());
+    }
+
+    /** The broker's {@code /metrics} page. */
+    static String scrape(String httpUrl) throws Exception {
         HttpResponse<String> r = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build().send(
-                HttpRequest.newBuilder(URI.create(broker.httpUrl() + "/metrics")).build(),
+                HttpRequest.newBuilder(URI.create(httpUrl + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode());
         return r.body();
     }
 
     /** The sum of the samples of {@code name} whose labels include every one of {@code labels}. */
-    private static long sum(String text, String name, Map<String, String> labels) {
+    static long sum(String text, String name, Map<String, String> labels) {
         long total = 0;
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{([^}]*)\\} ([0-9.eE+-]+)$").matcher(text);
         while (m.find()) {
@@ -75,6 +80,8 @@ class MetricsTest {
                 sum(after, "kop_request_latency_seconds_bucket", Map.of("api", "CreateTopics", "le", "+Inf")));
         assertTrue(sum(after, "kop_connections_opened_total", Map.of()) > sum(before, "kop_connections_opened_total",
                 Map.of()));
+        assertEquals(3, sum(after, "kop_request_queue_seconds_count", create)
+                - sum(before, "kop_request_queue_seconds_count", create));
     }
 
     @Test
@@ -136,8 +143,76 @@ class MetricsTest {
         }
         assertTrue(used.size() >= 6, "the dashboard's metrics: " + used);
         for (String metric : used) {
-            assertTrue(Pattern.compile("(?m)^" + metric + "\\{").matcher(text).find(), metric + " is not on /metrics");
+            // A sample, or for a family with none yet (no SASL failure on this broker) its TYPE line
+            String family = metric.replaceAll("_(bucket|sum|count)$", "");
+            assertTrue(Pattern.compile("(?m)^" + metric + "\\{").matcher(text).find()
+                    || text.contains("# TYPE " + family + " "), metric + " is not on /metrics");
         }
+    }
+
+    /**
+     * Records and bytes per topic both ways, in KoP's metrics and in Pulsar's own per-topic metrics;
+     * storage latency and purgatories; the group's state and members; coordinator loads.
+     */
+    @Test
+    void topicTrafficStorageGroupsAndCoordinatorLoadsAreMeasured() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("metrics-traffic");
+        String group = "metrics-traffic-" + topic;
+        int records = 50;
+        try (Admin admin = broker.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        long bytesIn = 0;
+        try (var producer = broker.producer(Map.of("batch.size", "1"))) {
+            for (int i = 0; i < records; i++) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, new byte[100])).get();
+            }
+        }
+        String before = scrape();
+        Map<String, String> labels = Map.of("namespace", "public/default", "topic", topic);
+        assertEquals(records, sum(before, "kop_topic_records_in_total", labels));
+        bytesIn = sum(before, "kop_topic_bytes_in_total", labels);
+        assertTrue(bytesIn >= records * 100L, "bytes in: " + bytesIn);
+        assertEquals(0, sum(before, "kop_topic_records_out_total", labels));
+        // Pulsar's own per-topic metrics count the Kafka producer too
+        String partition = "persistent://public/default/" + topic + "-partition-0";
+        long deadline = System.currentTimeMillis() + 30_000;
+        String text;
+        do { // Pulsar's topic metrics are refreshed every statsUpdateFrequencyInSecs
+            text = scrape();
+        } while (sum(text, "pulsar_in_messages_total", Map.of("topic", partition)) < records
+                && System.currentTimeMillis() < deadline && sleep());
+        assertEquals(records, sum(text, "pulsar_in_messages_total", Map.of("topic", partition)));
+
+        try (var consumer = broker.consumer(Map.of(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG,
+                group, org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"))) {
+            consumer.subscribe(List.of(topic));
+            int seen = 0;
+            deadline = System.currentTimeMillis() + 30_000;
+            while (seen < records && System.currentTimeMillis() < deadline) {
+                seen += consumer.poll(java.time.Duration.ofMillis(200)).count();
+            }
+            assertEquals(records, seen);
+            consumer.commitSync();
+            Map<String, String> stable = Map.of("group", group, "state", "Stable");
+            deadline = System.currentTimeMillis() + 30_000; // the mirror's round
+            do {
+                consumer.poll(java.time.Duration.ofMillis(100));
+                text = scrape();
+            } while (sum(text, "kop_consumer_group_members", stable) < 1 && System.currentTimeMillis() < deadline);
+            assertEquals(1, sum(text, "kop_consumer_group_members", stable));
+        }
+        assertEquals(records, sum(text, "kop_topic_records_out_total", labels));
+        assertEquals(bytesIn, sum(text, "kop_topic_bytes_out_total", labels), "fetched the batches produced");
+        Map<String, String> append = Map.of("operation", "append");
+        assertTrue(sum(text, "kop_storage_latency_seconds_count", append)
+                - sum(before, "kop_storage_latency_seconds_count", append) >= 0);
+        assertTrue(sum(before, "kop_storage_latency_seconds_count", append) >= records);
+        assertTrue(sum(text, "kop_storage_latency_seconds_count", Map.of("operation", "read")) >= 1);
+        assertTrue(text.contains("kop_purgatory_size{cluster=\"standalone\",operation=\"fetch\"}"), "fetch purgatory");
+        assertTrue(text.contains("kop_purgatory_size{cluster=\"standalone\",operation=\"produce\"}"), "produce purgatory");
+        assertTrue(sum(text, "kop_coordinator_load_seconds_count", Map.of("coordinator", "group")) >= 1,
+                "the offsets topic's partitions were loaded");
     }
 
     private static boolean sleep() {

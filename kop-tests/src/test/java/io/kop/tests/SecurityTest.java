@@ -162,6 +162,9 @@ class SecurityTest {
 
     @Test
     void wrongCredentialsAndUnknownMechanismsAreRefused() throws Exception {
+        String metrics = "http://127.0.0.1:" + broker.httpPort;
+        String failures = "kop_sasl_authentication_failures_total";
+        String before = MetricsTest.scrape(metrics);
         try (Admin admin = Admin.create(broker.plain(false, "public", "not-a-jwt"))) {
             Throwable t = assertThrows(ExecutionException.class,
                     () -> admin.listTopics().names().get(30, TimeUnit.SECONDS));
@@ -183,6 +186,11 @@ class SecurityTest {
             assertTrue(hs.data().mechanisms().containsAll(List.of("PLAIN", "OAUTHBEARER", "SCRAM-SHA-256")));
             assertTrue(raw.closedByBroker(10_000));
         }
+        String after = MetricsTest.scrape(metrics);
+        assertEquals(1, MetricsTest.sum(after, failures, Map.of("mechanism", "GSSAPI"))
+                - MetricsTest.sum(before, failures, Map.of("mechanism", "GSSAPI")));
+        assertTrue(MetricsTest.sum(after, failures, Map.of("mechanism", "PLAIN"))
+                - MetricsTest.sum(before, failures, Map.of("mechanism", "PLAIN")) >= 2, "the refused PLAIN logins");
         // the broker goes on serving everyone else
         try (Admin admin = Admin.create(broker.plain(true, "public", broker.adminToken()))) {
             admin.listTopics().names().get(30, TimeUnit.SECONDS);

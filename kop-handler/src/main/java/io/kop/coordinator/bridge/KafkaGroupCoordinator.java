@@ -97,7 +97,8 @@ public final class KafkaGroupCoordinator implements GroupService, io.kop.coordin
     /** {@code tenantOnly}: the tenant whose topics the coordinator knows, or null for every tenant's. */
     public KafkaGroupCoordinator(PulsarService pulsar, CoordinatorTopic offsetsTopic, TopicResolver topics,
                                  String tenantOnly, ScheduledExecutorService scheduler, int nodeId, int maxMessageBytes,
-                                 long compactionRecords, Map<String, Object> extraConfig) {
+                                 long compactionRecords, Map<String, Object> extraConfig,
+                                 io.kop.metrics.CoordinatorLoads loads) {
         this.pulsar = pulsar;
         this.offsetsTopic = offsetsTopic;
         this.topics = topics;
@@ -119,7 +120,8 @@ public final class KafkaGroupCoordinator implements GroupService, io.kop.coordin
             this.coordinatorConfig = config;
             this.shareGroupConfig = shareConfig;
             OffsetsTopicLoader loader = new OffsetsTopicLoader(pulsar.getBrokerService(), offsetsTopic::partition,
-                    writer, Executors.newSingleThreadExecutor(new DefaultThreadFactory("kop-offsets-loader", true)));
+                    writer, Executors.newSingleThreadExecutor(new DefaultThreadFactory("kop-offsets-loader", true)),
+                    loads);
             GroupCoordinatorService s = new GroupCoordinatorService.Builder(nodeId, config)
                     .withWriter(writer)
                     .withLoader(loader)

@@ -49,6 +49,7 @@ import org.slf4j.LoggerFactory;
 public final class KafkaTransactionCoordinator implements TransactionService {
     private static final Logger log = LoggerFactory.getLogger(KafkaTransactionCoordinator.class);
     private static final long MAX_MARKER_BACKOFF_MS = 2_000;
+    private final io.kop.metrics.CoordinatorLoads loads;
 
     private final BrokerService brokers;
     private final CoordinatorTopic topic;
@@ -79,7 +80,8 @@ public final class KafkaTransactionCoordinator implements TransactionService {
     public KafkaTransactionCoordinator(BrokerService brokers, CoordinatorTopic topic,
                                        Supplier<CompletableFuture<Long>> producerIds, MarkerWriter markers,
                                        IntFunction<CompletableFuture<Boolean>> owns, int maxTimeoutMs,
-                                       long abortIntervalMs) {
+                                       long abortIntervalMs, io.kop.metrics.CoordinatorLoads loads) {
+        this.loads = loads;
         this.brokers = brokers;
         this.topic = topic;
         this.producerIds = producerIds;
@@ -124,6 +126,7 @@ public final class KafkaTransactionCoordinator implements TransactionService {
                             return;
                         }
                         loaded.put(partition, p);
+                        loads.loaded("transaction", System.currentTimeMillis() - start, p.transactions.size());
                         log.info("loaded {} transactions of {} in {} ms (coordinator epoch {})",
                                 p.transactions.size(), topic.partition(partition), System.currentTimeMillis() - start,
                                 epoch);

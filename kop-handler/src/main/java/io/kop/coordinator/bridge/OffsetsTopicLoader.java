@@ -36,6 +36,7 @@ import org.slf4j.LoggerFactory;
  * markers as markers. Then the partition is handed to the writer at the offset after the last entry.
  */
 final class OffsetsTopicLoader implements CoordinatorLoader<CoordinatorRecord> {
+    private final io.kop.metrics.CoordinatorLoads loads;
     private static final Logger log = LoggerFactory.getLogger(OffsetsTopicLoader.class);
     private static final int READ_BATCH = 100;
 
@@ -48,7 +49,8 @@ final class OffsetsTopicLoader implements CoordinatorLoader<CoordinatorRecord> {
     private final GroupCoordinatorRecordSerde serde = new GroupCoordinatorRecordSerde();
 
     OffsetsTopicLoader(BrokerService brokerService, IntFunction<TopicName> partitionName, OffsetsTopicWriter writer,
-                       ExecutorService executor) {
+                       ExecutorService executor, io.kop.metrics.CoordinatorLoads loads) {
+        this.loads = loads;
         this.brokerService = brokerService;
         this.partitionName = partitionName;
         this.writer = writer;
@@ -72,6 +74,7 @@ final class OffsetsTopicLoader implements CoordinatorLoader<CoordinatorRecord> {
                         load.openTransactions));
                 log.info("{}: loaded {} records ({} bytes) in {} ms, next offset {}", tp, load.records, load.bytes,
                         System.currentTimeMillis() - start, load.nextOffset);
+                loads.loaded("group", System.currentTimeMillis() - start, load.records);
                 return new LoadSummary(start, System.currentTimeMillis(), 0, load.records, load.bytes);
             });
         }, executor);
