@@ -6,6 +6,7 @@ import io.kop.metrics.DataMetrics;
 import io.kop.metrics.GroupMembers;
 import io.kop.metrics.RequestMetrics;
 import io.kop.stats.ClientGroups;
+import org.apache.pulsar.broker.service.TopicEventsListener;
 import io.kop.stats.PulsarStats;
 import io.kop.api.ApiDispatcher;
 import io.kop.api.Handlers;
@@ -104,6 +105,16 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         cleaner = new LogCleaner(logs, partition -> topics.properties(partition).thenApply(TopicConfigs::cleanerPolicy),
                 config.logCleanerBackoffMs(), config.logCleanerDedupeBufferBytes());
         cleaner.start();
+        // Partitions KoP served before are opened as soon as Pulsar loads them (see topicLoaded)
+        brokerService.addTopicEventListener((topic, event, stage, failure) -> {
+            if (event == TopicEventsListener.TopicEvent.LOAD && stage == TopicEventsListener.EventStage.SUCCESS) {
+                try {
+                    logs.topicLoaded(topic);
+                } catch (RuntimeException e) {
+                    log.warn("[{}] not opened for Kafka on load: {}", topic, e.toString());
+                }
+            }
+        });
         groupConfigs = new GroupConfigs(pulsar.getLocalMetadataStore());
         ProducerIdAllocator producerIds = new ProducerIdAllocator(pulsar.getLocalMetadataStore());
         GroupCoordinators groups = new GroupCoordinators(config.multiTenantMetadata(), config.metadataTenant(),

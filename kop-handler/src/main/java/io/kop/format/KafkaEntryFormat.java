@@ -67,7 +67,11 @@ public final class KafkaEntryFormat {
 
     /** Wraps one producer batch for storage, copying it once, straight into the entry. */
     public static ByteBuf encode(RecordBatch batch, int numRecords, String producerName) {
-        return encode(batch, metadata(numRecords, producerName, 0, false));
+        MessageMetadata metadata = metadata(numRecords, producerName, 0, false);
+        if (batch.isTransactional()) {
+            PulsarEntryFormat.transactional(metadata, batch);
+        }
+        return encode(batch, metadata);
     }
 
     private static ByteBuf encode(RecordBatch batch, MessageMetadata metadata) {

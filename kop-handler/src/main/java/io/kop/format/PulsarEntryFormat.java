@@ -43,6 +43,14 @@ public final class PulsarEntryFormat {
     }
 
     /**
+     * Marks a transactional batch's entry as a Pulsar transaction's (producer id, epoch), so Pulsar's
+     * dispatchers ask the topic's transaction buffer whether it was aborted (see KafkaTransactionBuffer).
+     */
+    static void transactional(MessageMetadata metadata, RecordBatch batch) {
+        metadata.setTxnidMostBits(batch.producerId()).setTxnidLeastBits(batch.producerEpoch());
+    }
+
+    /**
      * Encodes a validated Kafka batch (magic 2) into the Pulsar message bytes to publish.
      *
      * @param logAppendTime the broker time to use as record timestamps, or -1 to keep the producer's
@@ -59,6 +67,7 @@ public final class PulsarEntryFormat {
             metadata.addProperty().setKey(PROP_BASE_SEQUENCE).setValue(Integer.toString(batch.baseSequence()));
             if (batch.isTransactional()) {
                 metadata.addProperty().setKey(PROP_TRANSACTIONAL).setValue("true");
+                transactional(metadata, batch);
             }
         }
         if (logAppendTime >= 0) {

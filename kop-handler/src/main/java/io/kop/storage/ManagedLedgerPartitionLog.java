@@ -100,6 +100,16 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
         }
     }
 
+    /**
+     * Makes Pulsar's dispatchers of this topic honour its Kafka transactions (see
+     * {@link KafkaTransactionBuffer}); once the producer state is recovered.
+     */
+    void serveTransactionsToPulsarConsumers() {
+        if (!KafkaTransactionBuffer.install(topic, transactions, producers)) {
+            LOG.debug("[{}] Pulsar's transaction buffer kept", topic.getName());
+        }
+    }
+
     PersistentTopic topic() {
         return topic;
     }
@@ -144,19 +154,33 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                             batch.lastSequence(), baseOffset, appendTime >= 0 ? appendTime : batch.maxTimestamp());
                     producerState.appended();
                 }
-                publish(entry, batch, numRecords, cached -> new Publish(baseOffset, numRecords,
-                        publishSequence.incrementAndGet(), cached, appendTime,
-                        batch.isTransactional() ? batch.producerId() : -1, batch.producerEpoch(), null));
+                if (batch.isTransactional()) {
+                    transactions.publishing(batch.producerId(), ledger.getLastConfirmedEntry());
+                }
+                try {
+                    publish(entry, batch, numRecords, cached -> new Publish(baseOffset, numRecords,
+                            publishSequence.incrementAndGet(), cached, appendTime,
+                            batch.isTransactional() ? batch.producerId() : -1, batch.producerEpoch(), null));
+                } catch (RuntimeException e) {
+                    if (batch.isTransactional()) {
+                        transactions.notPublished(batch.producerId());
+                    }
+                    throw e;
+                }
             }
         } finally {
             entry.release();
         }
         if (batch.hasProducerId()) {
             long producerId = batch.producerId();
+            boolean transactional = batch.isTransactional();
             baseOffset.whenComplete((o, t) -> {
                 if (t != null) {
                     synchronized (producers) {
                         producers.forget(producerId);
+                        if (transactional) {
+                            transactions.notPublished(producerId);
+                        }
                     }
                 }
             });
@@ -244,9 +268,11 @@ final class ManagedLedgerPartitionLog implements PartitionLog {
                     // Before the high watermark passes the batch, so the last stable offset never does.
                     synchronized (producers) {
                         if (marker == null) {
-                            transactions.begin(transactionalProducer, epoch, base);
+                            transactions.begin(transactionalProducer, epoch, base, position(),
+                                    ledger.getPreviousPosition(position()));
                         } else {
-                            transactions.end(transactionalProducer, marker == ControlRecordType.COMMIT, base);
+                            transactions.end(transactionalProducer, marker == ControlRecordType.COMMIT, base,
+                                    position());
                         }
                     }
                 }

@@ -105,6 +105,7 @@ public final class PartitionLogManager implements AutoCloseable {
                         if (replacing[0]) {
                             fresh.tookOver();
                         }
+                        fresh.serveTransactionsToPulsarConsumers();
                         created.complete(fresh);
                         warmRecentBatches(partition, fresh);
                     }
@@ -113,6 +114,26 @@ public final class PartitionLogManager implements AutoCloseable {
             return winner.thenApply(l -> (PartitionLog) l);
         }).exceptionally(t -> {
             throw StorageErrors.toKafkaUnchecked(t);
+        });
+    }
+
+    /**
+     * A topic this broker just loaded. One KoP served before (it has leader epochs) has its log opened
+     * now, not on the first Kafka request, and Pulsar's dispatchers held until the log knows the
+     * partition's Kafka transactions: Pulsar consumers never see records of open or aborted ones.
+     */
+    public void topicLoaded(String name) {
+        Optional<Topic> loaded = brokerService.getTopicReference(name);
+        if (loaded.isEmpty() || !(loaded.get() instanceof PersistentTopic topic)
+                || !topic.getManagedLedger().getProperties().containsKey(LeaderEpochs.PROPERTY)
+                || !KafkaTransactionBuffer.holdAll(topic)) {
+            return;
+        }
+        get(TopicName.get(name)).whenComplete((served, e) -> {
+            if (e != null) {
+                log.debug("[{}] not served after its load: {}", name, e.toString());
+                KafkaTransactionBuffer.release(topic);
+            }
         });
     }
 

@@ -78,7 +78,7 @@ final class ProducerStateStore {
             int bar2 = rest.indexOf('|');
             String table = bar2 < 0 ? rest : rest.substring(0, bar2);
             synchronized (producers) {
-                if (bar2 >= 0 && !transactions.restore(rest.substring(bar2 + 1))) {
+                if (bar2 >= 0 && !transactions.restore(rest.substring(bar2 + 1), this::previous)) {
                     return -1;
                 }
                 return producers.restore(table) ? upTo : -1;
@@ -101,12 +101,13 @@ final class ProducerStateStore {
                                 producers.marker(pb.producerId(), pb.epoch());
                                 transactions.end(pb.producerId(),
                                         pb.control() == org.apache.kafka.common.record.internal.ControlRecordType.COMMIT,
-                                        pb.baseOffset());
+                                        pb.baseOffset(), entry.getPosition());
                             } else {
                                 producers.record(pb.producerId(), pb.epoch(), pb.baseSequence(), pb.lastSequence(),
                                         CompletableFuture.completedFuture(pb.baseOffset()));
                                 if (pb.transactional()) {
-                                    transactions.begin(pb.producerId(), pb.epoch(), pb.baseOffset());
+                                    transactions.begin(pb.producerId(), pb.epoch(), pb.baseOffset(),
+                                            entry.getPosition(), previous(entry.getPosition()));
                                 }
                             }
                         }
@@ -120,6 +121,10 @@ final class ProducerStateStore {
             return next;
         }, executor).thenCompose(next -> next < 0 || next >= end
                 ? CompletableFuture.completedFuture(null) : replay(cursor, end, entriesRead));
+    }
+
+    private org.apache.bookkeeper.mledger.Position previous(org.apache.bookkeeper.mledger.Position p) {
+        return ((org.apache.bookkeeper.mledger.impl.ManagedLedgerImpl) ledger).getPreviousPosition(p);
     }
 
     /** Whether idempotent batches were appended since the last snapshot. */

@@ -125,7 +125,7 @@ class TransactionsTest {
         assertTrue(everything.containsAll(List.of("a-0", "a-1", "a-2")));
 
         if (format.equals("pulsar")) {
-            // Pulsar consumers get records, never the markers (3 transactions x 2 partitions of them).
+            // Pulsar consumers get the committed records, neither aborted ones nor the markers.
             try (PulsarClient client = broker.pulsarClient();
                  Consumer<byte[]> consumer = client.newConsumer().topic("persistent://public/default/" + topic)
                          .subscriptionName("txn-reader").subscriptionInitialPosition(SubscriptionInitialPosition.Earliest)
@@ -136,9 +136,65 @@ class TransactionsTest {
                     seen.add(new String(m.getValue()));
                     consumer.acknowledge(m);
                 }
-                assertEquals(9, seen.size(), "records only: " + seen);
+                assertEquals(List.of("c1-0", "c1-1", "c1-2", "c1-3", "c2-0", "c2-1"), seen.stream().sorted().toList(),
+                        "committed records only: " + seen);
             }
         }
+    }
+
+    /**
+     * A Pulsar consumer of a topic with Kafka transactions: it waits at an open transaction (Kafka's
+     * last stable offset), gets a committed one's records in their place, never an aborted one's; and
+     * after a broker restart a Pulsar client alone (no Kafka request) gets the same.
+     */
+    @Test
+    void pulsarConsumersWaitForOpenTransactionsAndNeverSeeAbortedOnes() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("txn-pulsar-view");
+        String pulsarTopic = "persistent://public/default/" + topic;
+        try (Admin admin = broker.admin()) {
+            createTopic(admin, topic, 1, Map.of());
+        }
+        try (PulsarClient client = broker.pulsarClient();
+             Consumer<byte[]> consumer = client.newConsumer().topic(pulsarTopic).subscriptionName("view")
+                     .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe();
+             KafkaProducer<byte[], byte[]> plain = broker.producer(Map.of());
+             KafkaProducer<byte[], byte[]> txn = transactional("txn-view-" + UUID.randomUUID(), Map.of())) {
+            plain.send(new ProducerRecord<>(topic, "p-1".getBytes())).get();
+            txn.initTransactions();
+            txn.beginTransaction();
+            txn.send(new ProducerRecord<>(topic, "t-1".getBytes()));
+            txn.flush();
+            plain.send(new ProducerRecord<>(topic, "p-2".getBytes())).get();
+            assertEquals(List.of("p-1"), receiveAll(consumer, 3), "held at the open transaction");
+
+            txn.commitTransaction();
+            assertEquals(List.of("t-1", "p-2"), receiveAll(consumer, 3), "released by the commit, in order");
+
+            txn.beginTransaction();
+            txn.send(new ProducerRecord<>(topic, "t-aborted".getBytes()));
+            txn.flush();
+            txn.abortTransaction();
+            plain.send(new ProducerRecord<>(topic, "p-3".getBytes())).get();
+            assertEquals(List.of("p-3"), receiveAll(consumer, 3), "the aborted record is skipped");
+        }
+        broker.restart();
+        try (PulsarClient client = broker.pulsarClient();
+             Consumer<byte[]> consumer = client.newConsumer().topic(pulsarTopic).subscriptionName("after-restart")
+                     .subscriptionInitialPosition(SubscriptionInitialPosition.Earliest).subscribe()) {
+            assertEquals(List.of("p-1", "t-1", "p-2", "p-3"), receiveAll(consumer, 5),
+                    "after a restart, with no Kafka client");
+        }
+    }
+
+    /** What the consumer receives until nothing more comes for {@code quietSeconds}. */
+    private static List<String> receiveAll(Consumer<byte[]> consumer, int quietSeconds) throws Exception {
+        List<String> seen = new ArrayList<>();
+        Message<byte[]> m;
+        while ((m = consumer.receive(quietSeconds, TimeUnit.SECONDS)) != null) {
+            seen.add(new String(m.getValue()));
+            consumer.acknowledge(m);
+        }
+        return seen;
     }
 
     /**
