@@ -264,7 +264,8 @@ public final class KafkaProtocolHandler implements ProtocolHandler {
         KafkaTransactionCoordinator coordinator = new KafkaTransactionCoordinator(pulsar.getBrokerService(), txnTopic,
                 producerIds::nextId, router,
                 p -> pulsar.getNamespaceService().checkTopicOwnership(txnTopic.partition(p)),
-                config.transactionMaxTimeoutMs(), config.transactionAbortIntervalMs(), coordinatorLoads);
+                config.transactionMaxTimeoutMs(), config.transactionAbortIntervalMs(),
+                config.transactionalIdExpirationMs(), coordinatorLoads);
         // After the offsets topic, which creates the metadata namespace: two creators at once make Pulsar warn.
         offsetsTopic.ready().thenRun(() -> txnTopic.start(topics, pulsar.getExecutor(), coordinator::onElection,
                 coordinator::onResignation));

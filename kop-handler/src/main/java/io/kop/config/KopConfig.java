@@ -37,6 +37,7 @@ public final class KopConfig {
     private final int txnLogPartitions;
     private final int transactionMaxTimeoutMs;
     private final long transactionAbortIntervalMs;
+    private final long transactionalIdExpirationMs;
     private final short transactionVersion;
     private final long groupSubscriptionMirrorIntervalMs;
     private final long logCleanerBackoffMs;
@@ -86,12 +87,14 @@ public final class KopConfig {
         this.txnLogPartitions = intKey(p, "kafkaTxnLogNumPartitions", 8);
         this.transactionMaxTimeoutMs = intKey(p, "kafkaTransactionMaxTimeoutMs", 900_000);
         this.transactionAbortIntervalMs = longKey(p, "kafkaTransactionAbortTimedOutIntervalMs", 10_000L);
+        this.transactionalIdExpirationMs = longKey(p, "kafkaTransactionalIdExpirationMs", 604_800_000L);
         // 0 until transactions v2 survives back-to-back transactions under load (see README)
         this.transactionVersion = (short) intKey(p, "kafkaTransactionVersion", 2);
         if (transactionVersion < 0 || transactionVersion > 2) {
             throw new IllegalArgumentException("kafkaTransactionVersion must be 0, 1 or 2, got " + transactionVersion);
         }
-        if (txnLogPartitions <= 0 || transactionMaxTimeoutMs <= 0 || transactionAbortIntervalMs <= 0) {
+        if (txnLogPartitions <= 0 || transactionMaxTimeoutMs <= 0 || transactionAbortIntervalMs <= 0
+                || transactionalIdExpirationMs <= 0) {
             throw new IllegalArgumentException("kafkaTxnLogNumPartitions, kafkaTransactionMaxTimeoutMs and "
                     + "kafkaTransactionAbortTimedOutIntervalMs must be positive");
         }
@@ -304,6 +307,11 @@ public final class KopConfig {
     }
 
     /** How often the transaction coordinator looks for transactions past their timeout. */
+    /** How long a transactional id may go unused (no transaction open) before its coordinator forgets it. */
+    public long transactionalIdExpirationMs() {
+        return transactionalIdExpirationMs;
+    }
+
     public long transactionAbortIntervalMs() {
         return transactionAbortIntervalMs;
     }

@@ -67,6 +67,8 @@ public final class KopTestBroker {
         s.put("kafkaLogCleanerBackoffMs", "1000");
         // hanging transactions are aborted within a second of their timeout
         s.put("kafkaTransactionAbortTimedOutIntervalMs", "500");
+        // transactional ids unused for 15 s are forgotten (Kafka's default: 7 days); tests keep theirs busier
+        s.put("kafkaTransactionalIdExpirationMs", "15000");
         // Pulsar computes topic rates this often (every 60 s, first after 60 s, by default)
         s.put("statsUpdateFrequencyInSecs", "5");
         s.put("statsUpdateInitialDelayInSecs", "5");

@@ -186,6 +186,55 @@ class TransactionsTest {
         }
     }
 
+    /**
+     * A transactional id unused for {@code kafkaTransactionalIdExpirationMs} (15 s in the test broker) is
+     * forgotten, as Kafka's {@code transactional.id.expiration.ms} has it; a producer that comes back
+     * with it starts afresh under a new producer id.
+     */
+    @Test
+    void anUnusedTransactionalIdExpires() throws Exception {
+        String topic = KopTestBroker.uniqueTopic("txn-expiry");
+        String id = "expiring-" + UUID.randomUUID();
+        try (Admin admin = broker.admin()) {
+            createTopic(admin, topic, 1, Map.of());
+        }
+        long firstProducerId;
+        try (KafkaProducer<byte[], byte[]> producer = transactional(id, Map.of())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, "before".getBytes()));
+            producer.commitTransaction();
+            firstProducerId = producerIdAndEpoch(producer).getKey();
+        }
+        try (Admin admin = broker.admin()) {
+            assertEquals(firstProducerId, admin.describeTransactions(List.of(id)).description(id)
+                    .get(30, TimeUnit.SECONDS).producerId());
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (true) {
+                try {
+                    admin.describeTransactions(List.of(id)).description(id).get(30, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    assertTrue(e.getCause() instanceof org.apache.kafka.common.errors.TransactionalIdNotFoundException,
+                            e.toString());
+                    break;
+                }
+                assertTrue(System.currentTimeMillis() < deadline, "the id did not expire");
+                Thread.sleep(500);
+            }
+            assertTrue(admin.listTransactions().all().get(30, TimeUnit.SECONDS).stream()
+                    .noneMatch(l -> l.transactionalId().equals(id)), "listed after expiring");
+        }
+        try (KafkaProducer<byte[], byte[]> producer = transactional(id, Map.of())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, "after".getBytes()));
+            producer.commitTransaction();
+            assertTrue(producerIdAndEpoch(producer).getKey() != firstProducerId, "a new producer id");
+        }
+        assertEquals(List.of("before", "after"), readAll(List.of(new TopicPartition(topic, 0)),
+                IsolationLevel.READ_COMMITTED, 2));
+    }
+
     /** What the consumer receives until nothing more comes for {@code quietSeconds}. */
     private static List<String> receiveAll(Consumer<byte[]> consumer, int quietSeconds) throws Exception {
         List<String> seen = new ArrayList<>();

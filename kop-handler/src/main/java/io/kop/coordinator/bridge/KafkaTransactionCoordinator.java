@@ -50,6 +50,7 @@ public final class KafkaTransactionCoordinator implements TransactionService {
     private static final Logger log = LoggerFactory.getLogger(KafkaTransactionCoordinator.class);
     private static final long MAX_MARKER_BACKOFF_MS = 2_000;
     private final io.kop.metrics.CoordinatorLoads loads;
+    private final long idExpirationMs;
 
     private final BrokerService brokers;
     private final CoordinatorTopic topic;
@@ -80,7 +81,9 @@ public final class KafkaTransactionCoordinator implements TransactionService {
     public KafkaTransactionCoordinator(BrokerService brokers, CoordinatorTopic topic,
                                        Supplier<CompletableFuture<Long>> producerIds, MarkerWriter markers,
                                        IntFunction<CompletableFuture<Boolean>> owns, int maxTimeoutMs,
-                                       long abortIntervalMs, io.kop.metrics.CoordinatorLoads loads) {
+                                       long abortIntervalMs, long idExpirationMs,
+                                       io.kop.metrics.CoordinatorLoads loads) {
+        this.idExpirationMs = idExpirationMs;
         this.loads = loads;
         this.brokers = brokers;
         this.topic = topic;
@@ -92,7 +95,14 @@ public final class KafkaTransactionCoordinator implements TransactionService {
         this.executor = Executors.newSingleThreadScheduledExecutor(
                 new DefaultThreadFactory("kop-txn-coordinator", true));
         this.async = io.kop.storage.Ledgers.inlineOnceShutDown(executor);
-        executor.scheduleWithFixedDelay(this::abortTimedOut, abortIntervalMs, abortIntervalMs, TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(() -> {
+            try { // a failure must not end the periodic task
+                abortTimedOut();
+                expireIdle();
+            } catch (RuntimeException e) {
+                log.warn("transaction housekeeping failed: {}", e.toString(), e);
+            }
+        }, abortIntervalMs, abortIntervalMs, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -500,6 +510,40 @@ public final class KafkaTransactionCoordinator implements TransactionService {
                         return null;
                     });
                 }
+            }
+        }
+    }
+
+    /**
+     * Forgets transactional ids unused for {@code kafkaTransactionalIdExpirationMs} (no transaction open,
+     * Kafka's {@code transactional.id.expiration.ms}): a tombstone in the log, then out of memory. A
+     * producer that comes back with the id gets a new producer id.
+     */
+    private void expireIdle() {
+        long expiredBefore = System.currentTimeMillis() - idExpirationMs;
+        for (TransactionLogPartition p : loaded.values()) {
+            for (TransactionMetadata md : new ArrayList<>(p.transactions.values())) {
+                String id = md.transactionalId();
+                if (!md.state().isExpirationAllowed() || md.pendingTransitionInProgress() || storing.containsKey(id)
+                        || md.txnLastUpdateTimestamp() > expiredBefore) {
+                    continue;
+                }
+                md.prepareDead(); // pending Dead: requests for the id wait (CONCURRENT_TRANSACTIONS)
+                CompletableFuture<Void> stored = p.writeTombstone(id).handleAsync((v, t) -> {
+                    p.written();
+                    if (t != null || loaded.get(p.partition) != p) {
+                        md.pendingState(Optional.empty());
+                        return null;
+                    }
+                    // As in Kafka, an expired id is removed, never completed to Dead
+                    p.transactions.remove(id, md);
+                    md.pendingState(Optional.empty());
+                    log.info("transactional id {} (producer {}) expired: unused for {} ms", id, md.producerId(),
+                            idExpirationMs);
+                    return null;
+                }, async);
+                storing.put(id, stored);
+                stored.whenCompleteAsync((v, t) -> storing.remove(id, stored), async);
             }
         }
     }

@@ -132,10 +132,17 @@ final class TransactionLogPartition {
 
     /** Appends a transaction's next state; completes once it is stored. */
     CompletableFuture<Void> write(String transactionalId, TxnTransitMetadata transit) {
-        TransactionVersion version = transit.clientTransactionVersion();
+        return append(transactionalId, TransactionLog.valueToBytes(transit, transit.clientTransactionVersion()));
+    }
+
+    /** Appends a transactional id's tombstone (it expired); completes once it is stored. */
+    CompletableFuture<Void> writeTombstone(String transactionalId) {
+        return append(transactionalId, null);
+    }
+
+    private CompletableFuture<Void> append(String transactionalId, byte[] value) {
         MemoryRecords records = MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(
-                System.currentTimeMillis(), TransactionLog.keyToBytes(transactionalId),
-                TransactionLog.valueToBytes(transit, version)));
+                System.currentTimeMillis(), TransactionLog.keyToBytes(transactionalId), value));
         ByteBuf entry = KafkaEntryFormat.encode(records, 1, "kop-txn-coordinator", 0);
         inFlight++;
         writesSinceSnapshot++;
