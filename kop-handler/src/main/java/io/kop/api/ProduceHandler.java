@@ -63,10 +63,12 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
                         : ctx.topics().existingTopic(n, partition.index()));
                 CompletableFuture<PartitionLog> log = kafkaTopic
                         .thenCompose(t -> services.logs().get(t.partition(partition.index())));
-                if (request.transactionalId() != null && ProduceRequest.isTransactionV2Requested(ctx.apiVersion())) {
-                    // Transactions v2: the partition joins the transaction before its first batch is appended.
+                if (request.transactionalId() != null) {
+                    // Transactions v2: the partition joins the transaction before its first batch is appended;
+                    // v1: its client added it, which the coordinator confirms first (KIP-890 part 1).
+                    boolean v2 = ProduceRequest.isTransactionV2Requested(ctx.apiVersion());
                     log = log.thenCompose(l -> name.thenCompose(n -> joinTransaction(ctx, request.transactionalId(),
-                            n, partition, l)).thenApply(v -> l));
+                            n, partition, l, v2)).thenApply(v -> l));
                 }
                 resolutions.add(log);
                 PartitionAppend append = new PartitionAppend(ctx, kafkaTopic, log, partition, submitted, unsettled, arrived,
@@ -239,15 +241,19 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
 
     /**
      * Transactions v2 (KIP-890): adds the partition to the producer's transaction through its
-     * coordinator, unless the transaction is already open here at the batch's epoch. What keeps it
-     * from joining yet (the previous transaction still writing its markers, a coordinator moving)
-     * answers NOT_ENOUGH_REPLICAS, which producers retry, as Kafka answers.
+     * coordinator, unless the transaction is already open here at the batch's epoch. Transactions v1
+     * (KIP-890 part 1): asks the coordinator whether the partition is in the producer's open
+     * transaction, unless one is open here; a batch of a transaction that already ended (a hanging
+     * one, in Kafka's words) is refused with INVALID_TXN_STATE. What keeps the coordinator from
+     * answering (the previous transaction still writing its markers, a coordinator moving) answers
+     * NOT_ENOUGH_REPLICAS, which producers retry, as Kafka answers.
      */
     private CompletableFuture<Void> joinTransaction(RequestContext ctx, String transactionalId, String topic,
-                                                    PartitionProduceData data, PartitionLog log) {
+                                                    PartitionProduceData data, PartitionLog log, boolean v2) {
         Iterator<MutableRecordBatch> batches = ((MemoryRecords) data.records()).batches().iterator();
         MutableRecordBatch batch = batches.hasNext() ? batches.next() : null;
-        if (batch == null || !batch.isTransactional() || log.inTransaction(batch.producerId(), batch.producerEpoch())) {
+        if (batch == null || !batch.isTransactional() || (v2 ? log.inTransaction(batch.producerId(),
+                batch.producerEpoch()) : log.openTransactionStart(batch.producerId()) >= 0)) {
             return CompletableFuture.completedFuture(null); // the append validates what is left
         }
         return services.groups().of(ctx).thenCompose(t -> {
@@ -256,7 +262,8 @@ final class ProduceHandler implements ApiHandler<ProduceRequest> {
             }
             org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(
                     TransactionNames.toCoordinator(ctx, t.transactions(), topic), data.index());
-            return t.transactions().adder().add(transactionalId, batch.producerId(), batch.producerEpoch(), tp);
+            return v2 ? t.transactions().adder().add(transactionalId, batch.producerId(), batch.producerEpoch(), tp)
+                    : t.transactions().adder().verify(transactionalId, batch.producerId(), batch.producerEpoch(), tp);
         }).thenAccept(ProduceHandler::joined);
     }
 

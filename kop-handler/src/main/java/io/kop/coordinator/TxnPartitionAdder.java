@@ -43,10 +43,26 @@ public final class TxnPartitionAdder {
 
     /** Adds {@code tp} (named as the coordinator names topics) to the producer's open transaction. */
     public CompletableFuture<Errors> add(String transactionalId, long producerId, short epoch, TopicPartition tp) {
+        return ask(transactionalId, producerId, epoch, tp, false);
+    }
+
+    /**
+     * KIP-890 part 1, for transactions v1 clients: whether {@code tp} is in the producer's open
+     * transaction (NONE), as its client should have added it, or not (INVALID_TXN_STATE).
+     */
+    public CompletableFuture<Errors> verify(String transactionalId, long producerId, short epoch, TopicPartition tp) {
+        return ask(transactionalId, producerId, epoch, tp, true);
+    }
+
+    private CompletableFuture<Errors> ask(String transactionalId, long producerId, short epoch, TopicPartition tp,
+                                          boolean verifyOnly) {
         return brokers.leader(txnTopic.partition(service.partitionFor(transactionalId)), listenerName)
                 .thenCompose(node -> {
                     if (node.id() == brokers.self(listenerName).id()) {
-                        return service.addPartitions(transactionalId, producerId, epoch, Set.of(tp), 2);
+                        return verifyOnly
+                                ? service.verifyPartitions(transactionalId, producerId, epoch, Set.of(tp))
+                                        .thenApply(errors -> errors.getOrDefault(tp, Errors.INVALID_TXN_STATE))
+                                : service.addPartitions(transactionalId, producerId, epoch, Set.of(tp), 2);
                     }
                     if (channel == null) {
                         return CompletableFuture.completedFuture(Errors.COORDINATOR_NOT_AVAILABLE);
@@ -58,7 +74,8 @@ public final class TxnPartitionAdder {
                     topics.add(new AddPartitionsToTxnTopic().setName(topic).setPartitions(List.of(tp.partition())));
                     AddPartitionsToTxnTransactionCollection txns = new AddPartitionsToTxnTransactionCollection();
                     txns.add(new AddPartitionsToTxnTransaction().setTransactionalId(transactionalId)
-                            .setProducerId(producerId).setProducerEpoch(epoch).setVerifyOnly(false).setTopics(topics));
+                            .setProducerId(producerId).setProducerEpoch(epoch).setVerifyOnly(verifyOnly)
+                            .setTopics(topics));
                     return channel.send(node, AddPartitionsToTxnRequest.Builder.forBroker(txns)).thenApply(r -> {
                         AddPartitionsToTxnResponse response = (AddPartitionsToTxnResponse) r;
                         if (response.data().errorCode() != Errors.NONE.code()) {
@@ -67,8 +84,8 @@ public final class TxnPartitionAdder {
                         Map<TopicPartition, Errors> errors = response.errors().getOrDefault(transactionalId, Map.of());
                         Errors error = errors.values().stream().findFirst().orElse(Errors.UNKNOWN_SERVER_ERROR);
                         if (error == Errors.UNKNOWN_SERVER_ERROR) {
-                            LOG.warn("adding {} to transaction {} at broker {}: {}", tp, transactionalId, node.id(),
-                                    response.data());
+                            LOG.warn("{} {} in transaction {} at broker {}: {}", verifyOnly ? "verifying" : "adding",
+                                    tp, transactionalId, node.id(), response.data());
                         }
                         return error;
                     });

@@ -52,13 +52,21 @@ final class RawKafkaClient implements AutoCloseable {
     /** Produce v12 of {@code records} to partition 0 of {@code topic}, acks=all: the partition's answer. */
     org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse produce(String topic,
             org.apache.kafka.common.record.internal.MemoryRecords records) throws IOException {
-        var data = new org.apache.kafka.common.message.ProduceRequestData().setAcks((short) -1).setTimeoutMs(30_000);
+        return produce(topic, records, null, (short) 12);
+    }
+
+    /** Produce of {@code records} to partition 0 of {@code topic} at {@code version}, acks=all. */
+    org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse produce(String topic,
+            org.apache.kafka.common.record.internal.MemoryRecords records, String transactionalId, short version)
+            throws IOException {
+        var data = new org.apache.kafka.common.message.ProduceRequestData().setAcks((short) -1).setTimeoutMs(30_000)
+                .setTransactionalId(transactionalId);
         var t = new org.apache.kafka.common.message.ProduceRequestData.TopicProduceData().setName(topic);
         t.partitionData().add(new org.apache.kafka.common.message.ProduceRequestData.PartitionProduceData()
                 .setIndex(0).setRecords(records));
         data.topicData().add(t);
         org.apache.kafka.common.requests.ProduceResponse response =
-                send(org.apache.kafka.common.requests.ProduceRequest.builder(data).build((short) 12));
+                send(new org.apache.kafka.common.requests.ProduceRequest.Builder(version, version, data).build(version));
         return response.data().responses().iterator().next().partitionResponses().get(0);
     }
 

@@ -629,7 +629,17 @@ class TransactionsTest {
                             TransactionResult.ABORT, List.of(tp), (short) 0))).build());
             Errors staleError = stale.errorsByProducerId().get(producerId).get(tp);
             assertEquals(Errors.INVALID_PRODUCER_EPOCH, staleError);
+
+            // a transactions v1 batch (Produce v11) for a partition not in an open transaction: refused
+            // after asking the coordinator (KIP-890 part 1), so no transaction hangs on it
+            var hanging = raw.produce(topic, org.apache.kafka.common.record.internal.MemoryRecords
+                    .withTransactionalRecords(org.apache.kafka.common.compress.Compression.NONE, producerId, epoch, 0,
+                            new org.apache.kafka.common.record.internal.SimpleRecord("hanging".getBytes())),
+                    id, (short) 11);
+            assertEquals(Errors.INVALID_TXN_STATE.code(), hanging.errorCode(), hanging.toString());
         }
+        assertEquals(List.of("kept"), readAll(List.of(tp), IsolationLevel.READ_UNCOMMITTED, 1),
+                "the refused batch was not stored");
         assertEquals(List.of("kept"), readAll(List.of(tp), IsolationLevel.READ_COMMITTED, 1));
     }
 
