@@ -34,8 +34,30 @@ import org.junit.jupiter.api.Test;
 class TransactionsClusterTest {
     private final KopTestCluster cluster = KopTestCluster.get();
 
-    /** Unloads the topic until both brokers lead some of its partitions. */
+    /**
+     * Moves partition 0's bundle to broker 0 and the bundle of another partition (one in a different
+     * bundle) to broker 1, then waits until Kafka's metadata shows leaders on both brokers. (Unloading
+     * the topic alone would not do: its bundles stay where they are.)
+     */
     private void spreadOverBothBrokers(Admin admin, String topic) throws Exception {
+        try (PulsarAdmin pulsar = cluster.pulsarAdmin(0)) {
+            String first = "persistent://public/default/" + topic + "-partition-0";
+            for (int attempt = 0; attempt < 4; attempt++) {
+                String firstBundle = pulsar.lookups().getBundleRange(first);
+                moveBundle(pulsar, first, 0);
+                for (int p = 1; p < 4; p++) {
+                    String other = "persistent://public/default/" + topic + "-partition-" + p;
+                    if (!pulsar.lookups().getBundleRange(other).equals(firstBundle)) {
+                        moveBundle(pulsar, other, 1);
+                        attempt = 4;
+                        break;
+                    }
+                }
+                if (attempt < 4) { // all four in one bundle: split it
+                    pulsar.namespaces().splitNamespaceBundle("public/default", firstBundle, false, null);
+                }
+            }
+        }
         long deadline = System.currentTimeMillis() + 60_000;
         while (true) {
             Set<Integer> owners = new HashSet<>();
@@ -47,11 +69,16 @@ class TransactionsClusterTest {
             if (owners.size() == KopTestCluster.BROKERS) {
                 return;
             }
-            assertTrue(System.currentTimeMillis() < deadline, "the partitions of " + topic + " stay on one broker");
-            try (PulsarAdmin pulsar = cluster.pulsarAdmin(0)) {
-                pulsar.topics().unload("persistent://public/default/" + topic);
-            }
+            assertTrue(System.currentTimeMillis() < deadline, "the partitions of " + topic + " stay on one broker"
+                    + " (all four in one bundle?)");
             Thread.sleep(500);
+        }
+    }
+
+    private void moveBundle(PulsarAdmin pulsar, String partition, int broker) throws Exception {
+        if (cluster.brokerOfPulsarUrl(pulsar.lookups().lookupTopic(partition)) != broker) {
+            pulsar.namespaces().unloadNamespaceBundle("public/default", pulsar.lookups().getBundleRange(partition),
+                    cluster.cluster().brokerId(broker));
         }
     }
 
