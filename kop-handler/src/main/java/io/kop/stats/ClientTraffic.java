@@ -41,6 +41,7 @@ public final class ClientTraffic implements AutoCloseable {
     private final long serial = CONNECTIONS.incrementAndGet();
     private final AtomicLong ids = new AtomicLong();
     private final Map<String, Producer> producers = new ConcurrentHashMap<>();
+    private final Map<Producer, Long> refusedAt = new ConcurrentHashMap<>();
     private final Map<String, Outbound> consumers = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -75,7 +76,7 @@ public final class ClientTraffic implements AutoCloseable {
             return;
         }
         Producer producer = producers.get(topic);
-        if (producer == null || producer.getTopic() != t) {
+        if (producer == null || producer.getTopic() != t || retryDue(producer)) {
             producer = register(t, clientId);
         }
         producer.getStats().recordMsgIn(records, bytes);
@@ -87,11 +88,20 @@ public final class ClientTraffic implements AutoCloseable {
         }
     }
 
+    /** A publisher the topic refused (too many producers, say), whose registration may be tried again. */
+    private boolean retryDue(Producer producer) {
+        Long at = refusedAt.get(producer);
+        return at != null && System.nanoTime() - at > RETRY_AFTER_REFUSAL_NANOS;
+    }
+
     /** The connection's publisher on the topic's current incarnation, registered now unless another thread did. */
     private synchronized Producer register(AbstractTopic topic, String clientId) {
         Producer current = producers.get(topic.getName());
-        if (current != null && current.getTopic() == topic) {
+        if (current != null && current.getTopic() == topic && !retryDue(current)) {
             return current;
+        }
+        if (current != null) {
+            refusedAt.remove(current);
         }
         String name = "kafka-" + clientId + "-" + serial + "-" + ids.incrementAndGet();
         Producer producer = new Producer(topic, cnx, ids.get(), name, cnx.getAuthRole(), false,
@@ -100,8 +110,9 @@ public final class ClientTraffic implements AutoCloseable {
         producers.put(topic.getName(), producer);
         topic.addProducer(producer, new java.util.concurrent.CompletableFuture<>()).whenComplete((v, e) -> {
             if (e != null) {
+                // Kept unregistered: the topic's counters still count its batches; registered again later.
                 log.debug("[{}] Kafka client {} not shown as a publisher: {}", topic.getName(), clientId, e.toString());
-                producers.remove(topic.getName(), producer);
+                refusedAt.put(producer, System.nanoTime());
             } else if (closed) {
                 producer.closeNow(true);
             }
@@ -216,6 +227,7 @@ public final class ClientTraffic implements AutoCloseable {
     private void forget(Object closedByPulsar) {
         if (closedByPulsar instanceof Producer p) {
             producers.values().remove(p);
+            refusedAt.remove(p);
         } else {
             for (Outbound out : consumers.values()) {
                 synchronized (out) {
