@@ -45,9 +45,12 @@ public final class ClientTraffic implements AutoCloseable {
     private final Map<String, Outbound> consumers = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    /** Fetched records of one partition: a consumer once registered, and what is not counted yet. */
+    /**
+     * Fetched records of one partition: a consumer once registered, and what is not counted yet. Its
+     * lock is never held while calling into Pulsar, which calls back ({@link #forget}) under its own.
+     */
     private static final class Outbound {
-        Consumer consumer;
+        volatile Consumer consumer;
         boolean adding;
         long refusedAt;
         long records;
@@ -142,8 +145,8 @@ public final class ClientTraffic implements AutoCloseable {
             out = consumers.computeIfAbsent(topic, k -> new Outbound());
         }
         Consumer ready;
-        long n;
-        long b;
+        long n = 0;
+        long b = 0;
         synchronized (out) {
             out.records += records;
             out.bytes += bytes;
@@ -152,15 +155,22 @@ public final class ClientTraffic implements AutoCloseable {
             }
             ready = out.consumer;
             if (ready == null) {
-                subscribe(out, clientId, topic, kafkaTopic, partition);
-                return;
+                if (out.refusedAt != 0 && System.nanoTime() - out.refusedAt < RETRY_AFTER_REFUSAL_NANOS) {
+                    return;
+                }
+                out.adding = true;
+            } else {
+                n = out.records;
+                b = out.bytes;
+                out.records = 0;
+                out.bytes = 0;
             }
-            n = out.records;
-            b = out.bytes;
-            out.records = 0;
-            out.bytes = 0;
         }
-        count(ready, n, b);
+        if (ready == null) {
+            subscribe(out, clientId, topic, kafkaTopic, partition);
+        } else {
+            count(ready, n, b);
+        }
     }
 
     private static void count(Consumer consumer, long records, long bytes) {
@@ -173,53 +183,65 @@ public final class ClientTraffic implements AutoCloseable {
         consumer.updateStats(delta);
     }
 
-    /** Under the lock of {@code out}: adds a consumer to the group's subscription when both are known. */
+    /**
+     * Adds a consumer to the group's subscription when both are known; {@code out} is marked as adding,
+     * and its lock is not held.
+     */
     private void subscribe(Outbound out, String clientId, String topic, String kafkaTopic, int partition) {
-        if (out.refusedAt != 0 && System.nanoTime() - out.refusedAt < RETRY_AFTER_REFUSAL_NANOS
-                || !(channel.remoteAddress() instanceof InetSocketAddress address)) {
-            return;
+        Subscription sub = null;
+        String group = null;
+        if (channel.remoteAddress() instanceof InetSocketAddress address) {
+            group = groups.groupOf(address.getAddress(), clientId, kafkaTopic, partition);
+            Optional<Topic> loaded = brokerService.getTopicReference(topic);
+            sub = group == null || loaded.isEmpty() ? null : loaded.get().getSubscription(group);
         }
-        String group = groups.groupOf(address.getAddress(), clientId, kafkaTopic, partition);
-        Optional<Topic> loaded = brokerService.getTopicReference(topic);
-        Subscription sub = group == null || loaded.isEmpty() ? null : loaded.get().getSubscription(group);
-        if (sub == null) {
-            return;
+        Consumer consumer = null;
+        if (sub != null) {
+            try {
+                consumer = new Consumer(sub, SubType.Shared, topic, ids.incrementAndGet(), 0,
+                        String.valueOf(clientId), true, cnx, cnx.getAuthRole(),
+                        Map.of("kafka.client.id", String.valueOf(clientId)), false, null, null, 0);
+            } catch (RuntimeException e) {
+                log.debug("[{}] Kafka client {} not shown as a consumer of {}: {}", topic, clientId, group,
+                        e.toString());
+                synchronized (out) {
+                    out.refusedAt = System.nanoTime();
+                }
+            }
         }
-        Consumer consumer;
-        try {
-            consumer = new Consumer(sub, SubType.Shared, topic, ids.incrementAndGet(), 0, String.valueOf(clientId),
-                    true, cnx, cnx.getAuthRole(), Map.of("kafka.client.id", String.valueOf(clientId)), false, null,
-                    null, 0);
-        } catch (RuntimeException e) {
-            out.refusedAt = System.nanoTime();
-            log.debug("[{}] Kafka client {} not shown as a consumer of {}: {}", topic, clientId, group, e.toString());
-            return;
-        }
-        out.adding = true;
-        sub.addConsumer(consumer).whenComplete((v, e) -> {
-            Consumer ready;
-            long n;
-            long b;
+        if (consumer == null) {
             synchronized (out) {
                 out.adding = false;
-                if (e != null || closed) {
-                    out.refusedAt = e != null ? System.nanoTime() : out.refusedAt;
-                    if (e != null) {
-                        log.debug("[{}] Kafka client {} not shown as a consumer of {}: {}", topic, clientId, group,
-                                e.toString());
-                    } else {
-                        closeQuietly(consumer);
-                    }
-                    return;
-                }
-                out.consumer = consumer;
-                ready = consumer;
-                n = out.records;
-                b = out.bytes;
-                out.records = 0;
-                out.bytes = 0;
             }
-            count(ready, n, b);
+            return;
+        }
+        Consumer added = consumer;
+        String groupName = group;
+        sub.addConsumer(added).whenComplete((v, e) -> {
+            long n = 0;
+            long b = 0;
+            boolean stored = false;
+            synchronized (out) {
+                out.adding = false;
+                if (e != null) {
+                    out.refusedAt = System.nanoTime();
+                } else if (!closed) {
+                    out.consumer = added;
+                    stored = true;
+                    n = out.records;
+                    b = out.bytes;
+                    out.records = 0;
+                    out.bytes = 0;
+                }
+            }
+            if (e != null) {
+                log.debug("[{}] Kafka client {} not shown as a consumer of {}: {}", topic, clientId, groupName,
+                        e.toString());
+            } else if (!stored) {
+                closeQuietly(added);
+            } else {
+                count(added, n, b);
+            }
         });
     }
 
@@ -229,11 +251,11 @@ public final class ClientTraffic implements AutoCloseable {
             producers.values().remove(p);
             refusedAt.remove(p);
         } else {
+            // Without the lock: Pulsar calls this holding its subscription's, which subscribe() takes
+            // (through addConsumer) while a fetch may hold ours.
             for (Outbound out : consumers.values()) {
-                synchronized (out) {
-                    if (out.consumer == closedByPulsar) {
-                        out.consumer = null;
-                    }
+                if (out.consumer == closedByPulsar) {
+                    out.consumer = null;
                 }
             }
         }
@@ -245,11 +267,8 @@ public final class ClientTraffic implements AutoCloseable {
         producers.values().forEach(p -> p.closeNow(true));
         producers.clear();
         for (Outbound out : consumers.values()) {
-            Consumer c;
-            synchronized (out) {
-                c = out.consumer;
-                out.consumer = null;
-            }
+            Consumer c = out.consumer;
+            out.consumer = null;
             if (c != null) {
                 closeQuietly(c);
             }
