@@ -50,7 +50,6 @@ public final class KafkaTransactionCoordinator implements TransactionService {
     private static final Logger log = LoggerFactory.getLogger(KafkaTransactionCoordinator.class);
     private static final long MAX_MARKER_BACKOFF_MS = 2_000;
     private final io.kop.metrics.CoordinatorLoads loads;
-    private final long idExpirationMs;
 
     private final BrokerService brokers;
     private final CoordinatorTopic topic;
@@ -83,7 +82,6 @@ public final class KafkaTransactionCoordinator implements TransactionService {
                                        IntFunction<CompletableFuture<Boolean>> owns, int maxTimeoutMs,
                                        long abortIntervalMs, long idExpirationMs,
                                        io.kop.metrics.CoordinatorLoads loads) {
-        this.idExpirationMs = idExpirationMs;
         this.loads = loads;
         this.brokers = brokers;
         this.topic = topic;
@@ -95,14 +93,9 @@ public final class KafkaTransactionCoordinator implements TransactionService {
         this.executor = Executors.newSingleThreadScheduledExecutor(
                 new DefaultThreadFactory("kop-txn-coordinator", true));
         this.async = io.kop.storage.Ledgers.inlineOnceShutDown(executor);
-        executor.scheduleWithFixedDelay(() -> {
-            try { // a failure must not end the periodic task
-                abortTimedOut();
-                expireIdle();
-            } catch (RuntimeException e) {
-                log.warn("transaction housekeeping failed: {}", e.toString(), e);
-            }
-        }, abortIntervalMs, abortIntervalMs, TimeUnit.MILLISECONDS);
+        TransactionHousekeeping housekeeping = new TransactionHousekeeping(loaded, this::fenceAndAbort,
+                storing::containsKey, this::track, async, idExpirationMs);
+        executor.scheduleWithFixedDelay(housekeeping::run, abortIntervalMs, abortIntervalMs, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -497,57 +490,6 @@ public final class KafkaTransactionCoordinator implements TransactionService {
         return loaded.get(p.partition) == p;
     }
 
-    private void abortTimedOut() {
-        long now = System.currentTimeMillis();
-        for (TransactionLogPartition p : loaded.values()) {
-            for (TransactionMetadata md : new ArrayList<>(p.transactions.values())) {
-                if (md.state() == TransactionState.ONGOING && !md.pendingTransitionInProgress()
-                        && md.txnStartTimestamp() + md.txnTimeoutMs() < now) {
-                    log.info("aborting transaction {} of producer {}: open longer than its timeout of {} ms",
-                            md.transactionalId(), md.producerId(), md.txnTimeoutMs());
-                    fenceAndAbort(p, md).exceptionally(t -> {
-                        log.warn("aborting timed-out transaction {} failed: {}", md.transactionalId(), t.toString());
-                        return null;
-                    });
-                }
-            }
-        }
-    }
-
-    /**
-     * Forgets transactional ids unused for {@code kafkaTransactionalIdExpirationMs} (no transaction open,
-     * Kafka's {@code transactional.id.expiration.ms}): a tombstone in the log, then out of memory. A
-     * producer that comes back with the id gets a new producer id.
-     */
-    private void expireIdle() {
-        long expiredBefore = System.currentTimeMillis() - idExpirationMs;
-        for (TransactionLogPartition p : loaded.values()) {
-            for (TransactionMetadata md : new ArrayList<>(p.transactions.values())) {
-                String id = md.transactionalId();
-                if (!md.state().isExpirationAllowed() || md.pendingTransitionInProgress() || storing.containsKey(id)
-                        || md.txnLastUpdateTimestamp() > expiredBefore) {
-                    continue;
-                }
-                md.prepareDead(); // pending Dead: requests for the id wait (CONCURRENT_TRANSACTIONS)
-                CompletableFuture<Void> stored = p.writeTombstone(id).handleAsync((v, t) -> {
-                    p.written();
-                    if (t != null || loaded.get(p.partition) != p) {
-                        md.pendingState(Optional.empty());
-                        return null;
-                    }
-                    // As in Kafka, an expired id is removed, never completed to Dead
-                    p.transactions.remove(id, md);
-                    md.pendingState(Optional.empty());
-                    log.info("transactional id {} (producer {}) expired: unused for {} ms", id, md.producerId(),
-                            idExpirationMs);
-                    return null;
-                }, async);
-                storing.put(id, stored);
-                stored.whenCompleteAsync((v, t) -> storing.remove(id, stored), async);
-            }
-        }
-    }
-
     // ------------------------------------------------------------ Describe / List
 
     @Override
@@ -595,10 +537,14 @@ public final class KafkaTransactionCoordinator implements TransactionService {
             });
             return null;
         }, async);
-        String id = md.transactionalId();
+        track(md.transactionalId(), stored);
+        return stored;
+    }
+
+    /** A write for {@code id} in flight: other writes for it wait (on the executor). */
+    private void track(String id, CompletableFuture<Void> stored) {
         storing.put(id, stored);
         stored.whenCompleteAsync((v, t) -> storing.remove(id, stored), async);
-        return stored;
     }
 
     private TransactionLogPartition partitionOf(String transactionalId) {
